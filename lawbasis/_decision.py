@@ -1,0 +1,275 @@
+"""The answer: a frozen Decision assembled from the facts the rules derived (SPEC section 5).
+
+Assembly is a fold over derived facts, not reasoning: which basis applies, whether an objection
+stops processing and which window applies were all concluded by rules inside durable_rules. This
+module only gathers them, checks that the rules did not contradict each other, and renders them.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import attrs
+
+from ._activity import Activity
+from ._calendar import window_end
+from ._errors import EngineError
+from ._rulefile import Cite, Rule
+from ._vocabulary import ARTICLES
+
+SEVERITY_ORDER = {"violation": 0, "warning": 1, "info": 2}
+
+
+def _py(value: str) -> Any:
+    """A fact value back in its JSON type."""
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    if value == "null":
+        return None
+    return value
+
+
+@attrs.frozen
+class Basis:
+    letter: str
+    stated_in_policy: bool
+
+    @property
+    def article(self) -> str:
+        return ARTICLES[self.letter][0]
+
+    @property
+    def name(self) -> str:
+        return ARTICLES[self.letter][1]
+
+    @property
+    def dpv(self) -> str:
+        return ARTICLES[self.letter][2]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "letter": self.letter,
+            "article": self.article,
+            "name": self.name,
+            "stated_in_policy": self.stated_in_policy,
+            "dpv": self.dpv,
+        }
+
+
+@attrs.frozen
+class Objection:
+    applies: str | None
+    continues: bool
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"applies": self.applies, "continues": self.continues, "reason": self.reason}
+
+
+@attrs.frozen
+class Retention:
+    period: str | None
+    from_: str | None
+    action: str
+    until: _dt.date | None
+    extended: bool
+    stated_in_policy: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "from": self.from_,
+            "action": self.action,
+            "until": self.until.isoformat() if self.until else None,
+            "extended": self.extended,
+            "stated_in_policy": self.stated_in_policy,
+        }
+
+
+def cite_text(cite: Cite) -> str:
+    parts = []
+    if cite.quote is not None:
+        where = f"{cite.policy}" + (f", {cite.section}" if cite.section else "")
+        parts.append(f"{where}: \u201c{cite.quote}\u201d")
+    if cite.law is not None:
+        parts.append(cite.law)
+    return " \u2014 ".join(parts)
+
+
+@attrs.frozen
+class Finding:
+    code: str
+    severity: str
+    message: str
+    cites: tuple[Cite, ...]
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "cites": [cite_text(c) for c in self.cites],
+        }
+
+
+@attrs.frozen
+class TraceStep:
+    rule: str
+    concluded: dict[str, Any]
+    cites: tuple[Cite, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "concluded": self.concluded, "cites": [c.to_dict() for c in self.cites]}
+
+
+@attrs.frozen
+class Decision:
+    """What the rules concluded for one activity. ``to_dict()`` is the JSON form of SPEC section 5."""
+
+    policy: str
+    purpose: str
+    lawful: str
+    bases: tuple[Basis, ...]
+    objection: Objection
+    may_process: bool
+    retention: Retention
+    findings: tuple[Finding, ...]
+    trace: tuple[TraceStep, ...]
+    activity: Activity = attrs.field(eq=False, repr=False)
+    as_of: _dt.date = attrs.field(eq=False, repr=False)
+    lawful_reasons: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
+    may_process_reasons: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    @property
+    def basis_letters(self) -> list[str]:
+        return [b.letter for b in self.bases]
+
+    @property
+    def finding_codes(self) -> list[str]:
+        return [f.code for f in self.findings]
+
+    def fired(self) -> list[str]:
+        """The ids of every rule that fired, in order."""
+        return [step.rule for step in self.trace]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "purpose": self.purpose,
+            "lawful": self.lawful,
+            "bases": [b.to_dict() for b in self.bases],
+            "objection": self.objection.to_dict(),
+            "may_process": self.may_process,
+            "retention": self.retention.to_dict(),
+            "findings": [f.to_dict() for f in self.findings],
+            "trace": [t.to_dict() for t in self.trace],
+        }
+
+    def explain(self) -> str:
+        """A readable account of the decision: conclusions first, then each rule that fired."""
+        from ._explain import explain
+
+        return explain(self)
+
+    def _repr_html_(self) -> str:
+        from ._explain import to_html
+
+        return to_html(self)
+
+
+def assemble(
+    activity: Activity,
+    as_of: _dt.date,
+    records: list[tuple[str, dict[str, str], Rule]],
+    trace: list[tuple[Rule, list[tuple[str, dict[str, str]]]]],
+) -> Decision:
+    """Fold the derived facts into a Decision, refusing contradictions between rules."""
+    by_kind: dict[str, list[tuple[dict[str, str], Rule]]] = {}
+    for kind, values, rule in records:
+        by_kind.setdefault(kind, []).append((values, rule))
+
+    def single(kind: str, fields: tuple[str, ...]) -> tuple[dict[str, str], list[str]] | None:
+        items = by_kind.get(kind, [])
+        if not items:
+            return None
+        distinct = {tuple(v.get(f) for f in fields) for v, _ in items}
+        if len(distinct) > 1:
+            rules = ", ".join(sorted({r.id for _, r in items}))
+            raise EngineError(f"rules disagree on {kind} for {activity.policy}/{activity.purpose}: {sorted(distinct)} ({rules})")
+        reasons = []
+        for v, _ in items:
+            if "reason" in v and v["reason"] not in reasons:
+                reasons.append(v["reason"])
+        return items[0][0], reasons
+
+    letters: dict[str, bool] = {}
+    for values, _ in by_kind.get("basis", []):
+        letters[values["letter"]] = letters.get(values["letter"], False) or values["stated"] == "true"
+    bases = tuple(Basis(letter, letters[letter]) for letter in sorted(letters))
+
+    lawful = single("lawful", ("value",))
+    objection = single("objection", ("applies", "continues"))
+    may = single("may_process", ("value",))
+    missing = [k for k, v in (("lawful", lawful), ("objection", objection), ("may_process", may)) if v is None]
+    if missing:
+        raise EngineError(f"no rule concluded {', '.join(missing)} for {activity.policy}/{activity.purpose}")
+    assert lawful and objection and may
+
+    retention_fact = single("retention", ("period", "from", "action", "stated"))
+    window = single("window", ("status", "until"))
+    if retention_fact is None:
+        retention = Retention(None, None, "delete", None, False, False)
+    else:
+        values = retention_fact[0]
+        until = _py(window[0]["until"]) if window else None
+        retention = Retention(
+            period=_py(values["period"]),
+            from_=_py(values["from"]),
+            action=values["action"],
+            until=_dt.date.fromisoformat(until) if until else None,
+            extended=bool(window and window[0]["status"] == "held"),
+            stated_in_policy=values["stated"] == "true",
+        )
+
+    findings: dict[str, Finding] = {}
+    for values, rule in by_kind.get("finding", []):
+        if values["code"] in findings:
+            continue
+        message = values["message"]
+        period, anchor = values.get("statutory_period"), values.get("statutory_from")
+        if period and anchor and period != "null" and anchor != "null":
+            end = window_end(period, anchor, activity.dates)
+            message += f" Statutory window: {period} from {anchor}" + (f", until {end.isoformat()}." if end else ".")
+        findings[values["code"]] = Finding(values["code"], values["severity"], message, rule.cites, rule.id)
+    ordered = tuple(sorted(findings.values(), key=lambda f: (SEVERITY_ORDER[f.severity], f.code)))
+
+    steps = []
+    for rule, concluded in trace:
+        out: dict[str, Any] = {}
+        for kind, values in concluded:
+            rendered = {k: _py(v) for k, v in values.items()}
+            if kind in out:
+                existing = out[kind]
+                out[kind] = (existing if isinstance(existing, list) else [existing]) + [rendered]
+            else:
+                out[kind] = rendered
+        steps.append(TraceStep(rule.id, out, rule.cites))
+
+    return Decision(
+        policy=activity.policy,
+        purpose=activity.purpose,
+        lawful=lawful[0]["value"],
+        bases=bases,
+        objection=Objection(_py(objection[0]["applies"]), objection[0]["continues"] == "true", objection[0]["reason"]),
+        may_process=may[0]["value"] == "true",
+        retention=retention,
+        findings=ordered,
+        trace=tuple(steps),
+        activity=activity,
+        as_of=as_of,
+        lawful_reasons=tuple(lawful[1]),
+        may_process_reasons=tuple(may[1]),
+    )

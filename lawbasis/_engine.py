@@ -1,0 +1,320 @@
+"""The engine: rule files -> durable_rules rulesets -> one synchronous session per evaluation.
+
+The wrapper makes the traps of durable_rules 2.0.28 unreachable (see docs/explanation/engine.md):
+
+* no background threads: ``_SyncHost`` never starts the dispatcher that reads freed session state;
+* one live session at a time, under a lock, always deleted in ``finally``: the 1024-session cap and
+  the 32-bit sid hash collisions cannot be reached, and no state survives into the next call;
+* stratified negation: phase markers are asserted one stratum at a time (see ``_compiler``);
+* typed values: the activity is validated (``Activity``) and every value is a vocabulary string;
+* swallowed action errors: actions record their own failures, the session state is checked for an
+  ``exception`` afterwards, and either becomes an ``EngineError``;
+* limits: checked at compile time, before durable_rules sees the ruleset.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import threading
+import warnings
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import attrs
+import durable_rules_engine
+from durable import engine as _durable
+
+from ._activity import DATE_KEYS, Activity
+from ._calendar import Period, anchor_date
+from ._compiler import CompiledPolicy, CompiledRule, compile_policy
+from ._decision import Decision, assemble
+from ._errors import EngineError, InputError, LawbasisError, UnknownPolicyError, UnknownPurposeError
+from ._rulefile import Cite, Policy, Purpose, Rule, RuleBase, load_directory
+
+# durable_rules calls the deprecated datetime.utcfromtimestamp on every action (Python 3.12+).
+warnings.filterwarnings("ignore", category=DeprecationWarning, module="durable.engine")
+
+_SID = "s1"
+_CALENDAR_RULE = Rule(
+    "calendar/window",
+    "(built in)",
+    "",
+    (),
+    (),
+    (),
+    (
+        Cite(law="SPEC 5: calendar months clamped to the month's last day"),
+        Cite(law="Regulation (EEC, Euratom) No 1182/71 Art. 3(2)(c)"),
+    ),
+)
+
+
+def default_rules_dir() -> Path:
+    """The rule directory shipped inside the installed package (``lawbasis/rules``).
+
+    In a source checkout that has not been installed, the top-level ``rules/`` beside the package.
+    """
+    shipped = Path(str(resources.files("lawbasis"))) / "rules"
+    if shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+class _SyncHost(_durable.Host):
+    """A durable_rules Host that never starts its dispatcher threads."""
+
+    def _run(self) -> None:  # the stock Host starts two re-arming timer threads here
+        return
+
+
+@attrs.define
+class _Session:
+    """The state of one evaluation: what was derived, in order."""
+
+    activity: Activity
+    as_of: _dt.date
+    records: list[tuple[str, dict[str, str], Rule]] = attrs.field(factory=list)
+    trace: list[tuple[Rule, list[tuple[str, dict[str, str]]]]] = attrs.field(factory=list)
+    seen: set[tuple[Any, ...]] = attrs.field(factory=set)
+    errors: list[str] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class PolicyInfo:
+    """A policy as ``Engine.policies()`` lists it."""
+
+    id: str
+    controller: str
+    language: str
+    country: str
+    purposes: tuple[Purpose, ...]
+
+
+class Engine:
+    """Evaluates activities against the rules of one rule directory.
+
+    >>> engine = Engine()
+    >>> d = engine.evaluate({"policy": "jetpak-se", "purpose": "bookkeeping",
+    ...                      "dates": {"fiscal_year_end": "2023-06-30"}})
+    >>> d.basis_letters, d.retention.until.isoformat()
+    (['c'], '2030-12-31')
+    """
+
+    _instances = itertools.count(1)
+
+    def __init__(self, rules_dir: str | Path | None = None) -> None:
+        self.rules_dir = Path(rules_dir) if rules_dir is not None else default_rules_dir()
+        self._base: RuleBase = load_directory(self.rules_dir)
+        self._lock = threading.RLock()
+        self._session: _Session | None = None
+        self._host = _SyncHost()
+        self._compiled: dict[str, CompiledPolicy] = {}
+        serial = next(self._instances)
+        for policy_id in sorted(self._base.policies):
+            compiled = compile_policy(self._base, policy_id, f"lawbasis{serial}:{policy_id}")
+            definition: dict[str, Any] = compiled.definition()
+            for rule in compiled.rules:
+                definition[rule.name]["run"] = self._action(rule)
+            for name, spec in definition.items():
+                spec.setdefault("run", _never)
+            try:
+                self._host.set_rulesets({compiled.ruleset_name: definition})
+            except Exception as exc:  # durable_rules rejected what our checks let through
+                raise EngineError(f"durable_rules rejected the ruleset for {policy_id}: {exc}") from None
+            self._compiled[policy_id] = compiled
+
+    # --- public -------------------------------------------------------------------------------
+
+    @property
+    def rulebase(self) -> RuleBase:
+        return self._base
+
+    def policies(self) -> list[PolicyInfo]:
+        """Every loaded policy, sorted by id."""
+        return [
+            PolicyInfo(p.id, p.controller, p.language, p.country, tuple(p.purposes.values()))
+            for p in sorted(self._base.policies.values(), key=lambda p: p.id)
+        ]
+
+    def policy(self, policy_id: str) -> Policy:
+        if policy_id not in self._base.policies:
+            raise UnknownPolicyError("policy", policy_id, ", ".join(sorted(self._base.policies)), "unknown policy")
+        return self._base.policies[policy_id]
+
+    def purposes(self, policy_id: str) -> list[Purpose]:
+        """The purposes of one policy, in the order of its rule file, with their quoted headings."""
+        return list(self.policy(policy_id).purposes.values())
+
+    def compiled(self, policy_id: str) -> CompiledPolicy:
+        self.policy(policy_id)
+        return self._compiled[policy_id]
+
+    def evaluate(self, facts: Activity | Mapping[str, Any]) -> Decision:
+        """Decide one activity. Accepts an ``Activity`` or its JSON dict; raises ``LawbasisError``."""
+        activity = Activity.from_dict(facts)
+        policy = self.policy(activity.policy)
+        if activity.purpose not in policy.purposes:
+            raise UnknownPurposeError("purpose", activity.purpose, ", ".join(policy.purposes), f"not a purpose of {policy.id}")
+        as_of = activity.as_of or _dt.date.today()
+        compiled = self._compiled[policy.id]
+        with self._lock:
+            session = _Session(activity, as_of)
+            self._session = session
+            name = compiled.ruleset_name
+            try:
+                self._host.assert_fact(name, self._activity_fact(activity, policy))
+                for stratum in range(1, compiled.strata + 1):
+                    if stratum == compiled.calendar_stratum:
+                        for fact in self._windows(session):
+                            self._host.assert_fact(name, fact)
+                    self._host.assert_fact(name, {"sid": _SID, "t": "phase", "n": str(stratum)})
+                state = self._host.get_state(name, _SID)
+                if state.get("exception") and not session.errors:
+                    session.errors.append(str(state["exception"]))
+            except LawbasisError:
+                raise
+            except Exception as exc:
+                session.errors.append(f"{type(exc).__name__}: {exc}")
+            finally:
+                self._session = None
+                try:
+                    self._host.delete_state(name, _SID)
+                except Exception:  # noqa: BLE001 - no session was created; nothing to clean
+                    pass
+        if session.errors:
+            raise EngineError(f"evaluating {policy.id}/{activity.purpose} failed: {'; '.join(session.errors)}")
+        return assemble(activity, as_of, session.records, session.trace)
+
+    def evaluate_many(self, items: Iterable[Activity | Mapping[str, Any]]) -> list[Decision]:
+        return [self.evaluate(item) for item in items]
+
+    def close(self) -> None:
+        """Free the rulesets' native memory. The engine cannot be used afterwards."""
+        with self._lock:
+            for compiled in self._compiled.values():
+                ruleset = self._host._ruleset_directory.pop(compiled.ruleset_name, None)
+                if ruleset is not None:
+                    self._host._ruleset_list.remove(ruleset)
+                    durable_rules_engine.delete_ruleset(ruleset._handle)
+            self._compiled = {}
+
+    # --- internals ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _activity_fact(activity: Activity, policy: Policy) -> dict[str, str]:
+        fact = {
+            "sid": _SID,
+            "t": "activity",
+            "purpose": activity.purpose,
+            "country": policy.country,
+            "customer_status": activity.customer_status,
+            "channel": activity.channel or "null",
+            "consent": activity.consent,
+            "objection": activity.objection,
+            "corporate_event": activity.corporate_event,
+        }
+        for field in ("personalised", "compelling_grounds", "dispute", "special_category", "erasure_requested", "acquirer_similar"):
+            fact[field] = "true" if getattr(activity, field) else "false"
+        for key in DATE_KEYS:
+            fact[f"has_{key}"] = "true" if key in activity.dates else "false"
+        return fact
+
+    def _action(self, compiled: CompiledRule) -> Any:
+        rule = compiled.rule
+        bindings = compiled.bindings
+        then = rule.then
+
+        def act(c: Any) -> None:
+            session = self._session
+            if session is None:  # only reachable if durable_rules ran an action outside evaluate()
+                return
+            try:
+                matched = c._m
+                bound = {var: matched[alias][field] for var, (alias, field) in bindings.items()}
+                concluded = []
+                for kind, fields in then:
+                    values = {f: (bound[v] if v.startswith("$") else v) for f, v in fields.items()}
+                    key = (kind, rule.id, tuple(sorted(values.items())))
+                    if key in session.seen:
+                        continue
+                    session.seen.add(key)
+                    c.assert_fact({"sid": _SID, "t": kind, "rule": rule.id, **values})
+                    session.records.append((kind, values, rule))
+                    concluded.append((kind, values))
+                if concluded:
+                    session.trace.append((rule, concluded))
+            except BaseException as exc:  # durable_rules would swallow it into the state
+                session.errors.append(f"rule {rule.id}: {type(exc).__name__}: {exc}")
+
+        return act
+
+    def _windows(self, session: _Session) -> list[dict[str, str]]:
+        """Calendar step between strata: turn the chosen window into an end date and a status."""
+        retentions = [(v, r) for k, v, r in session.records if k == "retention"]
+        if not retentions:
+            return []
+        distinct = {(v["period"], v["from"]) for v, _ in retentions}
+        if len(distinct) > 1:
+            raise EngineError(
+                f"rules disagree on the retention window for {session.activity.policy}/{session.activity.purpose}: "
+                + ", ".join(sorted({r.id for _, r in retentions}))
+            )
+        values = retentions[0][0]
+        dates = session.activity.dates
+        until: _dt.date | None = None
+        if values["period"] != "null" and values["from"] != "null":
+            start = anchor_date(values["from"], dates)
+            until = Period.parse(values["period"]).add_to(start) if start else None
+        cuts = [dates[v["date"]] for k, v, _ in session.records if k == "cut" and v["date"] in dates]
+        if cuts:
+            until = min([*cuts, *([until] if until else [])])
+        held = any(k == "hold" for k, _, _ in session.records)
+        if held:
+            status, shown = "held", None
+        elif until is None:
+            status, shown = ("open_ended" if values["period"] == "null" else "unknown"), None
+        else:
+            status, shown = ("closed" if session.as_of > until else "open"), until
+        window = {"status": status, "until": shown.isoformat() if shown else "null"}
+        session.records.append(("window", window, _CALENDAR_RULE))
+        session.trace.append((_CALENDAR_RULE, [("window", window)]))
+        return [{"sid": _SID, "t": "window", "rule": _CALENDAR_RULE.id, **window}]
+
+
+def _never(c: Any) -> None:  # sinks never fire; durable_rules still wants an action
+    return
+
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The shared engine over the built-in rules, created on first use."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Engine()
+    return _default
+
+
+def evaluate(facts: Activity | Mapping[str, Any]) -> Decision:
+    """Decide one activity with the built-in rules (SPEC section 5).
+
+    >>> d = evaluate({"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect",
+    ...               "channel": "email", "consent": "none"})
+    >>> d.lawful, d.may_process
+    ('no', False)
+    """
+    return default_engine().evaluate(facts)
+
+
+def evaluate_many(items: Iterable[Activity | Mapping[str, Any]]) -> list[Decision]:
+    """Decide many activities with the built-in rules; answers equal ``evaluate`` item by item."""
+    return default_engine().evaluate_many(items)
+
+
+__all__ = ["Engine", "PolicyInfo", "default_engine", "default_rules_dir", "evaluate", "evaluate_many", "InputError"]

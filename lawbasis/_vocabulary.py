@@ -1,0 +1,121 @@
+"""The vocabulary rule files are written in: activity fields and the kinds of derived facts.
+
+Everything a rule can test or conclude is declared here, so a rule file with a misspelt field or an
+impossible value is rejected when it is loaded rather than silently never matching. Every value that
+reaches durable_rules is a string from these lists (durable_rules compares loosely: ``'' == 0``,
+``1 == True``), so like is always compared with like.
+"""
+from __future__ import annotations
+
+from ._activity import (
+    CHANNELS,
+    CONSENTS,
+    CORPORATE_EVENTS,
+    CUSTOMER_STATUSES,
+    DATE_KEYS,
+    OBJECTIONS,
+)
+from ._calendar import CALENDAR_ANCHORS
+
+BOOL = ("true", "false")
+LETTERS = ("a", "b", "c", "d", "e", "f")
+ANY = None  # any snake_case / free string
+
+#: Fields of the single ``activity`` fact, with the values a rule may test them against.
+ACTIVITY_FIELDS: dict[str, tuple[str, ...] | None] = {
+    "purpose": ANY,
+    "country": ANY,
+    "customer_status": CUSTOMER_STATUSES,
+    "channel": CHANNELS + ("null",),
+    "personalised": BOOL,
+    "consent": CONSENTS,
+    "objection": OBJECTIONS,
+    "compelling_grounds": BOOL,
+    "dispute": BOOL,
+    "special_category": BOOL,
+    "erasure_requested": BOOL,
+    "corporate_event": CORPORATE_EVENTS,
+    "acquirer_similar": BOOL,
+    **{f"has_{key}": BOOL for key in DATE_KEYS},
+}
+
+ANCHORS = DATE_KEYS + tuple(CALENDAR_ANCHORS) + ("null",)
+SEVERITIES = ("info", "warning", "violation")
+
+#: Derived fact kinds: field -> allowed values (None: any string). Fields listed under REQUIRED
+#: must be present in every conclusion of that kind.
+KINDS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    # an internal classification, e.g. direct_marketing, electronic_marketing, bookkeeping_record
+    "flag": {"name": ANY},
+    # the controller needs consent for this processing (policy promise or national law)
+    "consent_required": {"source": ("policy", "law")},
+    # a basis that may apply (stated: the policy text states it) ...
+    "candidate": {"letter": LETTERS, "stated": BOOL},
+    # ... unless the facts rule it out
+    "blocked": {"letter": LETTERS, "reason": ANY},
+    # an Art. 6(1) basis that applies
+    "basis": {"letter": LETTERS, "stated": BOOL},
+    "lawful": {"value": ("yes", "no", "undetermined"), "reason": ANY},
+    "objection": {"applies": ("21(1)", "21(2)", "null"), "continues": BOOL, "reason": ANY},
+    # processing for the purpose must stop (objection upheld, erasure, corporate event ...)
+    "stop": {"reason": ANY},
+    "retention": {
+        "period": ANY,
+        "from": ANCHORS,
+        "action": ("delete", "anonymise"),
+        "stated": BOOL,
+        "action_stated": BOOL,
+    },
+    # the statutory window for the record category (national bookkeeping law)
+    "statutory": {"period": ANY, "from": ANCHORS},
+    # a pending dispute holds the data past the window (Art. 17(3)(e))
+    "hold": {"reason": ANY},
+    # the window ends early on this date (Art. 17(1)(b), (c))
+    "cut": {"date": DATE_KEYS, "reason": ANY},
+    # produced only by the calendar between strata
+    "window": {"status": ("open", "closed", "held", "unknown", "open_ended"), "until": ANY},
+    "may_process": {"value": BOOL, "reason": ANY},
+    "finding": {
+        "code": ANY,
+        "severity": SEVERITIES,
+        "message": ANY,
+        "statutory_period": ANY,
+        "statutory_from": ANCHORS,
+    },
+}
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "flag": ("name",),
+    "consent_required": ("source",),
+    "candidate": ("letter", "stated"),
+    "blocked": ("letter", "reason"),
+    "basis": ("letter", "stated"),
+    "lawful": ("value", "reason"),
+    "objection": ("applies", "continues", "reason"),
+    "stop": ("reason",),
+    "retention": ("period", "from", "action", "stated", "action_stated"),
+    "statutory": ("period", "from"),
+    "hold": ("reason",),
+    "cut": ("date", "reason"),
+    "window": ("status", "until"),
+    "may_process": ("value", "reason"),
+    "finding": ("code", "severity", "message"),
+}
+
+#: Kinds the calendar produces between strata; no rule may conclude them.
+CALENDAR_KINDS = ("window",)
+#: Kinds the calendar reads: all of them must be final before it runs.
+CALENDAR_INPUTS = ("retention", "hold", "cut")
+
+#: Fact kinds whose identity for stratification includes one field's value, so that negating one
+#: flag does not force every other flag into a lower stratum.
+KEYED_KINDS = {"flag": "name", "finding": "code"}
+
+ARTICLES = {
+    "a": ("GDPR Art. 6(1)(a)", "consent", "https://w3id.org/dpv/legal/eu/gdpr#A6-1-a"),
+    "b": ("GDPR Art. 6(1)(b)", "contract", "https://w3id.org/dpv/legal/eu/gdpr#A6-1-b"),
+    "c": ("GDPR Art. 6(1)(c)", "legal_obligation", "https://w3id.org/dpv/legal/eu/gdpr#A6-1-c"),
+    "d": ("GDPR Art. 6(1)(d)", "vital_interest", "https://w3id.org/dpv/legal/eu/gdpr#A6-1-d"),
+    "e": ("GDPR Art. 6(1)(e)", "public_interest", "https://w3id.org/dpv/legal/eu/gdpr#A6-1-e"),
+    "f": ("GDPR Art. 6(1)(f)", "legitimate_interest", "https://w3id.org/dpv/legal/eu/gdpr#A6-1-f"),
+}
