@@ -12,6 +12,8 @@ What the compiler guarantees, so the traps in durable_rules cannot be reached fr
 * **Strings only**: every literal is a string from the vocabulary, so loose typing never matters.
 * **Structural limits** checked before ``create_ruleset`` (which can hang or corrupt itself past them).
 * **A silent sink** for every fact type, so no assert ever raises ``MessageNotHandledException``.
+* **Negation sees every fact**: rules are compiled with ``dist: 0``; durable_rules' default
+  ("distinct") hides facts already bound in the same activation from a ``$not``.
 * **Rules that can never fire** (a positive condition on a fact no rule concludes) are rejected.
 """
 from __future__ import annotations
@@ -209,7 +211,10 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
         non_hashed_total += non_hashed
         s = stratum[id(rule)]
         marker = {"phase": {"$and": [{"t": "phase"}, {"n": str(s)}]}}
-        spec = {"all": [marker, *conditions]}
+        # dist 0: by default durable_rules never lets one fact fill two positions of a rule, and
+        # that includes a negation: "basis, and no basis f" then fires when the only basis is f,
+        # because the f fact is already bound to the first position. Measured; see docs.
+        spec = {"all": [marker, *conditions], "dist": 0}
         if len(spec["all"]) > MAX_CONDITIONS:
             raise RuleFileError(rule.file, rule.id, f"{len(spec['all'])} conditions; durable_rules allows {MAX_CONDITIONS}")
         compiled.append(CompiledRule(rule, s, f"r{index}", spec, bindings))
