@@ -214,9 +214,10 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
         # dist 0: by default durable_rules never lets one fact fill two positions of a rule, and
         # that includes a negation: "basis, and no basis f" then fires when the only basis is f,
         # because the f fact is already bound to the first position. Measured; see docs.
-        spec = {"all": [marker, *conditions], "dist": 0}
-        if len(spec["all"]) > MAX_CONDITIONS:
-            raise RuleFileError(rule.file, rule.id, f"{len(spec['all'])} conditions; durable_rules allows {MAX_CONDITIONS}")
+        all_conditions = [marker, *conditions]
+        if len(all_conditions) > MAX_CONDITIONS:
+            raise RuleFileError(rule.file, rule.id, f"{len(all_conditions)} conditions; durable_rules allows {MAX_CONDITIONS}")
+        spec = {"all": all_conditions, "dist": 0}
         compiled.append(CompiledRule(rule, s, f"r{index}", spec, bindings))
     if non_hashed_total > MAX_NON_HASHED:
         raise RuleFileError(policy.file, None, f"{non_hashed_total} 'not' tests on the activity; durable_rules allows {MAX_NON_HASHED}")

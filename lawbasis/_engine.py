@@ -62,7 +62,7 @@ def default_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-class _SyncHost(_durable.Host):
+class _SyncHost(_durable.Host):  # type: ignore[misc]
     """A durable_rules Host that never starts its dispatcher threads."""
 
     def _run(self) -> None:  # the stock Host starts two re-arming timer threads here
@@ -117,7 +117,7 @@ class Engine:
             definition: dict[str, Any] = compiled.definition()
             for rule in compiled.rules:
                 definition[rule.name]["run"] = self._action(rule)
-            for name, spec in definition.items():
+            for spec in definition.values():
                 spec.setdefault("run", _never)
             try:
                 self._host.set_rulesets({compiled.ruleset_name: definition})

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import yaml
 
 from ._calendar import Period
@@ -407,12 +407,12 @@ def load_directory(directory: str | Path) -> RuleBase:
             if rule_id in seen:
                 raise RuleFileError(name, rule_id, f"duplicate rule id (also in {seen[rule_id]})")
             seen[rule_id] = name
-            purposes: tuple[str, ...] = ()
+            scoped: tuple[str, ...] = ()
             if "purpose" in item:
                 if own_policy is None:
                     raise RuleFileError(name, rule_id, "law rules cannot name a purpose; test a flag instead")
-                purposes = tuple(item["purpose"]) if isinstance(item["purpose"], list) else (item["purpose"],)
-                for pid in purposes:
+                scoped = tuple(item["purpose"]) if isinstance(item["purpose"], list) else (item["purpose"],)
+                for pid in scoped:
                     if pid not in policies[own_policy].purposes:
                         raise RuleFileError(name, rule_id, f"purpose {pid!r} is not declared under 'purposes'")
             bound: set[str] = set()
@@ -432,7 +432,7 @@ def load_directory(directory: str | Path) -> RuleBase:
                     if section is not None and policy in texts and normalise_space(section) not in texts[policy]:
                         raise RuleFileError(name, rule_id, f"section heading not found verbatim in {policy}: {section!r}")
                 cites.append(Cite(policy=policy, section=section, quote=quote, law=c.get("law")))
-            rules.append(Rule(rule_id, name, scope, purposes, tuple(when), tuple(then), tuple(cites), item.get("note")))
+            rules.append(Rule(rule_id, name, scope, scoped, tuple(when), tuple(then), tuple(cites), item.get("note")))
     return RuleBase(str(root), policies, laws, tuple(rules))
 
 
