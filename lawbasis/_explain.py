@@ -8,6 +8,7 @@ from ._decision import cite_text
 
 if TYPE_CHECKING:
     from ._decision import Decision
+    from ._rulefile import Cite
 
 
 def _conclusion_lines(d: Decision) -> list[str]:
@@ -48,18 +49,118 @@ def explain(d: Decision) -> str:
     return "\n".join(lines)
 
 
-def to_html(d: Decision) -> str:
+_SEVERITY_COLOURS = {"violation": "#b03a2e", "warning": "#b9770e", "info": "#2874a6"}
+_BOX = "font-family:sans-serif;font-size:13px;line-height:1.4;max-width:60em"
+_CELL = "text-align:left;padding:2px 10px 2px 0;vertical-align:top"
+
+
+def _language(policy: str | None) -> str | None:
+    """The language of a policy's text, if the shared engine is already loaded (never loads it)."""
+    from . import _engine
+
+    engine = _engine._default
+    if policy is None or engine is None:
+        return None
+    try:
+        return engine.policy(policy).language
+    except Exception:  # noqa: BLE001 - a policy from another rule directory: no lang attribute
+        return None
+
+
+def _cite_html(cite: Cite) -> str:
     e = html.escape
-    rows = "".join(f"<tr><td>{e(line.split(':', 1)[0].strip())}</td><td>{e(line.split(':', 1)[1].strip())}</td></tr>" for line in _conclusion_lines(d)[1:])
-    findings = "".join(
-        f"<li><b>{e(f.severity)}</b> <code>{e(f.code)}</code>: {e(f.message)}</li>" for f in d.findings
+    parts = []
+    if cite.quote is not None:
+        lang = _language(cite.policy)
+        where = e(cite.policy or "") + (f", <i>{e(cite.section)}</i>" if cite.section else "")
+        lang_attr = f" lang='{e(lang)}'" if lang else ""
+        parts.append(f"{where}: <q{lang_attr}>{e(cite.quote)}</q>")
+    if cite.law is not None:
+        parts.append(f"<span class='law'>{e(cite.law)}</span>")
+    return " &mdash; ".join(parts)
+
+
+def _badge(text: str, good: bool | None) -> str:
+    colour = {True: "#1e8449", False: "#b03a2e", None: "#7f8c8d"}[good]
+    return (
+        f"<span style='background:{colour};color:white;border-radius:3px;padding:0 6px;"
+        f"font-weight:bold'>{html.escape(text)}</span>"
     )
-    trace = "".join(
-        f"<li><code>{e(s.rule)}</code><ul>" + "".join(f"<li>{e(cite_text(c))}</li>" for c in s.cites) + "</ul></li>"
+
+
+def _concluded_html(concluded: dict[str, object]) -> str:
+    e = html.escape
+    parts = []
+    for kind, value in concluded.items():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            fields = ", ".join(f"{k}={v}" for k, v in item.items()) if isinstance(item, dict) else str(item)
+            parts.append(f"<code>{e(kind)}</code> {e(fields)}")
+    return "; ".join(parts)
+
+
+def to_html(d: Decision) -> str:
+    """The decision as an HTML fragment for notebooks (``Decision._repr_html_``)."""
+    e = html.escape
+    lawful_good = {"yes": True, "no": False}.get(d.lawful)
+    head = (
+        f"<h4 style='margin:4px 0'>{e(d.policy)} / {e(d.purpose)} "
+        f"<small style='font-weight:normal'>as of {d.as_of.isoformat()}</small></h4>"
+        f"<p>lawful {_badge(d.lawful, lawful_good)} &nbsp; may process "
+        f"{_badge('yes' if d.may_process else 'no', d.may_process)}"
+        + (f" <small>({e(', '.join(d.may_process_reasons))})</small>" if d.may_process_reasons else "")
+        + "</p>"
+    )
+    bases = "".join(
+        f"<tr><td style='{_CELL}'>({e(b.letter)})</td><td style='{_CELL}'>{e(b.name)}</td>"
+        f"<td style='{_CELL}'><a href='{e(b.dpv)}'>{e(b.article)}</a></td>"
+        f"<td style='{_CELL}'>{'stated in the policy' if b.stated_in_policy else 'from the law, not the policy'}</td></tr>"
+        for b in d.bases
+    ) or f"<tr><td style='{_CELL}' colspan='4'>none</td></tr>"
+    obj = d.objection
+    objection = (
+        (f"Art. {e(obj.applies)}" if obj.applies else "no right to object reaches this processing")
+        + f"; processing {'may continue' if obj.continues else 'must stop'} <small>({e(obj.reason)})</small>"
+    )
+    r = d.retention
+    if r.period is None and r.until is None and not r.extended:
+        window = "no retention period stated" if not r.stated_in_policy else "open-ended"
+    else:
+        window = f"{e(r.period or '-')} from <code>{e(r.from_ or '-')}</code>"
+    if r.extended:
+        until = "held past the window by a pending dispute (no end date)"
+    elif r.until is not None:
+        until = f"<b>{r.until.isoformat()}</b>"
+    else:
+        until = "unknown (the anchor date is not in the facts)" if r.period else "none"
+    retention = (
+        f"{window}; until {until}; then <b>{e(r.action)}</b>"
+        + ("" if r.stated_in_policy else " <small>(not stated in the policy)</small>")
+    )
+    table = (
+        f"<table style='border-collapse:collapse'>"
+        f"<tr><th style='{_CELL}'>bases</th><td style='{_CELL}'><table style='border-collapse:collapse'>{bases}</table></td></tr>"
+        f"<tr><th style='{_CELL}'>objection</th><td style='{_CELL}'>{objection}</td></tr>"
+        f"<tr><th style='{_CELL}'>retention</th><td style='{_CELL}'>{retention}</td></tr></table>"
+    )
+    findings = ""
+    if d.findings:
+        groups = []
+        for severity in ("violation", "warning", "info"):
+            items = [f for f in d.findings if f.severity == severity]
+            if not items:
+                continue
+            colour = _SEVERITY_COLOURS[severity]
+            lis = "".join(f"<li><code>{e(f.code)}</code>: {e(f.message)}</li>" for f in items)
+            groups.append(
+                f"<div><b style='color:{colour}'>{severity} ({len(items)})</b><ul style='margin:2px 0'>{lis}</ul></div>"
+            )
+        findings = f"<h5 style='margin:6px 0 2px'>Findings</h5>{''.join(groups)}"
+    steps = "".join(
+        f"<li><code>{e(s.rule)}</code> &rarr; {_concluded_html(s.concluded)}<ul style='margin:0'>"
+        + "".join(f"<li>{_cite_html(c)}</li>" for c in s.cites)
+        + "</ul></li>"
         for s in d.trace
     )
-    return (
-        f"<div class='lawbasis-decision'><h4>{e(d.policy)} / {e(d.purpose)}</h4><table>{rows}</table>"
-        + (f"<h5>Findings</h5><ul>{findings}</ul>" if findings else "")
-        + f"<details><summary>Trace ({len(d.trace)} rules)</summary><ol>{trace}</ol></details></div>"
-    )
+    trace = f"<details><summary>Trace ({len(d.trace)} rules fired)</summary><ol>{steps}</ol></details>"
+    return f"<div class='lawbasis-decision' style='{_BOX}'>{head}{table}{findings}{trace}</div>"
