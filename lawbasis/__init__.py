@@ -21,6 +21,8 @@ from ._errors import (
     UnknownPolicyError,
     UnknownPurposeError,
 )
+from ._report import PolicyReport
+from ._report import policy_report as report
 
 __version__ = "0.1.0"
 
@@ -45,5 +47,7 @@ __all__ = [
     "default_rules_dir",
     "evaluate",
     "evaluate_many",
+    "PolicyReport",
+    "report",
     "__version__",
 ]

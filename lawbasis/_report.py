@@ -1,0 +1,532 @@
+"""The whole-policy report: every purpose's answers, found by enumerating the fact space.
+
+Nothing here summarises a policy by hand. For each purpose the report runs the engine over the
+combinations of the discrete facts (customer status, channel, consent, objection, dispute, and the
+other switches a rule of that purpose can test) and gathers what came back: the bases and the facts
+under which each applies, the outcome of an objection, the retention windows and every finding.
+
+The grid is kept small without losing an answer:
+
+1. *Reachable rules.* Only rules that can fire for the purpose count: the policy's rules for that
+   purpose and the law rules, minus rules whose activity test can never hold with the fixed facts
+   (``special_category`` and ``erasure_requested`` false, no dates) or that wait for a fact no
+   reachable rule concludes (a fixpoint over the rule base).
+2. *Value classes.* Two values of a field that every reachable rule tests alike (``sms`` and
+   ``email`` where every rule says ``[email, sms, mms, automated_call]``) give the same answer in
+   every combination, so one representative is evaluated and the class is shown whole. A field
+   with a single class (no reachable rule tests it) is left at its default.
+
+Both steps read the rule files, so they follow whatever rules are loaded; neither is a guess. The
+enumeration over the remaining classes is exhaustive.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._activity import DATE_KEYS
+from ._decision import SEVERITY_ORDER, Decision
+from ._rulefile import Rule, to_fact_value
+
+if TYPE_CHECKING:
+    from ._engine import Engine
+
+#: The day every report evaluation is asked on (no dates are given, so it only fixes ``as_of``).
+REPORT_AS_OF = _dt.date(2025, 1, 1)
+
+#: The discrete facts the report and the diff vary, each with its values (default first).
+GRID_FIELDS: tuple[tuple[str, tuple[Any, ...]], ...] = (
+    ("customer_status", ("customer", "prospect", "former_customer")),
+    ("channel", (None, "email", "post", "sms", "mms", "automated_call", "phone", "web", "social")),
+    ("consent", ("none", "given", "withdrawn", "explicit")),
+    ("objection", ("none", "general", "direct_marketing")),
+    ("dispute", (False, True)),
+    ("personalised", (False, True)),
+    ("compelling_grounds", (False, True)),
+    ("corporate_event", ("none", "acquired", "split", "ceased", "database_transferred")),
+    ("acquirer_similar", (False, True)),
+)
+GRID_DOMAIN = dict(GRID_FIELDS)
+
+#: Facts held fixed: they act the same way for every purpose (Art. 9 and Art. 17 are law rules).
+FIXED_FACTS: dict[str, Any] = {"special_category": False, "erasure_requested": False}
+
+#: Fact kinds the engine itself asserts (the calendar step), not concluded by any rule.
+_ENGINE_KINDS = frozenset({"window"})
+
+
+# --- which rules can fire, and which values they tell apart -------------------------------------
+
+
+def _accepts(test: Any, value: str) -> bool | None:
+    """Whether an activity test accepts a fact value; None when it binds a variable."""
+    if isinstance(test, Mapping):
+        return not bool(_accepts(test["not"], value))
+    values = [to_fact_value(v) for v in test] if isinstance(test, list) else [to_fact_value(test)]
+    if any(v.startswith("$") for v in values):
+        return None
+    return value in values
+
+
+def _fact_matches(pattern: Mapping[str, Any], fields: Mapping[str, str]) -> bool:
+    for key, test in pattern.items():
+        if key == "fact":
+            continue
+        if key not in fields:
+            return False
+        concluded = fields[key]
+        if concluded.startswith("$"):
+            continue
+        if isinstance(test, str) and test.startswith("$"):
+            continue
+        if _accepts(test, concluded) is False:
+            return False
+    return True
+
+
+def reachable_rules(rules: Sequence[Rule], purpose: str, fixed: Mapping[str, str]) -> list[Rule]:
+    """The rules that can fire for ``purpose`` given the fixed activity values (a fixpoint).
+
+    An over-approximation: negated conditions are ignored, and a fact condition holds as soon as a
+    reachable rule concludes a fact of that kind with compatible values.
+    """
+    concluded_kinds = {kind for rule in rules for kind, _ in rule.then}
+
+    def activity_possible(rule: Rule) -> bool:
+        if rule.purposes and purpose not in rule.purposes:
+            return False
+        for condition in rule.when:
+            for field, test in condition.get("activity", {}).items():
+                if field in fixed:
+                    if _accepts(test, fixed[field]) is False:
+                        return False
+                elif field in GRID_DOMAIN:
+                    if not any(_accepts(test, to_fact_value(v)) is not False for v in GRID_DOMAIN[field]):
+                        return False
+        return True
+
+    candidates = [r for r in rules if activity_possible(r)]
+    live: list[Rule] = []
+    changed = True
+    while changed:
+        changed = False
+        produced = [(kind, fields) for rule in live for kind, fields in rule.then]
+        for rule in candidates:
+            if rule in live:
+                continue
+            ok = True
+            for condition in rule.when:
+                if "fact" not in condition:
+                    continue
+                kind = condition["fact"]
+                if kind in _ENGINE_KINDS or kind not in concluded_kinds:
+                    continue
+                if not any(k == kind and _fact_matches(condition, f) for k, f in produced):
+                    ok = False
+                    break
+            if ok:
+                live.append(rule)
+                changed = True
+    return [r for r in rules if r in live]
+
+
+def value_classes(rules: Iterable[Rule]) -> dict[str, list[tuple[Any, ...]]]:
+    """For each grid field, its values grouped by how every given rule's activity tests treat them."""
+    tests: dict[str, list[Any]] = {name: [] for name, _ in GRID_FIELDS}
+    for rule in rules:
+        for condition in rule.when:
+            for field, test in condition.get("activity", {}).items():
+                if field in tests:
+                    tests[field].append(test)
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for name, domain in GRID_FIELDS:
+        groups: dict[tuple[Any, ...], list[Any]] = {}
+        for value in domain:
+            fact = to_fact_value(value)
+            signature = tuple(
+                _accepts(t, fact) if _accepts(t, fact) is not None else fact for t in tests[name]
+            )
+            groups.setdefault(signature, []).append(value)
+        out[name] = [tuple(g) for g in groups.values()]
+    return out
+
+
+@attrs.frozen
+class Grid:
+    """The combinations to evaluate: for each varied field, its value classes."""
+
+    fields: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...]
+
+    @classmethod
+    def from_classes(cls, classes: Mapping[str, list[tuple[Any, ...]]]) -> Grid:
+        return cls(tuple((name, tuple(classes[name])) for name, _ in GRID_FIELDS if len(classes[name]) > 1))
+
+    def points(self) -> list[tuple[int, ...]]:
+        return list(itertools.product(*(range(len(c)) for _, c in self.fields)))
+
+    def facts(self, point: tuple[int, ...]) -> dict[str, Any]:
+        """The representative facts of one point: the first value of each class."""
+        return {name: classes[i][0] for (name, classes), i in zip(self.fields, point, strict=True)}
+
+    def size(self) -> int:
+        n = 1
+        for _, classes in self.fields:
+            n *= len(classes)
+        return n
+
+
+def purpose_grid(engine: Engine, policy_ids: Sequence[str], purpose: str, fixed_has: Mapping[str, str] | None = None) -> Grid:
+    """The grid for one purpose, over the reachable rules of every given policy (one for the report)."""
+    live: list[Rule] = []
+    for policy_id in policy_ids:
+        policy = engine.policy(policy_id)
+        fixed = {"purpose": purpose, "country": policy.country, **{k: to_fact_value(v) for k, v in FIXED_FACTS.items()}}
+        if fixed_has is not None:
+            fixed.update(fixed_has)
+        live.extend(reachable_rules(engine.rulebase.rules_for(policy_id), purpose, fixed))
+    return Grid.from_classes(value_classes(live))
+
+
+# --- describing a set of grid points compactly ----------------------------------------------------
+
+
+def _label(value: Any) -> str:
+    return to_fact_value(value)
+
+
+def describe(grid: Grid, points: Iterable[tuple[int, ...]]) -> list[str]:
+    """Cover a set of grid points with few boxes and render each as ``field=a|b, field!=c``.
+
+    Boxes are merged one field at a time (points that agree on every other field join); the
+    result covers exactly the given points. An empty list means no points; ``["always"]`` all.
+    """
+    cubes = {tuple(frozenset([i]) for i in p) for p in points}
+    if not cubes:
+        return []
+    changed = True
+    while changed:
+        changed = False
+        for axis in range(len(grid.fields)):
+            groups: dict[tuple[frozenset[int], ...], set[int]] = {}
+            for cube in cubes:
+                key = cube[:axis] + cube[axis + 1 :]
+                groups.setdefault(key, set()).update(cube[axis])
+            merged = {key[:axis] + (frozenset(vals),) + key[axis:] for key, vals in groups.items()}
+            if len(merged) < len(cubes):
+                cubes, changed = merged, True
+    rendered = []
+    for cube in sorted(cubes, key=lambda c: tuple(sorted(s) for s in c)):
+        parts = []
+        for (name, classes), chosen in zip(grid.fields, cube, strict=True):
+            if len(chosen) == len(classes):
+                continue
+            if len(classes) - len(chosen) == 1 and len(chosen) > 1:
+                (left,) = set(range(len(classes))) - chosen
+                parts.append(f"{name}!=" + "|".join(_label(v) for v in classes[left]))
+            else:
+                parts.append(f"{name}=" + "|".join(_label(v) for i in sorted(chosen) for v in classes[i]))
+        rendered.append(", ".join(parts) if parts else "always")
+    return rendered
+
+
+def group_points(
+    grid: Grid, items: Iterable[tuple[tuple[int, ...], Hashable]], order: Callable[[Any], Any] | None = None
+) -> list[tuple[Any, list[str]]]:
+    """Group points by a value and describe where each value occurs."""
+    groups: dict[Hashable, list[tuple[int, ...]]] = {}
+    for point, value in items:
+        groups.setdefault(value, []).append(point)
+    keys = sorted(groups, key=order) if order else list(groups)
+    return [(key, describe(grid, groups[key])) for key in keys]
+
+
+# --- the report ------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Outcome:
+    """One value an answer takes for a purpose, and the facts under which it does."""
+
+    value: dict[str, Any]
+    when: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.value, "when": list(self.when)}
+
+
+@attrs.frozen
+class PurposeReport:
+    purpose: str
+    heading: str
+    description: str | None
+    varied: tuple[tuple[str, tuple[str, ...]], ...]
+    evaluations: int
+    lawful: tuple[Outcome, ...]
+    bases: tuple[Outcome, ...]
+    objection: tuple[Outcome, ...]
+    may_process: tuple[Outcome, ...]
+    retention: tuple[Outcome, ...]
+    findings: tuple[Outcome, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "purpose": self.purpose,
+            "heading": self.heading,
+            "description": self.description,
+            "varied": {name: list(classes) for name, classes in self.varied},
+            "evaluations": self.evaluations,
+            "lawful": [o.to_dict() for o in self.lawful],
+            "bases": [o.to_dict() for o in self.bases],
+            "objection": [o.to_dict() for o in self.objection],
+            "may_process": [o.to_dict() for o in self.may_process],
+            "retention": [o.to_dict() for o in self.retention],
+            "findings": [o.to_dict() for o in self.findings],
+        }
+
+
+@attrs.frozen
+class PolicyReport:
+    """Every purpose of one policy, as the rules answer it across the fact space."""
+
+    policy: str
+    controller: str
+    language: str
+    country: str
+    as_of: _dt.date
+    fixed: dict[str, Any]
+    purposes: tuple[PurposeReport, ...]
+
+    @property
+    def evaluations(self) -> int:
+        return sum(p.evaluations for p in self.purposes)
+
+    def severities(self) -> set[str]:
+        return {str(f.value["severity"]) for p in self.purposes for f in p.findings}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "controller": self.controller,
+            "language": self.language,
+            "country": self.country,
+            "as_of": self.as_of.isoformat(),
+            "fixed": self.fixed,
+            "evaluations": self.evaluations,
+            "purposes": [p.to_dict() for p in self.purposes],
+        }
+
+    def to_text(self) -> str:
+        return render_text(self)
+
+    def to_markdown(self) -> str:
+        return render_markdown(self)
+
+
+def _bases_label(d: Decision) -> str:
+    if not d.bases:
+        return "none"
+    return ", ".join(b.letter + ("" if b.stated_in_policy else " (law)") for b in d.bases)
+
+
+def _outcomes(grid: Grid, items: Sequence[tuple[tuple[int, ...], tuple[tuple[str, Any], ...]]], order: Callable[[Any], Any] | None = None) -> tuple[Outcome, ...]:
+    return tuple(Outcome(dict(value), tuple(when)) for value, when in group_points(grid, items, order))
+
+
+def report_purpose(engine: Engine, policy_id: str, purpose_id: str) -> PurposeReport:
+    policy = engine.policy(policy_id)
+    purpose = policy.purposes[purpose_id]
+    grid = purpose_grid(engine, [policy_id], purpose_id, fixed_has={f"has_{key}": "false" for key in DATE_KEYS})
+    decisions: list[tuple[tuple[int, ...], Decision]] = []
+    for point in grid.points():
+        facts = {"policy": policy_id, "purpose": purpose_id, **FIXED_FACTS, **grid.facts(point), "as_of": REPORT_AS_OF.isoformat()}
+        decisions.append((point, engine.evaluate(facts)))
+
+    lawful = [(p, (("lawful", d.lawful),)) for p, d in decisions]
+    bases = [(p, (("bases", _bases_label(d)),)) for p, d in decisions]
+    objection = [
+        (p, (("applies", d.objection.applies), ("continues", d.objection.continues), ("reason", d.objection.reason)))
+        for p, d in decisions
+    ]
+    may = [(p, (("may_process", d.may_process),)) for p, d in decisions]
+    retention = [
+        (
+            p,
+            (
+                ("period", d.retention.period),
+                ("from", d.retention.from_),
+                ("action", d.retention.action),
+                ("extended", d.retention.extended),
+                ("stated_in_policy", d.retention.stated_in_policy),
+            ),
+        )
+        for p, d in decisions
+    ]
+    findings = [
+        (p, (("code", f.code), ("severity", f.severity), ("message", f.message), ("rule", f.rule)))
+        for p, d in decisions
+        for f in d.findings
+    ]
+    return PurposeReport(
+        purpose=purpose_id,
+        heading=purpose.heading,
+        description=purpose.description,
+        varied=tuple((name, tuple("|".join(_label(v) for v in c) for c in classes)) for name, classes in grid.fields),
+        evaluations=len(decisions),
+        lawful=_outcomes(grid, lawful),
+        bases=_outcomes(grid, bases),
+        objection=_outcomes(grid, objection),
+        may_process=_outcomes(grid, may),
+        retention=_outcomes(grid, retention),
+        findings=_outcomes(grid, findings, order=lambda v: (SEVERITY_ORDER[dict(v)["severity"]], dict(v)["code"])),
+    )
+
+
+def report(engine: Engine, policy_id: str) -> PolicyReport:
+    """Evaluate every purpose of a policy across its fact grid and summarise the answers."""
+    policy = engine.policy(policy_id)
+    return PolicyReport(
+        policy=policy.id,
+        controller=policy.controller,
+        language=policy.language,
+        country=policy.country,
+        as_of=REPORT_AS_OF,
+        fixed={**FIXED_FACTS, "dates": {}},
+        purposes=tuple(report_purpose(engine, policy.id, purpose) for purpose in policy.purposes),
+    )
+
+
+# --- rendering -------------------------------------------------------------------------------------
+
+
+def _when(when: tuple[str, ...]) -> str:
+    return "; ".join(when)
+
+
+def _objection_text(v: Mapping[str, Any]) -> str:
+    applies = f"Art. {v['applies']}" if v["applies"] else "no right to object"
+    return f"{applies}, {'continues' if v['continues'] else 'stops'} ({v['reason']})"
+
+
+def _window_text(v: Mapping[str, Any]) -> str:
+    if v["period"] is None and v["from"] is None:
+        return "no period" if v["stated_in_policy"] else "not stated"
+    return f"{v['period'] or '-'} from {v['from'] or '-'}"
+
+
+def _retention_text(v: Mapping[str, Any]) -> str:
+    window = _window_text(v)
+    extra = ", held past the window (dispute)" if v["extended"] else ""
+    stated = "" if v["stated_in_policy"] else " [not in policy]"
+    return f"{window}, then {v['action']}{extra}{stated}"
+
+
+def _cells(p: PurposeReport) -> dict[str, list[str]]:
+    def cell(outcomes: tuple[Outcome, ...], text: Callable[[Mapping[str, Any]], str]) -> list[str]:
+        single = len(outcomes) == 1
+        return [text(o.value) + ("" if single and o.when == ("always",) else f" when {_when(o.when)}") for o in outcomes]
+
+    return {
+        "lawful": cell(p.lawful, lambda v: str(v["lawful"])),
+        "bases": cell(p.bases, lambda v: str(v["bases"])),
+        "objection": cell(p.objection, _objection_text),
+        "retention": cell(p.retention, _retention_text),
+        "findings": [f"[{o.value['severity']}] {o.value['code']}" + ("" if o.when == ("always",) else f" when {_when(o.when)}") for o in p.findings],
+    }
+
+
+def _uniq(values: Iterable[str]) -> str:
+    return " / ".join(dict.fromkeys(values))
+
+
+def _severity_counts(p: PurposeReport) -> dict[str, int]:
+    counts = {s: 0 for s in SEVERITY_ORDER}
+    for o in p.findings:
+        counts[str(o.value["severity"])] += 1
+    return {s: n for s, n in counts.items() if n}
+
+
+def render_text(r: PolicyReport) -> str:
+    lines = [
+        f"Policy report: {r.policy} ({r.controller}, {r.language}, national law {r.country})",
+        f"As of {r.as_of.isoformat()}, no dates, {', '.join(f'{k}={_label(v)}' for k, v in FIXED_FACTS.items())}; "
+        f"{r.evaluations} evaluations.",
+        "",
+    ]
+    summary = [("purpose", "lawful", "bases", "objection", "retention", "findings")]
+    for p in r.purposes:
+        summary.append(
+            (
+                p.purpose,
+                _uniq(str(o.value["lawful"]) for o in p.lawful),
+                _uniq(str(o.value["bases"]) for o in p.bases),
+                _uniq(f"{o.value['applies'] or '-'} {'continues' if o.value['continues'] else 'stops'}" for o in p.objection),
+                _uniq(_window_text(o.value) for o in p.retention),
+                ", ".join(f"{n} {s}" for s, n in _severity_counts(p).items()) or "none",
+            )
+        )
+    widths = [max(len(row[i]) for row in summary) for i in range(len(summary[0]))]
+    for i, row in enumerate(summary):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    for p in r.purposes:
+        lines += ["", f"== {p.purpose}: \u201c{p.heading}\u201d" + (f" ({p.description})" if p.description else "")]
+        varied = ", ".join(f"{name} in {{{', '.join(classes)}}}" for name, classes in p.varied) or "nothing (no rule tests the facts)"
+        lines.append(f"   varied: {varied}; {p.evaluations} evaluations")
+        cells = _cells(p)
+        for key in ("lawful", "bases", "objection", "retention"):
+            for j, text in enumerate(cells[key]):
+                lines.append(f"   {key if j == 0 else '':<10} {text}")
+        if p.findings:
+            lines.append("   findings:")
+            for o in p.findings:
+                where = "" if o.when == ("always",) else f" (when {_when(o.when)})"
+                lines.append(f"     [{o.value['severity']}] {o.value['code']}{where}: {o.value['message']}")
+        else:
+            lines.append("   findings:  none")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(r: PolicyReport) -> str:
+    lines = [
+        f"# Policy report: `{r.policy}`",
+        "",
+        f"{r.controller} \u2014 language `{r.language}`, national law {r.country}. As of {r.as_of.isoformat()}, no dates, "
+        + ", ".join(f"`{k}={_label(v)}`" for k, v in FIXED_FACTS.items())
+        + f"; {r.evaluations} evaluations over the fact grid of each purpose.",
+        "",
+        "| purpose | lawful | bases | objection | retention | findings |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in r.purposes:
+        cells = _cells(p)
+        row = [f"`{p.purpose}`"] + ["<br>".join(_md(t) for t in cells[k]) or "\u2014" for k in ("lawful", "bases", "objection", "retention", "findings")]
+        lines.append("| " + " | ".join(row) + " |")
+    for p in r.purposes:
+        lines += ["", f"## `{p.purpose}` \u2014 \u201c{_md(p.heading)}\u201d", ""]
+        if p.description:
+            lines += [p.description, ""]
+        varied = ", ".join(f"`{name}` \u2208 {{{', '.join(classes)}}}" for name, classes in p.varied) or "nothing"
+        lines += [f"Varied: {varied} ({p.evaluations} evaluations).", ""]
+        if p.findings:
+            lines += ["| severity | code | when | message |", "|---|---|---|---|"]
+            for o in p.findings:
+                lines.append(f"| {o.value['severity']} | `{o.value['code']}` | {_md(_when(o.when))} | {_md(str(o.value['message']))} |")
+        else:
+            lines.append("No findings.")
+    return "\n".join(lines) + "\n"
+
+
+def policy_report(policy: str, engine: Engine | None = None) -> PolicyReport:
+    """``lawbasis.report``: the whole-policy report, with the shared default engine unless given one."""
+    from ._engine import default_engine
+
+    return report(engine or default_engine(), policy)
