@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ._decision import cite_text
 
@@ -164,3 +165,79 @@ def to_html(d: Decision) -> str:
     )
     trace = f"<details><summary>Trace ({len(d.trace)} rules fired)</summary><ol>{steps}</ol></details>"
     return f"<div class='lawbasis-decision' style='{_BOX}'>{head}{table}{findings}{trace}</div>"
+
+
+def _outcome_items(outcomes: Any, text: Callable[[Mapping[str, Any]], str]) -> str:
+    e = html.escape
+    items = []
+    for o in outcomes:
+        when = tuple(o.when)
+        suffix = "" if when == ("always",) else f" <small>when {e('; '.join(when))}</small>"
+        items.append(f"{e(text(o.value))}{suffix}")
+    return "<br>".join(items) or "&mdash;"
+
+
+def _report_retention(v: Mapping[str, Any]) -> str:
+    if v.get("period") is None and v.get("from") is None:
+        window = "no period" if v.get("stated_in_policy") else "not stated"
+    else:
+        window = f"{v.get('period') or '-'} from {v.get('from') or '-'}"
+    return window + f", then {v.get('action')}" + (", held past the window (dispute)" if v.get("extended") else "")
+
+
+def _report_objection(v: Mapping[str, Any]) -> str:
+    applies = f"Art. {v['applies']}" if v.get("applies") else "no right to object"
+    return f"{applies}, {'continues' if v.get('continues') else 'stops'} ({v.get('reason')})"
+
+
+def report_html(report: Any) -> str:
+    """A policy report (``lawbasis._report.PolicyReport``) as HTML for notebooks.
+
+    A summary table with one row per purpose (lawful, bases, objection, retention, finding counts by
+    severity), then one collapsible section per purpose with the findings grouped by severity.
+    """
+    e = html.escape
+    rows = []
+    sections = []
+    for p in report.purposes:
+        counts: dict[str, int] = {}
+        for o in p.findings:
+            counts[str(o.value["severity"])] = counts.get(str(o.value["severity"]), 0) + 1
+        badges = " ".join(
+            f"<b style='color:{_SEVERITY_COLOURS[s]}'>{counts[s]} {s}</b>" for s in ("violation", "warning", "info") if s in counts
+        ) or "none"
+        rows.append(
+            f"<tr><td style='{_CELL}'><code>{e(p.purpose)}</code></td>"
+            f"<td style='{_CELL}'>{_outcome_items(p.lawful, lambda v: str(v['lawful']))}</td>"
+            f"<td style='{_CELL}'>{_outcome_items(p.bases, lambda v: str(v['bases']))}</td>"
+            f"<td style='{_CELL}'>{_outcome_items(p.objection, _report_objection)}</td>"
+            f"<td style='{_CELL}'>{_outcome_items(p.retention, _report_retention)}</td>"
+            f"<td style='{_CELL}'>{badges}</td></tr>"
+        )
+        groups = []
+        for severity in ("violation", "warning", "info"):
+            items = [o for o in p.findings if o.value["severity"] == severity]
+            if items:
+                lis = "".join(
+                    f"<li><code>{e(str(o.value['code']))}</code>"
+                    + ("" if tuple(o.when) == ("always",) else f" <small>(when {e('; '.join(o.when))})</small>")
+                    + f": {e(str(o.value['message']))}</li>"
+                    for o in items
+                )
+                groups.append(f"<b style='color:{_SEVERITY_COLOURS[severity]}'>{severity}</b><ul style='margin:2px 0'>{lis}</ul>")
+        heading = f"<q lang='{e(report.language)}'>{e(p.heading)}</q>"
+        sections.append(
+            f"<details><summary><code>{e(p.purpose)}</code> &mdash; {heading}</summary>"
+            + (f"<p>{e(p.description)}</p>" if p.description else "")
+            + ("".join(groups) or "<p>No findings.</p>")
+            + "</details>"
+        )
+    head = "".join(f"<th style='{_CELL}'>{h}</th>" for h in ("purpose", "lawful", "bases", "objection", "retention", "findings"))
+    return (
+        f"<div class='lawbasis-report' style='{_BOX};max-width:none'>"
+        f"<h4 style='margin:4px 0'>Policy report: {e(report.policy)} "
+        f"<small style='font-weight:normal'>{e(report.controller)}, language {e(report.language)}, national law "
+        f"{e(report.country)}; as of {report.as_of.isoformat()}, {report.evaluations} evaluations</small></h4>"
+        f"<table style='border-collapse:collapse'><tr>{head}</tr>{''.join(rows)}</table>"
+        f"<h5 style='margin:6px 0 2px'>Findings by purpose</h5>{''.join(sections)}</div>"
+    )

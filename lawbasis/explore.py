@@ -264,8 +264,15 @@ def compare(
     return pd.DataFrame(out)
 
 
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and x != x)
+
+
 def _same(x: Any, y: Any) -> bool:
-    return bool(x is y or x == y)
+    """Equal, counting None and NaN (pandas' missing value) as the same."""
+    if _missing(x) or _missing(y):
+        return _missing(x) and _missing(y)
+    return bool(x == y)
 
 
 @attrs.frozen
