@@ -1,0 +1,149 @@
+"""The legal invariants (lawbasis.invariants) over every policy and purpose the engine loads.
+
+Each check is also shown to fail on a decision broken on purpose, so none of them holds vacuously.
+"""
+from __future__ import annotations
+
+import attrs
+import pytest
+from hypothesis import given, settings
+
+import lawbasis
+from lawbasis import invariants as inv
+from lawbasis.strategies import activities
+
+ENGINE = lawbasis.default_engine()
+PAIRS = [(p.id, purpose.id) for p in ENGINE.policies() for purpose in p.purposes]
+
+
+def test_every_policy_and_purpose_is_covered() -> None:
+    assert {"jetpak-dk", "jetpak-se"} <= {p for p, _ in PAIRS}
+    assert len(PAIRS) >= 14
+
+
+@pytest.mark.parametrize(("policy", "purpose"), PAIRS, ids=[f"{p}/{q}" for p, q in PAIRS])
+def test_invariants_hold(policy: str, purpose: str) -> None:
+    @settings(max_examples=20)
+    @given(activities(policy, purpose))
+    def check(activity: lawbasis.Activity) -> None:
+        inv.check_all(activity, ENGINE.evaluate(activity))
+
+    check()
+
+
+@settings(max_examples=60)
+@given(activities(objection="direct_marketing", consent="withdrawn"))
+def test_invariants_hold_for_objection_and_withdrawal_together(activity: lawbasis.Activity) -> None:
+    inv.check_all(activity, ENGINE.evaluate(activity))
+
+
+@settings(max_examples=60)
+@given(activities(special_category=True, dispute=True, erasure_requested=True))
+def test_invariants_hold_for_special_category_dispute_and_erasure(activity: lawbasis.Activity) -> None:
+    inv.check_all(activity, ENGINE.evaluate(activity))
+
+
+# --- every check can fail ---------------------------------------------------------------------
+
+MARKETING = lawbasis.Activity(
+    policy="jetpak-dk", purpose="marketing", channel="email", consent="given",
+    objection="direct_marketing", dates={"contract_ended": "2025-06-30"}, as_of="2026-01-01",
+)
+
+
+def _decision(activity: lawbasis.Activity) -> lawbasis.Decision:
+    return ENGINE.evaluate(activity)
+
+
+def test_dm_objection_check_catches_processing_that_goes_on() -> None:
+    d = _decision(MARKETING)
+    inv.check_direct_marketing_objection_stops(MARKETING, d)
+    broken = attrs.evolve(d, objection=attrs.evolve(d.objection, continues=True))
+    with pytest.raises(AssertionError, match="Art. 21\\(3\\) allows no override"):
+        inv.check_direct_marketing_objection_stops(MARKETING, broken)
+    with pytest.raises(AssertionError, match="may_process=True"):
+        inv.check_direct_marketing_objection_stops(MARKETING, attrs.evolve(d, may_process=True))
+
+
+def test_withdrawn_consent_check_catches_consent_basis() -> None:
+    a = MARKETING.replace(consent="withdrawn", objection="none")
+    d = _decision(a)
+    assert "a" not in d.basis_letters
+    inv.check_withdrawn_consent_never_basis(a, d)
+    with pytest.raises(AssertionError, match=r"consent is withdrawn but bases=\['a'\]"):
+        inv.check_withdrawn_consent_never_basis(a, attrs.evolve(d, bases=(lawbasis.Basis("a", True),)))
+    with pytest.raises(AssertionError, match="consent='withdrawn'"):
+        inv.check_consent_basis_needs_consent(a, attrs.evolve(d, bases=(lawbasis.Basis("a", True),)))
+
+
+def test_retention_check_catches_processing_past_the_window() -> None:
+    a = MARKETING.replace(objection="none", as_of="2029-01-01")
+    d = _decision(a)
+    assert d.retention.until.isoformat() == "2028-06-30" and d.may_process is False
+    inv.check_retention_window_respected(a, d)
+    with pytest.raises(AssertionError, match="after retention.until 2028-06-30, yet may_process=True"):
+        inv.check_retention_window_respected(a, attrs.evolve(d, may_process=True))
+    extended = attrs.evolve(d.retention, extended=True, until=None)
+    with pytest.raises(AssertionError, match="no dispute is pending"):
+        inv.check_retention_window_respected(a, attrs.evolve(d, retention=extended))
+
+
+def test_lawful_check_catches_lawful_without_basis() -> None:
+    a = MARKETING.replace(objection="none")
+    d = _decision(a)
+    inv.check_lawful_iff_basis(a, d)
+    with pytest.raises(AssertionError, match="lawful='yes' with bases=\\[\\]"):
+        inv.check_lawful_iff_basis(a, attrs.evolve(d, bases=()))
+    with pytest.raises(AssertionError, match="lawful='no', yet may_process=True"):
+        inv.check_lawful_iff_basis(a, attrs.evolve(d, lawful="no", bases=()))
+
+
+def test_bases_check_catches_unsorted_bases() -> None:
+    d = _decision(MARKETING)
+    broken = attrs.evolve(d, bases=(lawbasis.Basis("f", True), lawbasis.Basis("a", True)))
+    with pytest.raises(AssertionError, match="not sorted and unique"):
+        inv.check_bases_sorted_unique(MARKETING, broken)
+
+
+def test_objection_check_catches_null_objection_with_legitimate_interest() -> None:
+    a = lawbasis.Activity(policy="jetpak-dk", purpose="business_development", as_of="2025-01-01")
+    d = _decision(a)
+    assert d.basis_letters == ["f"] and d.objection.applies == "21(1)"
+    inv.check_objection_consistent(a, d)
+    with pytest.raises(AssertionError, match="applies null"):
+        inv.check_objection_consistent(a, attrs.evolve(d, objection=lawbasis.Objection(None, True, "x")))
+    with pytest.raises(AssertionError, match="without compelling grounds"):
+        inv.check_objection_consistent(a, attrs.evolve(d, objection=lawbasis.Objection("21(1)", True, "x")))
+
+
+def test_special_category_check_catches_lawful_without_explicit_consent() -> None:
+    a = MARKETING.replace(objection="none", special_category=True)
+    d = _decision(a)
+    assert d.lawful == "no"
+    inv.check_special_category_needs_explicit_consent(a, d)
+    with pytest.raises(AssertionError, match="without explicit consent, lawful='yes'"):
+        inv.check_special_category_needs_explicit_consent(a, attrs.evolve(d, lawful="yes"))
+
+
+def test_trace_check_catches_uncited_step() -> None:
+    d = _decision(MARKETING)
+    step = attrs.evolve(d.trace[0], cites=())
+    with pytest.raises(AssertionError, match=f"trace step {d.trace[0].rule} cites nothing"):
+        inv.check_trace_cites(MARKETING, attrs.evolve(d, trace=(step, *d.trace[1:])))
+
+
+def test_erasure_check_catches_processing_after_erasure_request() -> None:
+    a = MARKETING.replace(objection="none", erasure_requested=True)
+    d = _decision(a)
+    assert d.may_process is False
+    with pytest.raises(AssertionError, match="erasure requested"):
+        inv.check_erasure_request_stops(a, attrs.evolve(d, may_process=True))
+
+
+def test_check_all_lists_every_failure() -> None:
+    d = _decision(MARKETING)
+    broken = attrs.evolve(d, may_process=True, bases=(lawbasis.Basis("f", True), lawbasis.Basis("a", True)))
+    with pytest.raises(AssertionError) as info:
+        inv.check_all(MARKETING.to_dict(), broken)
+    text = str(info.value)
+    assert "check_direct_marketing_objection_stops" in text and "check_bases_sorted_unique" in text
