@@ -1,0 +1,149 @@
+"""Properties of the Jetpak answers over generated facts (hypothesis; small fixed example counts)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lawbasis
+from lawbasis._activity import CHANNELS, CONSENTS, CORPORATE_EVENTS, CUSTOMER_STATUSES, OBJECTIONS
+from lawbasis._calendar import Period, anchor_date
+
+POLICIES = ("jetpak-dk", "jetpak-se")
+PURPOSES = ("contract", "marketing", "business_development", "sales", "restructuring", "bookkeeping", "crime_prevention")
+LATER_KEYS = ("contract_ended", "relationship_ended", "consent_withdrawn", "objection_received")
+CUT_KEYS = ("consent_withdrawn", "objection_received")
+
+
+@st.composite
+def activities(draw: st.DrawFn, purpose: str | None = None) -> dict[str, Any]:
+    """A valid Jetpak activity: dates respect DATE_ORDER and the consent/objection date rules."""
+    facts: dict[str, Any] = {
+        "policy": draw(st.sampled_from(POLICIES)),
+        "purpose": purpose or draw(st.sampled_from(PURPOSES)),
+        "customer_status": draw(st.sampled_from(CUSTOMER_STATUSES)),
+        "channel": draw(st.none() | st.sampled_from(CHANNELS)),
+        "personalised": draw(st.booleans()),
+        "consent": draw(st.sampled_from(CONSENTS)),
+        "objection": draw(st.sampled_from(OBJECTIONS)),
+        "compelling_grounds": draw(st.booleans()),
+        "dispute": draw(st.booleans()),
+        "special_category": draw(st.booleans()),
+        "erasure_requested": draw(st.booleans()),
+        "corporate_event": draw(st.sampled_from(CORPORATE_EVENTS)),
+        "acquirer_similar": draw(st.booleans()),
+    }
+    base = draw(st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2026, 12, 31)))
+    dates: dict[str, str] = {}
+    if draw(st.booleans()):
+        dates["contact_collected"] = base.isoformat()
+    for key in LATER_KEYS:
+        if key == "consent_withdrawn" and facts["consent"] != "withdrawn":
+            continue
+        if key == "objection_received" and facts["objection"] == "none":
+            continue
+        if draw(st.booleans()):
+            dates[key] = (base + dt.timedelta(days=draw(st.integers(0, 1500)))).isoformat()
+    if draw(st.booleans()):
+        dates["fiscal_year_end"] = draw(st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2026, 12, 31))).isoformat()
+    facts["dates"] = dates
+    facts["as_of"] = draw(st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2034, 12, 31))).isoformat()
+    return facts
+
+
+@settings(max_examples=80)
+@given(activities(purpose="marketing"))
+def test_direct_marketing_objection_always_stops_marketing(facts: dict[str, Any]) -> None:
+    d = lawbasis.evaluate(facts)
+    assert d.objection.applies == "21(2)"
+    assert d.objection.continues is False
+    if facts["objection"] != "none":
+        assert d.may_process is False
+
+
+@settings(max_examples=80)
+@given(activities())
+def test_art_21_2_never_continues(facts: dict[str, Any]) -> None:
+    d = lawbasis.evaluate(facts)
+    if d.objection.applies == "21(2)":
+        assert d.objection.continues is False
+        assert d.objection.reason == "direct_marketing_absolute"
+        if facts["objection"] != "none":
+            assert d.may_process is False
+    if d.objection.applies is None:
+        assert not {"e", "f"} & set(d.basis_letters)
+    if d.objection.applies == "21(1)":
+        assert {"e", "f"} & set(d.basis_letters)
+        assert d.objection.continues is (
+            facts["compelling_grounds"] or facts["dispute"] or facts["objection"] == "direct_marketing"
+        )
+
+
+@settings(max_examples=80)
+@given(activities().map(lambda f: {**f, "consent": "withdrawn"}))
+def test_withdrawn_consent_is_never_a_basis(facts: dict[str, Any]) -> None:
+    d = lawbasis.evaluate(facts)
+    assert "a" not in d.basis_letters
+    if d.objection.applies == "21(2)":  # no swapping to legitimate interest after a marketing opt-out
+        assert "f" not in d.basis_letters
+
+
+@settings(max_examples=60)
+@given(activities(), activities())
+def test_same_facts_same_answer_whatever_ran_before(facts: dict[str, Any], other: dict[str, Any]) -> None:
+    first = lawbasis.evaluate(facts).to_dict()
+    lawbasis.evaluate(other)
+    assert lawbasis.evaluate(facts).to_dict() == first
+    # the same facts as an Activity give the same answer
+    assert lawbasis.evaluate(lawbasis.Activity.from_dict(facts)).to_dict() == first
+
+
+@settings(max_examples=80)
+@given(activities())
+def test_bases_sorted_and_lawful_iff_a_basis(facts: dict[str, Any]) -> None:
+    d = lawbasis.evaluate(facts)
+    letters = d.basis_letters
+    assert letters == sorted(set(letters))
+    art9_problem = facts["special_category"] and facts["consent"] != "explicit"
+    assert (d.lawful == "yes") == (bool(letters) and not art9_problem)
+    if art9_problem:
+        assert d.lawful == "no"
+        assert "special_category_without_explicit_consent" in d.finding_codes
+    if d.lawful != "yes":
+        assert d.may_process is False
+    # every Jetpak purpose states a basis, so the law never leaves the answer open
+    assert d.lawful in ("yes", "no")
+
+
+@settings(max_examples=80)
+@given(activities())
+def test_until_is_never_before_the_anchor_date(facts: dict[str, Any]) -> None:
+    d = lawbasis.evaluate(facts)
+    r = d.retention
+    if r.extended:
+        assert r.until is None
+        assert facts["dispute"] is True
+    if r.until is None or r.period is None or r.from_ is None:
+        return
+    dates = lawbasis.Activity.from_dict(facts).dates
+    start = anchor_date(r.from_, dates)
+    cuts = [dates[k] for k in CUT_KEYS if k in dates]
+    if start is None:  # anchor unknown: only an objection or a withdrawal can give a date
+        assert r.until in cuts
+        return
+    end = Period.parse(r.period).add_to(start)
+    assert r.until <= end
+    if r.until != end:  # only an objection or a withdrawal ends the window early
+        assert r.until in cuts
+    else:
+        assert r.until >= start
+    assert (facts["as_of"] > r.until.isoformat()) <= (d.may_process is False)
+
+
+@settings(max_examples=40)
+@given(st.lists(activities(), min_size=1, max_size=4))
+def test_evaluate_many_equals_evaluate(items: list[dict[str, Any]]) -> None:
+    many = [d.to_dict() for d in lawbasis.evaluate_many(items)]
+    assert many == [lawbasis.evaluate(f).to_dict() for f in items]
