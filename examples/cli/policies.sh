@@ -1,0 +1,4 @@
+#!/bin/sh
+# List the loaded policies: id, controller, language, purpose count.
+set -e
+lawbasis policies
