@@ -476,3 +476,15 @@ def test_the_official_example_trace_step() -> None:
          "quote": "Samtykke ved markedsføring af vores produkter og tjenester via e-mail, SMS, MMS og andre automatiske systemer."},
         {"law": "GDPR Art. 6(1)(a)"},
     ]
+
+
+@pytest.mark.parametrize("policy", ["jetpak-dk", "jetpak-se"])
+@pytest.mark.parametrize("purpose", list(SC))
+@pytest.mark.parametrize("extra", [{}, {"objection": "general"}, {"channel": "email", "consent": "given"}])
+def test_former_customer_is_treated_as_customer(policy: str, purpose: str, extra: dict[str, Any]) -> None:
+    # both texts give one window for anyone who has been a customer ("Hvis du er kunde hos os" /
+    # "För dig som är kund hos oss"), counted from the end of the contract
+    facts = {"policy": policy, "purpose": purpose, "dates": D, "as_of": AS_OF, "acquirer_similar": True, **extra}
+    customer = lawbasis.evaluate(facts).to_dict()
+    former = lawbasis.evaluate({**facts, "customer_status": "former_customer"}).to_dict()
+    assert former == customer
