@@ -275,6 +275,13 @@ def _schema_error(file: str, data: Any) -> None:
         return
     # oneOf hides the useful message one level down: report the deepest error of the best branch.
     best = jsonschema.exceptions.best_match(errors)
+    # The top-level oneOf (policy file | law file) reports at the top with the whole file as its
+    # value: descend into the branch this file claims to be, so the error names the rule.
+    if not best.absolute_path and best.context:
+        branch = 0 if isinstance(data, dict) and "policy" in data else 1
+        inner = [e for e in best.context if list(e.relative_schema_path)[:1] == [branch]]
+        if inner:
+            best = jsonschema.exceptions.best_match(inner)
     rule_id = None
     path = list(best.absolute_path)
     if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
