@@ -1,0 +1,590 @@
+"""Deciding whole tables of activities: pandas, streaming files, and Dask clusters.
+
+The legal reasoning reads only *discrete* facts: the enumerated and boolean fields of an activity,
+which ``dates`` keys are present (the engine asserts a ``has_<key>`` flag for each), and, between
+strata, the *status* of the retention window (``open``, ``closed``, ``held``, ``unknown``,
+``open_ended``). The date values themselves only move the window's end date. So a table of a
+million customers has a few hundred distinct combinations, and each is sent through the engine once:
+
+1. rows are grouped by *key* = discrete facts + date presence;
+2. one row of each key is evaluated with :meth:`lawbasis.Engine.evaluate`; its trace tells which
+   window the rules chose (period, anchor, cut dates, hold), exactly as the engine's calendar step
+   saw them;
+3. that window's end date is computed for every row of the key at once (numpy ``datetime64``, months
+   clamped like :mod:`lawbasis._calendar`), and compared with ``as_of``: ``open`` or ``closed``;
+4. for each (key, window status) pair that occurs, one *real row* of that pair is evaluated, and its
+   date-free conclusions (lawful, bases, objection, may_process, retention, findings) are copied to
+   every row of the pair; ``retention_until`` is the per-row date from step 3.
+
+No conclusion is computed in Python: every discrete answer is what ``evaluate()`` gave for a row
+whose rules saw exactly the same facts, and ``tests/test_bulk.py`` checks the result row by row
+against ``evaluate()`` on random tables. Results of step 2 and 4 are cached on the
+:class:`BulkEvaluator`, so streaming a file chunk by chunk calls the engine once per combination in
+total, not per chunk.
+
+Input table (:func:`evaluate_frame`)
+------------------------------------
+One row per activity. Columns are the fields of SPEC section 4: ``policy`` and ``purpose`` (required),
+and any of ``customer_status``, ``channel``, ``personalised``, ``consent``, ``objection``,
+``compelling_grounds``, ``dispute``, ``special_category``, ``erasure_requested``, ``corporate_event``,
+``acquirer_similar`` (missing column or empty cell: the default). Dates are one column per ``dates``
+key, named by the bare key (``contract_ended``) or dotted (``dates.contract_ended``; both are
+accepted, the bare name is what :func:`evaluate_frame` documents and what the CLI writes back);
+an empty cell means the date is not known. Date cells are ISO strings ``YYYY-MM-DD``, ``datetime.date``
+or ``datetime64`` values. An optional ``as_of`` column overrides the ``as_of`` argument per row.
+Booleans may be ``bool`` or the strings ``true``/``false``. Other columns are ignored and not copied.
+
+Output columns (:data:`DECISION_COLUMNS`)
+-----------------------------------------
+``lawful`` (``yes``/``no``/``undetermined``), ``bases`` (sorted letters joined by ``,``; empty when
+none), ``objection_applies`` (``21(1)``, ``21(2)`` or None), ``objection_continues`` (bool),
+``may_process`` (bool), ``retention_period``, ``retention_from`` (None when not stated),
+``retention_action`` (``delete``/``anonymise``), ``retention_until`` (``datetime64``; NaT when
+unknown, open-ended or held), ``extended`` (bool: a pending dispute holds the data), ``findings``
+(finding codes joined by a space, in the order of ``Decision.findings``) and ``action_today``:
+
+* ``hold``: a pending dispute holds the data past its window (``extended``);
+* ``delete`` / ``anonymise``: the retention window ended before ``as_of`` (``as_of > retention_until``);
+  the value is the window's end action;
+* ``keep``: otherwise (inside the window, or no end date can be given).
+
+``action_today`` is read off the rules' window only: objections, withdrawals and erasure requests
+act through the ``cut`` dates the rules conclude, which shorten the window. A purpose that may not
+be processed (``may_process`` false) but whose window is still open is ``keep``: the data may still
+be needed for another purpose; filter on ``may_process`` to stop the processing itself.
+
+Running on a cluster (:func:`sweep_dask`)
+-----------------------------------------
+durable_rules objects cannot be pickled, so nothing of the engine travels: every worker process
+builds its own :class:`~lawbasis.Engine` on first use (about 0.2 s) and keeps it, with its cache of
+combinations, for the rest of its life. Each worker needs lawbasis installed (``pip install
+lawbasis[bulk]``) and, with ``rules_dir``, that directory at the same path (or use the built-in rules).
+On a real cluster::
+
+    from dask.distributed import Client
+    import dask.dataframe as dd
+    from lawbasis.bulk import sweep_dask
+
+    client = Client("tcp://scheduler:8786")           # workers started with: dask worker tcp://scheduler:8786
+    table = dd.read_parquet("s3://bucket/activities/")  # one row per activity, columns as above
+    decisions = sweep_dask(table, as_of="2026-11-22")   # lazy: one map_partitions, no shuffle
+    decisions.to_parquet("s3://bucket/decisions/")      # each worker writes its own partitions
+
+Start workers with one thread each (``--nthreads 1``) and as many processes as cores
+(``--nworkers``): the engine runs under a per-process lock, so threads do not add throughput.
+Partitions of 100,000 to 1,000,000 rows keep per-partition overhead (one ``evaluate`` per new
+combination, then cached) negligible.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._activity import DATE_KEYS, DATE_ORDER
+from ._calendar import CALENDAR_ANCHORS, Period
+from ._decision import Decision
+from ._engine import Engine, default_engine
+from ._errors import InputError, LawbasisError
+
+#: The discrete fields (everything but ``dates`` and ``as_of``) with their defaults.
+DISCRETE_FIELDS: dict[str, Any] = {
+    "policy": None,
+    "purpose": None,
+    "customer_status": "customer",
+    "channel": None,
+    "personalised": False,
+    "consent": "none",
+    "objection": "none",
+    "compelling_grounds": False,
+    "dispute": False,
+    "special_category": False,
+    "erasure_requested": False,
+    "corporate_event": "none",
+    "acquirer_similar": False,
+}
+BOOL_FIELDS = tuple(k for k, v in DISCRETE_FIELDS.items() if isinstance(v, bool))
+
+DECISION_COLUMNS = (
+    "lawful",
+    "bases",
+    "objection_applies",
+    "objection_continues",
+    "may_process",
+    "retention_period",
+    "retention_from",
+    "retention_action",
+    "retention_until",
+    "extended",
+    "findings",
+    "action_today",
+)
+ACTIONS_TODAY = ("keep", "delete", "anonymise", "hold")
+
+_WINDOW_RULE = "calendar/window"
+_NAT = np.datetime64("NaT", "D")
+# the per-row part of the answer: everything else comes from the cached decision
+_FIXED = ("lawful", "bases", "objection_applies", "objection_continues", "may_process", "retention_period",
+          "retention_from", "retention_action", "extended", "findings")
+
+
+# --- vectorised calendar (same arithmetic as lawbasis._calendar) ------------------------------------
+
+def add_period(start: np.ndarray, period: Period) -> np.ndarray:
+    """``start`` (datetime64[D]) plus ``period``: calendar months clamped to the month's last day, then days.
+
+    Equal to ``Period.add_to`` element by element; NaT stays NaT.
+    """
+    start = np.asarray(start, dtype="datetime64[D]")
+    months = period.years * 12 + period.months
+    if months:
+        month = start.astype("datetime64[M]")
+        first = month.astype("datetime64[D]")
+        day = (start - first).astype(np.int64)  # 0-based day of month
+        target = month + months
+        target_first = target.astype("datetime64[D]")
+        length = ((target + 1).astype("datetime64[D]") - target_first).astype(np.int64)
+        start = target_first + np.minimum(day, length - 1)
+    if period.days:
+        start = start + np.timedelta64(period.days, "D")
+    return start
+
+
+def anchor_dates(anchor: str, dates: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    """The date an anchor names, per row (NaT where unknown); None if the table lacks its column."""
+    if anchor in CALENDAR_ANCHORS:
+        base = dates.get(CALENDAR_ANCHORS[anchor])
+        if base is None:
+            return None
+        if anchor != "end_of_calendar_year_of_fiscal_year_end":  # pragma: no cover - a new anchor needs code here
+            raise NotImplementedError(f"bulk evaluation has no vectorised form of the anchor {anchor!r}")
+        return (base.astype("datetime64[Y]") + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+    return dates.get(anchor)
+
+
+def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
+    """A column of ISO dates (strings, ``date`` or ``datetime64``) as datetime64[D]; empty cells are NaT."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        values = column.to_numpy()
+        if getattr(column.dt, "tz", None) is not None:
+            raise InputError(f"dates.{name}", str(column.dtype), "an ISO date YYYY-MM-DD", "a datetime is not a date")
+        out: np.ndarray = values.astype("datetime64[D]")
+        bad = ~np.isnat(values) & (out != values)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"dates.{name}", str(values[i]), "an ISO date YYYY-MM-DD", f"a datetime is not a date (row {column.index[i]!r})")
+        return out
+    present = column.notna().to_numpy().copy()
+    if column.dtype == object:
+        present &= (column != "").to_numpy()
+    out = np.full(len(column), _NAT)
+    if not present.any():
+        return out
+    values = column[present]
+    kinds = {type(v) for v in values}
+    if kinds <= {str}:
+        ok = values.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
+        if not ok.all():
+            i = int(np.flatnonzero(~ok)[0])
+            raise InputError(f"dates.{name}", values.iloc[i], "an ISO date YYYY-MM-DD", f"not an ISO date (row {values.index[i]!r})")
+        try:
+            out[present] = np.array(values.to_numpy(dtype=str), dtype="datetime64[D]")
+        except ValueError:
+            for index, text in values.items():
+                try:
+                    _dt.date.fromisoformat(text)
+                except ValueError:
+                    raise InputError(f"dates.{name}", text, "an ISO date YYYY-MM-DD", f"impossible date (row {index!r})") from None
+            raise  # pragma: no cover - numpy and datetime agree on what a date is
+        return out
+    for index, value in values.items():
+        if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date | str):
+            raise InputError(f"dates.{name}", value, "an ISO date YYYY-MM-DD", f"wrong type {type(value).__name__} (row {index!r})")
+    return parse_date_column(name, values.map(lambda v: v if isinstance(v, str) else v.isoformat()).reindex(column.index))
+
+
+# --- the evaluator -------------------------------------------------------------------------------
+
+class _Window:
+    """The window the rules chose for one key, as the engine's calendar step saw it."""
+
+    __slots__ = ("status", "period", "anchor", "cuts")
+
+    def __init__(self, status: str | None, period: Period | None, anchor: str | None, cuts: tuple[str, ...]) -> None:
+        self.status = status  # None: no retention fact, no window; else the representative's status
+        self.period = period
+        self.anchor = anchor
+        self.cuts = cuts
+
+    @property
+    def per_row(self) -> bool:
+        return self.status in ("open", "closed")
+
+
+def _window_of(decision: Decision) -> _Window:
+    cuts: list[str] = []
+    for step in decision.trace:
+        if step.rule == _WINDOW_RULE:
+            status = step.concluded["window"]["status"]
+            period = decision.retention.period
+            anchor = decision.retention.from_
+            usable = period is not None and anchor is not None
+            return _Window(status, Period.parse(period) if usable and period else None, anchor if usable else None, tuple(cuts))
+        found = step.concluded.get("cut")
+        for cut in found if isinstance(found, list) else [found] if found else []:
+            if cut["date"] in decision.activity.dates:
+                cuts.append(cut["date"])
+    return _Window(None, None, None, ())
+
+
+def _window_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """The engine's calendar step for many rows: anchor + period, cut short by the earliest cut date."""
+    ends: list[np.ndarray] = []
+    if window.anchor is not None and window.period is not None:
+        start = anchor_dates(window.anchor, {k: v[rows] for k, v in dates.items()})
+        if start is not None:
+            ends.append(add_period(start, window.period))
+    ends += [dates[c][rows] for c in window.cuts]
+    if not ends:
+        return np.full(len(rows), _NAT)
+    end = ends[0]
+    for other in ends[1:]:
+        end = np.minimum(end, other)
+    return end
+
+
+def _fixed(decision: Decision) -> tuple[Any, ...]:
+    r = decision.retention
+    return (
+        decision.lawful,
+        ",".join(decision.basis_letters),
+        decision.objection.applies,
+        decision.objection.continues,
+        decision.may_process,
+        r.period,
+        r.from_,
+        r.action,
+        r.extended,
+        " ".join(decision.finding_codes),
+    )
+
+
+class BulkEvaluator:
+    """Decides tables with one engine, caching the answer of every combination it has seen.
+
+    Thread-safe (one lock); not picklable across processes (build one per process, as
+    :func:`evaluator` does).
+    """
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine if engine is not None else default_engine()
+        self._windows: dict[tuple[Any, ...], _Window] = {}
+        self._answers: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._lock = threading.Lock()
+        self.evaluations = 0  # how many times the engine ran (for benchmarks and tests)
+
+    # one row -> Decision
+    def _decide(self, row: dict[str, Any], dates: dict[str, _dt.date], as_of: _dt.date, index: Any) -> Decision:
+        facts = {k: v for k, v in row.items() if not (k == "channel" and v is None)}
+        facts["dates"] = dates
+        facts["as_of"] = as_of
+        self.evaluations += 1
+        try:
+            return self.engine.evaluate(facts)
+        except LawbasisError as exc:
+            exc.add_note(f"in row {index!r} of the table")
+            raise
+
+    def evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None = None) -> pd.DataFrame:
+        """The decision columns for every row of ``frame`` (same index). See the module documentation."""
+        n = len(frame)
+        columns = {(c[6:] if isinstance(c, str) and c.startswith("dates.") else c): c for c in frame.columns}
+        for required in ("policy", "purpose"):
+            if required not in columns:
+                raise InputError(required, None, "a column of the table", "missing")
+        # discrete facts, normalised to the engine's types
+        discrete: dict[str, np.ndarray] = {}
+        for field, default in DISCRETE_FIELDS.items():
+            if field not in columns:
+                discrete[field] = np.full(n, default, dtype=object)
+                continue
+            col = frame[columns[field]]
+            if field in BOOL_FIELDS and pd.api.types.is_bool_dtype(col.dtype):
+                discrete[field] = col.to_numpy(dtype=bool).astype(object)
+                continue
+            values = col.astype(object).where(col.notna(), default).to_numpy(dtype=object)
+            if field in BOOL_FIELDS:
+                values = np.array([_to_bool(v) for v in values], dtype=object)
+            else:
+                values = np.where(values == "", default, values)
+            discrete[field] = values
+        dates = {key: parse_date_column(key, frame[columns[key]]) for key in DATE_KEYS if key in columns}
+        present = {key: ~np.isnat(values) for key, values in dates.items()}
+        for earlier, later in DATE_ORDER:
+            if earlier in dates and later in dates:
+                wrong = present[earlier] & present[later] & (dates[later] < dates[earlier])
+                if wrong.any():
+                    i = int(np.flatnonzero(wrong)[0])
+                    raise InputError(
+                        f"dates.{later}", str(dates[later][i]), f"a date on or after dates.{earlier} ({dates[earlier][i]})",
+                        f"dates in the wrong order (row {frame.index[i]!r})",
+                    )
+        default_as_of = _to_date(as_of) if as_of is not None else _dt.date.today()
+        as_of_days = np.full(n, np.datetime64(default_as_of, "D"))
+        if "as_of" in columns:
+            given = parse_date_column("as_of", frame[columns["as_of"]])
+            as_of_days = np.where(np.isnat(given), as_of_days, given)
+
+        # group rows by key: discrete facts + which dates are present
+        codes = np.zeros(n, dtype=np.int64)
+        for field in DISCRETE_FIELDS:
+            c, uniques = pd.factorize(discrete[field], use_na_sentinel=False)
+            codes = codes * (len(uniques) + 1) + c
+        for key in DATE_KEYS:
+            if key in present:
+                codes = codes * 2 + present[key]
+        groups, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+
+        out_fixed = np.empty((n, len(_FIXED)), dtype=object)
+        until = np.full(n, _NAT)
+        for g in range(len(groups)):
+            rows = np.flatnonzero(inverse == g) if len(groups) > 1 else np.arange(n)
+            i0 = int(first[g])
+            row = {field: discrete[field][i0] for field in DISCRETE_FIELDS}
+            for field in BOOL_FIELDS:
+                if isinstance(row[field], np.bool_):
+                    row[field] = bool(row[field])
+            combo = (tuple(row.items()), tuple(k for k in DATE_KEYS if k in present and present[k][i0]))
+            with self._lock:
+                window = self._windows.get(combo)
+            if window is None:
+                decision = self._decide(row, _row_dates(dates, i0), _as_date(as_of_days[i0]), frame.index[i0])
+                window = _window_of(decision)
+                with self._lock:
+                    self._windows[combo] = window
+                    self._answers.setdefault((combo, window.status), _fixed(decision))
+            if window.per_row:
+                end = _window_end(window, dates, rows)
+                if np.isnat(end).any():  # pragma: no cover - presence is part of the key
+                    raise AssertionError("a window end is missing where the key says it is known")
+                until[rows] = end
+                closed = as_of_days[rows] > end
+                statuses: list[tuple[str | None, np.ndarray]] = [("closed", closed), ("open", ~closed)]
+            else:
+                statuses = [(window.status, np.ones(len(rows), dtype=bool))]
+            for status, mask in statuses:
+                if not mask.any():
+                    continue
+                with self._lock:
+                    answer = self._answers.get((combo, status))
+                if answer is None:
+                    i = int(rows[np.flatnonzero(mask)[0]])
+                    answer = _fixed(self._decide(row, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i]))
+                    with self._lock:
+                        self._answers[(combo, status)] = answer
+                out_fixed[rows[mask]] = np.array([answer], dtype=object)
+
+        result = pd.DataFrame({name: pd.Series(out_fixed[:, j], index=frame.index, dtype=object) for j, name in enumerate(_FIXED)})
+        for name in ("objection_continues", "may_process", "extended"):
+            result[name] = result[name].astype(bool)
+        result["retention_until"] = pd.Series(until.astype("datetime64[s]"), index=frame.index)
+        action = np.full(n, "keep", dtype=object)
+        ended = ~np.isnat(until) & (as_of_days > until)
+        action[ended] = result["retention_action"].to_numpy()[ended]
+        action[result["extended"].to_numpy()] = "hold"
+        result["action_today"] = pd.Series(action, index=frame.index, dtype=object)
+        return result[list(DECISION_COLUMNS)]
+
+
+def _to_bool(value: Any) -> Any:
+    """``true``/``false`` in any case (CSV) and numpy booleans as bool; anything else as given (Activity rejects it)."""
+    if isinstance(value, str):
+        return {"true": True, "false": False}.get(value.lower(), value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _to_date(value: str | _dt.date) -> _dt.date:
+    from ._activity import parse_date
+
+    return parse_date("as_of", value)
+
+
+def _as_date(value: np.datetime64) -> _dt.date:
+    return value.astype("datetime64[D]").astype(_dt.date)  # type: ignore[no-any-return]
+
+
+def _row_dates(dates: Mapping[str, np.ndarray], i: int) -> dict[str, _dt.date]:
+    return {k: _as_date(v[i]) for k, v in dates.items() if not np.isnat(v[i])}
+
+
+_evaluators: dict[str | None, BulkEvaluator] = {}
+_evaluators_lock = threading.Lock()
+
+
+def evaluator(rules_dir: str | Path | None = None) -> BulkEvaluator:
+    """This process's evaluator for a rule directory (None: the built-in rules), built on first use."""
+    key = str(rules_dir) if rules_dir is not None else None
+    with _evaluators_lock:
+        found = _evaluators.get(key)
+        if found is None:
+            found = BulkEvaluator(Engine(rules_dir) if rules_dir is not None else None)
+            _evaluators[key] = found
+        return found
+
+
+def evaluate_frame(frame: pd.DataFrame, as_of: str | _dt.date | None = None, *, rules_dir: str | Path | None = None) -> pd.DataFrame:
+    """Decide every row of a table of activities; returns :data:`DECISION_COLUMNS` with the same index.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"policy": ["jetpak-dk"] * 2, "purpose": ["marketing"] * 2,
+    ...                       "channel": ["email"] * 2, "consent": ["given"] * 2,
+    ...                       "contract_ended": ["2025-06-30", "2020-01-31"]})
+    >>> out = evaluate_frame(table, as_of="2026-01-01")
+    >>> out[["bases", "retention_until", "action_today"]].astype(str).values.tolist()
+    [['a', '2028-06-30', 'keep'], ['a', '2023-01-31', 'delete']]
+    """
+    return evaluator(rules_dir).evaluate_frame(frame, as_of)
+
+
+def iter_sweep(chunks: Iterable[pd.DataFrame], as_of: str | _dt.date | None = None, *,
+               rules_dir: str | Path | None = None, keep: Iterable[str] = ()) -> Iterator[pd.DataFrame]:
+    """Decide a stream of tables chunk by chunk (memory: one chunk at a time).
+
+    ``keep`` names input columns to copy in front of the decisions (an id column, say).
+    """
+    bulk = evaluator(rules_dir)
+    keep = list(keep)
+    for chunk in chunks:
+        decided = bulk.evaluate_frame(chunk, as_of)
+        yield pd.concat([chunk[keep], decided], axis=1) if keep else decided
+
+
+def read_chunks(path: str | Path, chunksize: int = 200_000) -> Iterator[pd.DataFrame]:
+    """Read a CSV or Parquet table in chunks of about ``chunksize`` rows (dates stay strings in CSV)."""
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        start = 0
+        with pq.ParquetFile(path) as source:
+            for batch in source.iter_batches(batch_size=chunksize):
+                frame = batch.to_pandas()
+                frame.index = pd.RangeIndex(start, start + len(frame))
+                start += len(frame)
+                yield frame
+        return
+    yield from pd.read_csv(path, chunksize=chunksize, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def count_rows(path: str | Path) -> int | None:
+    """Rows in a table file, cheaply (Parquet metadata; a line count for CSV)."""
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    with path.open("rb") as f:
+        return max(sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - 1, 0)
+
+
+def sweep_file(source: str | Path, output: str | Path, as_of: str | _dt.date | None = None, *,
+               rules_dir: str | Path | None = None, chunksize: int = 200_000, keep: Iterable[str] = (),
+               progress: Any = None) -> dict[str, int]:
+    """Stream ``source`` (CSV or Parquet) through the rules into ``output`` (CSV or Parquet, by suffix).
+
+    Memory is bounded by ``chunksize``. ``progress`` is called with each chunk's row count.
+    Returns the number of rows per ``action_today``.
+    """
+    output = Path(output)
+    parquet = output.suffix.lower() in (".parquet", ".pq")
+    counts = dict.fromkeys(ACTIONS_TODAY, 0)
+    writer: Any = None
+    first = True
+    try:
+        for decided in iter_sweep(read_chunks(source, chunksize), as_of, rules_dir=rules_dir, keep=keep):
+            for action, number in decided["action_today"].value_counts().items():
+                counts[str(action)] += int(number)
+            if parquet:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                table = pa.Table.from_pandas(to_output(decided), preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(output, table.schema)
+                writer.write_table(table)
+            else:
+                to_output(decided).to_csv(output, mode="w" if first else "a", header=first, index=False)
+            first = False
+            if progress is not None:
+                progress(len(decided))
+        if first:  # an empty table still gets a header
+            empty = pd.DataFrame(columns=[*keep, *DECISION_COLUMNS])
+            if parquet:
+                empty.to_parquet(output, index=False)
+            else:
+                empty.to_csv(output, index=False)
+    finally:
+        if writer is not None:
+            writer.close()
+    return counts
+
+
+def to_output(decided: pd.DataFrame) -> pd.DataFrame:
+    """Decisions as written to files: ``retention_until`` as an ISO date string (empty when unknown)."""
+    out = decided.copy()
+    until = decided["retention_until"].to_numpy().astype("datetime64[D]")
+    text = np.datetime_as_string(until, unit="D").astype(object)
+    text[np.isnat(until)] = None
+    out["retention_until"] = text
+    return out
+
+
+# --- Dask ----------------------------------------------------------------------------------------
+
+def _meta() -> pd.DataFrame:
+    return pd.DataFrame({
+        "lawful": pd.Series(dtype=object), "bases": pd.Series(dtype=object), "objection_applies": pd.Series(dtype=object),
+        "objection_continues": pd.Series(dtype=bool), "may_process": pd.Series(dtype=bool),
+        "retention_period": pd.Series(dtype=object), "retention_from": pd.Series(dtype=object),
+        "retention_action": pd.Series(dtype=object), "retention_until": pd.Series(dtype="datetime64[s]"),
+        "extended": pd.Series(dtype=bool), "findings": pd.Series(dtype=object), "action_today": pd.Series(dtype=object),
+    })[list(DECISION_COLUMNS)]
+
+
+def _partition(frame: pd.DataFrame, as_of: _dt.date, rules_dir: str | None) -> pd.DataFrame:
+    return evaluator(rules_dir).evaluate_frame(frame, as_of)
+
+
+def sweep_dask(table: Any, as_of: str | _dt.date | None = None, *, rules_dir: str | Path | None = None) -> Any:
+    """The sweep on a ``dask.dataframe.DataFrame``: a lazy frame of :data:`DECISION_COLUMNS`, partition by partition.
+
+    Each worker process builds its own engine (durable_rules cannot be pickled); ``as_of`` defaults to
+    today *on the client*, so every worker decides for the same day. See the module documentation
+    for running it on a cluster.
+    """
+    day = _to_date(as_of) if as_of is not None else _dt.date.today()
+    return table.map_partitions(_partition, day, str(rules_dir) if rules_dir is not None else None, meta=_meta())
+
+
+__all__ = [
+    "ACTIONS_TODAY",
+    "DECISION_COLUMNS",
+    "BulkEvaluator",
+    "add_period",
+    "count_rows",
+    "evaluate_frame",
+    "evaluator",
+    "iter_sweep",
+    "read_chunks",
+    "sweep_dask",
+    "sweep_file",
+    "to_output",
+]

@@ -1,0 +1,213 @@
+"""lawbasis.bulk: table answers equal evaluate() row by row; vectorised calendar equals _calendar."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lawbasis
+from lawbasis._activity import CHANNELS, CONSENTS, CORPORATE_EVENTS, CUSTOMER_STATUSES, DATE_KEYS, OBJECTIONS
+from lawbasis._calendar import Period
+from lawbasis.bulk import DECISION_COLUMNS, BulkEvaluator, add_period, evaluate_frame, sweep_file
+
+ENGINE = lawbasis.default_engine()
+PAIRS = [(p.id, purpose.id) for p in ENGINE.policies() for purpose in p.purposes]
+
+
+def expected_row(decision: lawbasis.Decision, as_of: dt.date) -> dict[str, object]:
+    r = decision.retention
+    if r.extended:
+        today = "hold"
+    elif r.until is not None and as_of > r.until:
+        today = r.action
+    else:
+        today = "keep"
+    return {
+        "lawful": decision.lawful,
+        "bases": ",".join(decision.basis_letters),
+        "objection_applies": decision.objection.applies,
+        "objection_continues": decision.objection.continues,
+        "may_process": decision.may_process,
+        "retention_period": r.period,
+        "retention_from": r.from_,
+        "retention_action": r.action,
+        "retention_until": r.until,
+        "extended": r.extended,
+        "findings": " ".join(decision.finding_codes),
+        "action_today": today,
+    }
+
+
+def actual_row(row: pd.Series) -> dict[str, object]:
+    out = {c: row[c] for c in DECISION_COLUMNS}
+    out["retention_until"] = None if pd.isna(row["retention_until"]) else row["retention_until"].date()
+    for c in ("objection_continues", "may_process", "extended"):
+        out[c] = bool(out[c])
+    return out
+
+
+def to_facts(record: dict[str, object], as_of: dt.date) -> dict[str, object]:
+    facts = {k: v for k, v in record.items() if k not in DATE_KEYS and k != "as_of" and v is not None}
+    facts["dates"] = {k: record[k] for k in DATE_KEYS if record.get(k) is not None}
+    facts["as_of"] = as_of
+    return facts
+
+
+day = st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2032, 12, 31))
+
+
+@st.composite
+def activities(draw: st.DrawFn) -> dict[str, object]:
+    policy, purpose = draw(st.sampled_from(PAIRS))
+    consent = draw(st.sampled_from(CONSENTS))
+    objection = draw(st.sampled_from(OBJECTIONS))
+    record: dict[str, object] = {
+        "policy": policy,
+        "purpose": purpose,
+        "customer_status": draw(st.sampled_from(CUSTOMER_STATUSES)),
+        "channel": draw(st.sampled_from((None, *CHANNELS))),
+        "personalised": draw(st.booleans()),
+        "consent": consent,
+        "objection": objection,
+        "compelling_grounds": draw(st.booleans()),
+        "dispute": draw(st.booleans()),
+        "special_category": draw(st.sampled_from((False, False, True))),
+        "erasure_requested": draw(st.booleans()),
+        "corporate_event": draw(st.sampled_from(CORPORATE_EVENTS)),
+        "acquirer_similar": draw(st.booleans()),
+    }
+    for key in DATE_KEYS:
+        allowed = not (key == "consent_withdrawn" and consent != "withdrawn") and not (key == "objection_received" and objection == "none")
+        if key == "contact_collected":  # before every other date, so the order is always valid
+            value = draw(st.none() | st.dates(min_value=dt.date(2005, 1, 1), max_value=dt.date(2014, 12, 31)))
+        else:
+            value = draw(st.none() | day) if allowed else None
+        record[key] = value.isoformat() if value is not None else None
+    return record
+
+
+@settings(max_examples=60)
+@given(st.lists(activities(), min_size=1, max_size=12), st.lists(day, min_size=1, max_size=3), st.booleans(), st.booleans())
+def test_frame_equals_evaluate_row_by_row(records, as_ofs, per_row_as_of, duplicate):
+    if duplicate:  # the same discrete facts with other dates: the cached combination path
+        records = records + [{**r, **{k: None for k in DATE_KEYS if k in ("contract_ended", "recorded")}} for r in records]
+    table = pd.DataFrame.from_records(records)
+    days = [as_ofs[i % len(as_ofs)] for i in range(len(table))]
+    if per_row_as_of:
+        table["as_of"] = [d.isoformat() for d in days]
+    else:
+        days = [as_ofs[0]] * len(table)
+    try:
+        expected = [expected_row(ENGINE.evaluate(to_facts(r, d)), d) for r, d in zip(records, days, strict=True)]
+    except lawbasis.LawbasisError as exc:
+        with pytest.raises(type(exc)):
+            BulkEvaluator(ENGINE).evaluate_frame(table, as_of=as_ofs[0])
+        return
+    bulk = BulkEvaluator(ENGINE)
+    result = bulk.evaluate_frame(table, as_of=as_ofs[0])
+    assert list(result.columns) == list(DECISION_COLUMNS)
+    assert list(result.index) == list(table.index)
+    for i, want in enumerate(expected):
+        assert actual_row(result.iloc[i]) == want, (records[i], days[i])
+    assert bulk.evaluations <= 2 * len(table)
+
+
+@settings(max_examples=60)
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)),
+       st.integers(0, 30), st.integers(0, 40), st.integers(0, 400))
+def test_add_period_equals_calendar(start, years, months, days):
+    period = Period.parse(f"P{years}Y{months}M{days}D")
+    got = add_period(np.array([start], dtype="datetime64[D]"), period)[0]
+    assert got.astype(dt.date) == period.add_to(start)
+
+
+def test_spec_examples_as_a_table():
+    table = pd.DataFrame([
+        {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "dates.contract_ended": "2025-06-30"},
+        {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "email", "consent": "none"},
+        {"policy": "jetpak-se", "purpose": "bookkeeping", "dates.fiscal_year_end": "2023-06-30"},
+        {"policy": "jetpak-se", "purpose": "bookkeeping", "dates.fiscal_year_end": "2019-06-30"},
+    ])
+    out = evaluate_frame(table, as_of="2026-11-22")
+    assert out["bases"].tolist() == ["a", "", "c", "c"]
+    assert out["lawful"].tolist() == ["yes", "no", "yes", "yes"]
+    assert out["objection_applies"].tolist() == ["21(2)", "21(2)", None, None]
+    assert out["may_process"].tolist() == [True, False, True, True]
+    assert [None if pd.isna(u) else u.date().isoformat() for u in out["retention_until"]] == ["2028-06-30", None, "2030-12-31", "2026-12-31"]
+    assert out["action_today"].tolist() == ["keep", "keep", "keep", "keep"]
+    later = evaluate_frame(table, as_of="2027-01-01")
+    assert later["action_today"].tolist()[3] == "delete"
+    assert later["may_process"].tolist()[3] is False
+
+
+def test_dispute_holds():
+    table = pd.DataFrame({"policy": ["jetpak-se"], "purpose": ["bookkeeping"], "dispute": ["true"], "fiscal_year_end": ["2010-06-30"]})
+    out = evaluate_frame(table, as_of="2026-01-01")
+    assert out["extended"].tolist() == [True]
+    assert out["action_today"].tolist() == ["hold"]
+    assert pd.isna(out["retention_until"].iloc[0])
+
+
+def test_a_million_rows_run_the_engine_a_few_times():
+    n = 1000
+    table = pd.DataFrame({
+        "policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",
+        "contract_ended": pd.date_range("2018-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+    })
+    bulk = BulkEvaluator(ENGINE)
+    out = bulk.evaluate_frame(table, as_of="2022-06-15")
+    assert bulk.evaluations == 2  # the key once, then the other window status once
+    assert set(out["action_today"]) == {"keep", "delete"}
+    # 2018-01-01 + 36 months = 2021-01-01 (the last day kept), so rows up to 2019-06-14 are past their window
+    assert (out["action_today"] == "delete").sum() == len(pd.date_range("2018-01-01", "2019-06-14"))
+    bulk.evaluate_frame(table, as_of="2022-06-15")
+    assert bulk.evaluations == 2  # cached
+
+
+@pytest.mark.parametrize(("column", "value", "problem"), [
+    ("contract_ended", "2025-02-30", "impossible date"),
+    ("contract_ended", "30/06/2025", "not an ISO date"),
+    ("consent", "maybe", "unknown value"),
+])
+def test_bad_cells_raise_input_error(column, value, problem):
+    table = pd.DataFrame([{"policy": "jetpak-dk", "purpose": "marketing", "contract_ended": "2025-01-01"}] * 2)
+    table.loc[1, column] = value
+    with pytest.raises(lawbasis.InputError, match=problem):
+        evaluate_frame(table, as_of="2026-01-01")
+
+
+def test_date_order_is_checked_per_row():
+    table = pd.DataFrame({"policy": ["jetpak-dk"] * 2, "purpose": ["marketing"] * 2,
+                          "contact_collected": ["2020-01-01", "2024-01-01"], "contract_ended": ["2021-01-01", "2023-01-01"]})
+    with pytest.raises(lawbasis.InputError, match=r"wrong order \(row 1\)"):
+        evaluate_frame(table, as_of="2026-01-01")
+
+
+def test_missing_policy_column():
+    with pytest.raises(lawbasis.InputError, match="policy"):
+        evaluate_frame(pd.DataFrame({"purpose": ["marketing"]}))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_sweep_file_streams_in_chunks(tmp_path, suffix):
+    rows = [{"id": i, "policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",
+             "contract_ended": f"20{10 + i % 15}-03-31"} for i in range(50)]
+    source = tmp_path / f"in{suffix}"
+    table = pd.DataFrame(rows)
+    table.to_csv(source, index=False) if suffix == ".csv" else table.to_parquet(source, index=False)
+    output = tmp_path / f"out{suffix}"
+    seen = []
+    counts = sweep_file(source, output, "2026-01-01", chunksize=7, keep=["id"], progress=seen.append)
+    assert sum(seen) == 50 and len(seen) == 8
+    out = pd.read_csv(output) if suffix == ".csv" else pd.read_parquet(output)
+    assert out.columns.tolist() == ["id", *DECISION_COLUMNS]
+    assert out["id"].astype(int).tolist() == list(range(50))
+    # contract ended 20YY-03-31, +36 months = (YY+3)-03-31: past on 2026-01-01 for YY <= 22
+    expected = ["delete" if 10 + i % 15 <= 22 else "keep" for i in range(50)]
+    assert out["action_today"].tolist() == expected
+    assert counts == {"keep": expected.count("keep"), "delete": expected.count("delete"), "anonymise": 0, "hold": 0}
+    assert out["retention_until"].iloc[0] == "2013-03-31"
