@@ -455,16 +455,17 @@ def evaluate_frame(frame: pd.DataFrame, as_of: str | _dt.date | None = None, *, 
 
 
 def iter_sweep(chunks: Iterable[pd.DataFrame], as_of: str | _dt.date | None = None, *,
-               rules_dir: str | Path | None = None, keep: Iterable[str] = ()) -> Iterator[pd.DataFrame]:
+               rules_dir: str | Path | None = None, keep: Iterable[str] | None = ()) -> Iterator[pd.DataFrame]:
     """Decide a stream of tables chunk by chunk (memory: one chunk at a time).
 
-    ``keep`` names input columns to copy in front of the decisions (an id column, say).
+    ``keep`` names input columns to copy in front of the decisions (an id column, say); None copies
+    every input column whose name is not a decision column.
     """
     bulk = evaluator(rules_dir)
-    keep = list(keep)
     for chunk in chunks:
         decided = bulk.evaluate_frame(chunk, as_of)
-        yield pd.concat([chunk[keep], decided], axis=1) if keep else decided
+        columns = [c for c in chunk.columns if c not in DECISION_COLUMNS] if keep is None else list(keep)
+        yield pd.concat([chunk[columns], decided], axis=1) if columns else decided
 
 
 def read_chunks(path: str | Path, chunksize: int = 200_000) -> Iterator[pd.DataFrame]:
@@ -496,7 +497,7 @@ def count_rows(path: str | Path) -> int | None:
 
 
 def sweep_file(source: str | Path, output: str | Path, as_of: str | _dt.date | None = None, *,
-               rules_dir: str | Path | None = None, chunksize: int = 200_000, keep: Iterable[str] = (),
+               rules_dir: str | Path | None = None, chunksize: int = 200_000, keep: Iterable[str] | None = (),
                progress: Any = None) -> dict[str, int]:
     """Stream ``source`` (CSV or Parquet) through the rules into ``output`` (CSV or Parquet, by suffix).
 
@@ -526,7 +527,7 @@ def sweep_file(source: str | Path, output: str | Path, as_of: str | _dt.date | N
             if progress is not None:
                 progress(len(decided))
         if first:  # an empty table still gets a header
-            empty = pd.DataFrame(columns=[*keep, *DECISION_COLUMNS])
+            empty = pd.DataFrame(columns=[*(keep or ()), *DECISION_COLUMNS])
             if parquet:
                 empty.to_parquet(output, index=False)
             else:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ._errors import LawbasisError
+from .sweep import add_sweep_parser, run_sweep
 
 EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("policy_b", metavar="POLICY_B")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     _common(p, top=False)
+    add_sweep_parser(sub)
     return parser
 
 
@@ -172,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (the console script exits with it)."""
     try:
         args = build_parser().parse_args(list(argv) if argv is not None else None)
+        if args.command == "sweep":
+            return run_sweep(args)
         output, violation = _COMMANDS[args.command](args)
         sys.stdout.write(output + "\n")
         sys.stdout.flush()

@@ -1,0 +1,82 @@
+"""``lawbasis sweep TABLE --as-of DATE``: what to do today with every row of a table of activities.
+
+Reads CSV or Parquet (one row per activity, columns as documented in :mod:`lawbasis.bulk`), streams it
+through :func:`lawbasis.bulk.sweep_file` in chunks (memory bounded by ``--chunksize``), and writes the
+input columns followed by the decision columns, ``action_today`` being one of ``keep``, ``delete``,
+``anonymise``, ``hold``. Output goes to ``--output FILE`` (CSV, or Parquet for ``.parquet``/``.pq``) or
+as CSV to stdout. A one-line summary (rows per action) goes to stderr, with a progress bar while
+running when stderr is a terminal (``--progress always|never`` to force).
+
+This module imports pandas only when the command runs, so the rest of the CLI stays quick.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ._errors import InputError
+
+
+def add_sweep_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``sweep`` command to the CLI's sub-parsers."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "sweep", help="decide every row of a CSV/Parquet table of activities: keep, delete, anonymise or hold today",
+    )
+    p.add_argument("table", metavar="TABLE", help="CSV or Parquet file, one activity per row (dates as columns, e.g. contract_ended)")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE", required=True, help="the day to decide for (YYYY-MM-DD)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the decisions here (.csv, .parquet); default CSV on stdout")
+    p.add_argument("--keep", metavar="COLUMNS", help="comma-separated input columns to copy into the output (default: all)")
+    p.add_argument("--chunksize", type=int, default=200_000, metavar="ROWS", help="rows per chunk (memory bound; default 200000)")
+    p.add_argument("--progress", choices=("auto", "always", "never"), default="auto", help="progress bar on stderr (auto: on a terminal)")
+    p.add_argument("--rules", metavar="DIR", default=argparse.SUPPRESS, help="use the rule directory DIR instead of the built-in rules")
+    p.add_argument("--strict", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return p
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    """Run ``lawbasis sweep``; returns the exit status. Bad input raises ``LawbasisError`` (exit 2)."""
+    from tqdm import tqdm
+
+    from . import bulk
+    from ._activity import parse_date
+
+    as_of = parse_date("--as-of", args.as_of)
+    table = Path(args.table)
+    if not table.is_file():
+        raise InputError("TABLE", str(table), "a readable CSV or Parquet file", "no such file")
+    if table.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise InputError("TABLE", str(table), "a file ending in .csv, .parquet or .pq", "unknown format")
+    if args.chunksize < 1:
+        raise InputError("--chunksize", args.chunksize, "a positive number of rows", "not positive")
+    rules = getattr(args, "rules", None)
+    if rules is not None and not Path(rules).is_dir():
+        raise InputError("--rules", rules, "a rule directory", "not a directory")
+    keep = None if args.keep is None else [c.strip() for c in args.keep.split(",") if c.strip()]
+    total = bulk.count_rows(table)
+    disable = {"auto": None, "always": False, "never": True}[args.progress]
+    bar = tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr, disable=disable, desc="sweep")
+    try:
+        if args.output:
+            counts = bulk.sweep_file(table, args.output, as_of, rules_dir=rules, chunksize=args.chunksize, keep=keep, progress=bar.update)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "decisions.csv"
+                counts = bulk.sweep_file(table, out, as_of, rules_dir=rules, chunksize=args.chunksize, keep=keep, progress=bar.update)
+                with out.open(encoding="utf-8") as f:
+                    for line in f:
+                        sys.stdout.write(line)
+                sys.stdout.flush()
+    except KeyError as exc:
+        raise InputError("--keep", str(exc.args[0]) if exc.args else "", "columns of the table", "unknown column") from None
+    finally:
+        bar.close()
+    rows = sum(counts.values())
+    summary = ", ".join(f"{action} {counts[action]}" for action in bulk.ACTIONS_TODAY)
+    sys.stderr.write(f"lawbasis sweep: {rows} rows as of {as_of.isoformat()}: {summary}\n")
+    return 0
+
+
+__all__ = ["add_sweep_parser", "run_sweep"]
