@@ -1,0 +1,97 @@
+"""`lawbasis sweep` on small tables, and the Dask sweep on a two-worker local cluster."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from lawbasis.bulk import DECISION_COLUMNS, evaluate_frame, sweep_dask
+from lawbasis.cli import main
+
+ROWS = [
+    {"id": "c1", "policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "contract_ended": "2025-06-30"},
+    {"id": "c2", "policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "contract_ended": "2020-06-30"},
+    {"id": "c3", "policy": "jetpak-se", "purpose": "bookkeeping", "fiscal_year_end": "2018-06-30"},
+    {"id": "c4", "policy": "jetpak-se", "purpose": "bookkeeping", "dispute": "true", "fiscal_year_end": "2010-06-30"},
+]
+
+
+@pytest.fixture()
+def table(tmp_path):
+    path = tmp_path / "activities.csv"
+    pd.DataFrame(ROWS).to_csv(path, index=False)
+    return path
+
+
+def test_sweep_to_csv_file(table, tmp_path, capsys):
+    output = tmp_path / "decisions.csv"
+    assert main(["sweep", str(table), "--as-of", "2026-11-22", "--output", str(output)]) == 0
+    out = pd.read_csv(output, dtype=str, keep_default_na=False)
+    assert out.columns.tolist()[:2] == ["id", "policy"]
+    assert out.columns.tolist()[-len(DECISION_COLUMNS):] == list(DECISION_COLUMNS)
+    assert out["action_today"].tolist() == ["keep", "delete", "delete", "hold"]
+    # 2020-06-30 + P36M; SE bookkeeping: 7 years from the end of 2018
+    assert out["retention_until"].tolist() == ["2028-06-30", "2023-06-30", "2025-12-31", ""]
+    assert capsys.readouterr().err.strip() == "lawbasis sweep: 4 rows as of 2026-11-22: keep 1, delete 2, anonymise 0, hold 1"
+
+
+def test_sweep_parquet_to_stdout_with_keep(tmp_path, capsys):
+    source = tmp_path / "activities.parquet"
+    pd.DataFrame(ROWS).to_parquet(source, index=False)
+    assert main(["sweep", str(source), "--as-of", "2024-01-01", "--keep", "id", "--progress", "never"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "id," + ",".join(DECISION_COLUMNS)
+    assert [line.split(",")[0] for line in lines[1:]] == ["c1", "c2", "c3", "c4"]
+    assert lines[2].startswith("c2,yes,a,21(2),False,False,P36M,contract_ended,delete,2023-06-30,False,")
+    assert lines[2].endswith(",delete")
+
+
+def test_sweep_progress_bar_on_stderr(table, tmp_path, capsys):
+    assert main(["sweep", str(table), "--as-of", "2026-11-22", "-o", str(tmp_path / "o.parquet"), "--progress", "always"]) == 0
+    err = capsys.readouterr().err
+    assert "sweep: 100%" in err and "rows/s" in err
+    assert pd.read_parquet(tmp_path / "o.parquet")["action_today"].tolist() == ["keep", "delete", "delete", "hold"]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--as-of", "2026-02-30"], "impossible date"),
+    (["--as-of", "2026-01-01", "--keep", "nope"], "--keep"),
+])
+def test_sweep_bad_input_exits_2(table, capsys, argv, message):
+    assert main(["sweep", str(table), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lawbasis: error:") and message in err and err.count("\n") == 1
+
+
+def test_sweep_bad_cell_names_the_row(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    pd.DataFrame([*ROWS, {**ROWS[0], "contract_ended": "2025-13-01"}]).to_csv(path, index=False)
+    assert main(["sweep", str(path), "--as-of", "2026-01-01", "-o", str(tmp_path / "o.csv")]) == 2
+    assert "row 4" in capsys.readouterr().err
+
+
+def test_sweep_missing_file_exits_2(tmp_path, capsys):
+    assert main(["sweep", str(tmp_path / "none.csv"), "--as-of", "2026-01-01"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_dask_two_workers_equal_single_process():
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    n = 400
+    frame = pd.DataFrame({
+        "policy": ["jetpak-dk", "jetpak-se"] * (n // 2),
+        "purpose": ["marketing", "bookkeeping"] * (n // 2),
+        "channel": ["email", None] * (n // 2),
+        "consent": ["given", "none"] * (n // 2),
+        "dispute": [False] * (n - 10) + [True] * 10,
+        "contract_ended": pd.date_range("2019-01-31", periods=n, freq="5D").strftime("%Y-%m-%d"),
+        "fiscal_year_end": pd.date_range("2015-06-30", periods=n, freq="7D").strftime("%Y-%m-%d"),
+    })
+    expected = evaluate_frame(frame, as_of="2026-11-22")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        got = sweep_dask(dd.from_pandas(frame, npartitions=4), as_of="2026-11-22").compute()
+        workers = client.run(lambda: __import__("os").getpid())
+    assert len(set(workers.values())) == 2
+    pd.testing.assert_frame_equal(got.sort_index(), expected)
+    assert set(expected["action_today"]) == {"keep", "delete", "hold"}
