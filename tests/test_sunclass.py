@@ -1,0 +1,680 @@
+"""Sunclass Airlines ApS (sunclass-dk): the exact answer for every purpose, and the hard cases.
+
+The text states a basis only for the booking contract (b), the legitimate-interest bullets (f),
+marketing (f, mails on opt-in) and intra-group sharing (f); it gives a retention period only for
+call recordings (200 days). Everything else is a finding. See rules/sunclass-dk.yaml.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lawbasis
+from lawbasis._rulefile import normalise_space
+
+POLICY = "sunclass-dk"
+AS_OF = "2025-06-01"
+SPEC_PURPOSES = (
+    "booking",
+    "check_in",
+    "next_of_kin",
+    "customer_care",
+    "call_recording",
+    "marketing",
+    "customer_experience",
+    "fraud_prevention",
+    "abandoned_booking",
+    "research",
+    "group_sharing",
+)
+LI_PURPOSES = ("customer_experience", "fraud_prevention", "abandoned_booking", "research")
+NO_BASIS_PURPOSES = ("check_in", "next_of_kin", "customer_care", "call_recording")
+GENERAL_RETENTION = (
+    "booking",
+    "check_in",
+    "next_of_kin",
+    "customer_care",
+    "marketing",
+    "customer_experience",
+    "fraud_prevention",
+    "abandoned_booking",
+    "research",
+    "group_sharing",
+)
+
+
+def ev(purpose: str, **facts: Any) -> lawbasis.Decision:
+    return lawbasis.evaluate({"policy": POLICY, "purpose": purpose, "as_of": AS_OF, **facts})
+
+
+def codes(d: lawbasis.Decision) -> set[str]:
+    return set(d.finding_codes)
+
+
+def finding(d: lawbasis.Decision, code: str) -> Any:
+    (found,) = [f for f in d.findings if f.code == code]
+    return found
+
+
+def policy_text() -> str:
+    return lawbasis.default_engine().policy(POLICY).text
+
+
+# --- metadata and purposes ------------------------------------------------------------------------
+
+
+def test_policy_metadata() -> None:
+    (info,) = [p for p in lawbasis.default_engine().policies() if p.id == POLICY]
+    assert (info.controller, info.language, info.country) == ("Sunclass Airlines ApS", "da", "DK")
+    ids = [p.id for p in info.purposes]
+    assert set(SPEC_PURPOSES) <= set(ids)
+    assert "bookkeeping" in ids
+
+
+@pytest.mark.parametrize(
+    ("purpose", "heading"),
+    [
+        ("booking", "Opfyldelse af en aftale"),
+        ("customer_care", "Kundepleje og reklamationer"),
+        ("marketing", "Markedsføring og personalisering"),
+        ("customer_experience", "Til forbedring af kundeoplevelsen:"),
+        ("fraud_prevention", "Til beskyttelse af vores virksomheder mod økonomisk tab"),
+        ("call_recording", "Når du ringer til vores kundecenter, optager vi din samtale og gemmer indspilningen i op til 200 dage."),
+    ],
+)
+def test_headings_are_quoted_from_the_text(purpose: str, heading: str) -> None:
+    purposes = {p.id: p for p in lawbasis.default_engine().purposes(POLICY)}
+    assert purposes[purpose].heading == heading
+    assert normalise_space(heading) in policy_text()
+
+
+def test_every_heading_and_quote_is_verbatim_in_the_text() -> None:
+    engine = lawbasis.default_engine()
+    text = policy_text()
+    for purpose in engine.purposes(POLICY):
+        assert normalise_space(purpose.heading) in text, purpose.id
+    rules = [r for r in engine.rulebase.rules if r.scope == POLICY]
+    assert len(rules) >= 30
+    for rule in rules:
+        quotes = [c for c in rule.cites if c.quote is not None]
+        assert quotes, f"{rule.id} cites no clause of the policy"
+        for cite in quotes:
+            assert cite.policy == POLICY
+            assert normalise_space(cite.quote) in text, (rule.id, cite.quote)
+            assert cite.section is not None and normalise_space(cite.section) in text, rule.id
+
+
+# --- the default answer for every purpose (no objection, no consent, no channel) -----------------
+
+NONE: tuple[Any, ...] = (None, None, None, "delete", False)
+EXPECTED: dict[str, dict[str, Any]] = {
+    "booking": {
+        "lawful": "yes",
+        "bases": [("b", True)],
+        "objection": (None, True, "no_right_to_object_for_basis"),
+        "may_process": True,
+        "retention": NONE,
+        "findings": {"retention_not_stated", "end_action_not_stated", "bookkeeping_retention_not_stated"},
+    },
+    "check_in": {
+        "lawful": "undetermined",
+        "bases": [],
+        "objection": (None, True, "no_basis_no_objection_to_weigh"),
+        "may_process": False,
+        "retention": NONE,
+        "findings": {"basis_not_stated", "retention_not_stated", "end_action_not_stated", "third_party_data_without_notice"},
+    },
+    "next_of_kin": {
+        "lawful": "undetermined",
+        "bases": [],
+        "objection": (None, True, "no_basis_no_objection_to_weigh"),
+        "may_process": False,
+        "retention": NONE,
+        "findings": {"basis_not_stated", "retention_not_stated", "end_action_not_stated", "third_party_data_without_notice"},
+    },
+    "customer_care": {
+        "lawful": "undetermined",
+        "bases": [],
+        "objection": (None, True, "no_basis_no_objection_to_weigh"),
+        "may_process": False,
+        "retention": NONE,
+        "findings": {"basis_not_stated", "retention_not_stated", "end_action_not_stated", "response_time_exceeds_one_month"},
+    },
+    "call_recording": {
+        "lawful": "undetermined",
+        "bases": [],
+        "objection": (None, True, "no_basis_no_objection_to_weigh"),
+        "may_process": False,
+        "retention": ("P200D", "recorded", None, "delete", True),
+        "findings": {"basis_not_stated", "end_action_not_stated", "training_recording_without_consent"},
+    },
+    "marketing": {
+        "lawful": "yes",
+        "bases": [("f", True)],
+        "objection": ("21(2)", False, "direct_marketing_absolute"),
+        "may_process": True,
+        "retention": NONE,
+        "findings": {"retention_not_stated", "end_action_not_stated"},
+    },
+    "group_sharing": {
+        "lawful": "yes",
+        "bases": [("f", True)],
+        "objection": ("21(1)", False, "no_compelling_legitimate_grounds"),
+        "may_process": True,
+        "retention": NONE,
+        "findings": {
+            "objection_right_not_stated",
+            "retention_not_stated",
+            "end_action_not_stated",
+            "legitimate_interest_does_not_cover_purpose",
+            "condition_not_modelled",
+        },
+    },
+    "bookkeeping": {
+        "lawful": "yes",
+        "bases": [("b", True), ("c", False)],
+        "objection": (None, True, "no_right_to_object_for_basis"),
+        "may_process": True,
+        "retention": ("P5Y", "fiscal_year_end", None, "delete", False),
+        "findings": {"basis_mapping_ambiguous", "retention_not_stated", "end_action_not_stated"},
+    },
+    **{
+        purpose: {
+            "lawful": "yes",
+            "bases": [("f", True)],
+            "objection": ("21(1)", False, "no_compelling_legitimate_grounds"),
+            "may_process": True,
+            "retention": NONE,
+            "findings": {"objection_right_not_stated", "retention_not_stated", "end_action_not_stated"},
+        }
+        for purpose in LI_PURPOSES
+    },
+}
+
+
+@pytest.mark.parametrize("purpose", sorted(EXPECTED))
+def test_default_answer(purpose: str) -> None:
+    want = EXPECTED[purpose]
+    d = ev(purpose)
+    assert d.lawful == want["lawful"]
+    assert [(b.letter, b.stated_in_policy) for b in d.bases] == want["bases"]
+    assert (d.objection.applies, d.objection.continues, d.objection.reason) == want["objection"]
+    assert d.may_process is want["may_process"]
+    r = d.retention
+    assert (r.period, r.from_, r.until, r.action, r.stated_in_policy) == want["retention"]
+    assert r.extended is False
+    assert codes(d) == want["findings"]
+
+
+def test_every_spec_purpose_has_an_expected_answer() -> None:
+    assert set(SPEC_PURPOSES) <= set(EXPECTED)
+
+
+# --- Sletning: "as long as necessary" -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("purpose", GENERAL_RETENTION)
+def test_as_long_as_necessary_is_retention_not_stated_with_the_quote(purpose: str) -> None:
+    d = ev(purpose, dates={"contract_ended": "2025-01-31", "contact_collected": "2024-01-01"})
+    assert d.retention.period is None and d.retention.until is None
+    assert d.finding_codes.count("retention_not_stated") == 1
+    f = finding(d, "retention_not_stated")
+    assert f.severity == "violation"
+    assert f.rule == "sunclass-dk/retention/as-long-as-necessary"
+    assert "as long as necessary" in f.message
+    quotes = [c.quote for c in f.cites if c.quote]
+    assert "Vi vil opbevare personoplysninger så længe det er nødvendigt til de formål, der er nævnt" in quotes
+    # the GDPR fallback still fired (its duplicate finding was dropped by code)
+    assert "gdpr/retention/not-stated" in d.fired()
+    assert "sunclass-dk/retention/as-long-as-necessary" in d.fired()
+
+
+@pytest.mark.parametrize("purpose", ["booking", "marketing", "call_recording", "next_of_kin"])
+def test_consent_extends_retention_finding(purpose: str) -> None:
+    assert "consent_extended_retention" not in codes(ev(purpose))
+    d = ev(purpose, consent="given")
+    f = finding(d, "consent_extended_retention")
+    assert f.severity == "warning"
+    assert any(c.quote == "og i længere tid hvis du har givet samtykke til det." for c in f.cites)
+
+
+# --- booking and bookkeeping ----------------------------------------------------------------------
+
+
+def test_booking_reports_the_statutory_bookkeeping_window() -> None:
+    d = ev("booking", dates={"fiscal_year_end": "2023-12-31"})
+    assert d.basis_letters == ["b"]
+    f = finding(d, "bookkeeping_retention_not_stated")
+    assert f.message.endswith("Statutory window: P5Y from fiscal_year_end, until 2028-12-31.")
+    assert "dk/bogforingsloven/legal-obligation" not in d.fired()
+
+
+def test_bookkeeping_uses_the_statutory_window_and_legal_obligation() -> None:
+    d = ev("bookkeeping", dates={"fiscal_year_end": "2023-12-31"})
+    assert [(b.letter, b.stated_in_policy) for b in d.bases] == [("b", True), ("c", False)]
+    assert d.retention.period == "P5Y"
+    assert d.retention.from_ == "fiscal_year_end"
+    assert d.retention.until == dt.date(2028, 12, 31)
+    assert d.retention.stated_in_policy is False
+    assert "retention_differs_from_statute" not in codes(d)
+    assert d.may_process is True
+    assert ev("bookkeeping", dates={"fiscal_year_end": "2023-12-31"}, as_of="2029-01-01").may_process is False
+
+
+def test_bookkeeping_survives_erasure_booking_does_not() -> None:
+    d = ev("bookkeeping", erasure_requested=True, dates={"fiscal_year_end": "2024-12-31"})
+    assert d.may_process is True
+    assert "erasure_limited_by_legal_obligation" in codes(d)
+    b = ev("booking", erasure_requested=True)
+    assert b.may_process is False
+    assert b.may_process_reasons == ("erasure_requested",)
+
+
+def test_booking_is_not_reached_by_objection() -> None:
+    for objection in ("general", "direct_marketing"):
+        d = ev("booking", objection=objection)
+        assert (d.objection.applies, d.objection.continues) == (None, True)
+        assert d.may_process is True
+
+
+# --- special categories -------------------------------------------------------------------------
+
+
+def test_special_meals_without_explicit_consent_are_unlawful() -> None:
+    d = ev("booking", special_category=True)
+    assert d.lawful == "no"
+    assert d.may_process is False
+    assert {"art9_condition_not_stated", "special_category_without_explicit_consent"} <= codes(d)
+    f = finding(d, "art9_condition_not_stated")
+    assert f.severity == "violation"
+    assert any(c.quote == "Det er f.eks. navn, behov for specialmad samt information om behov for særlig assistance." for c in f.cites)
+
+
+def test_special_meals_with_explicit_consent() -> None:
+    d = ev("booking", special_category=True, consent="explicit")
+    assert d.lawful == "yes"
+    assert [(b.letter, b.stated_in_policy) for b in d.bases] == [("a", False), ("b", True)]
+    assert "special_category_without_explicit_consent" not in codes(d)
+    assert "art9_condition_not_stated" in codes(d)  # the text still names no condition
+
+
+@pytest.mark.parametrize("purpose", ["check_in", "customer_care", "call_recording"])
+def test_special_category_makes_undetermined_purposes_unlawful(purpose: str) -> None:
+    d = ev(purpose, special_category=True, consent="given")
+    assert d.lawful == "no"
+    assert "art9_condition_not_stated" in codes(d)
+
+
+def test_no_special_category_finding_without_special_data() -> None:
+    for purpose in SPEC_PURPOSES:
+        assert "art9_condition_not_stated" not in codes(ev(purpose))
+
+
+# --- purposes with no stated basis ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("purpose", NO_BASIS_PURPOSES)
+def test_no_basis_purposes(purpose: str) -> None:
+    d = ev(purpose, dates={"recorded": "2025-05-01"})
+    assert d.lawful == "undetermined"
+    assert d.bases == ()
+    assert finding(d, "basis_not_stated").severity == "violation"
+    assert d.may_process is False
+    assert d.may_process_reasons[0] == "not_lawful"
+
+
+@pytest.mark.parametrize("purpose", NO_BASIS_PURPOSES)
+def test_no_basis_purposes_with_consent(purpose: str) -> None:
+    d = ev(purpose, consent="given", dates={"recorded": "2025-05-01"})
+    assert d.lawful == "yes"
+    assert [(b.letter, b.stated_in_policy) for b in d.bases] == [("a", False)]
+    assert (d.objection.applies, d.objection.continues, d.objection.reason) == (None, True, "no_right_to_object_for_basis")
+    assert d.may_process is True
+    assert "basis_not_stated" in codes(d)
+
+
+@pytest.mark.parametrize("purpose", ["check_in", "next_of_kin", "customer_care"])
+def test_general_objection_without_basis_stops(purpose: str) -> None:
+    d = ev(purpose, objection="general")
+    assert (d.objection.applies, d.objection.continues, d.objection.reason) == (None, False, "no_basis_shown_against_objection")
+    assert "objection_upheld" in d.may_process_reasons
+
+
+def test_next_of_kin_is_not_vital_interests() -> None:
+    d = ev("next_of_kin")
+    assert "d" not in d.basis_letters
+    assert "Recital 46" in finding(d, "basis_not_stated").message
+    assert finding(d, "third_party_data_without_notice").severity == "warning"
+
+
+def test_customer_care_response_time_finding() -> None:
+    f = finding(ev("customer_care"), "response_time_exceeds_one_month")
+    assert f.severity == "warning"
+    assert [c.quote for c in f.cites if c.quote] == ["Du får svar hurtigst muligt og senest indenfor 30 dage."]
+    assert [c.law for c in f.cites if c.law] == ["GDPR Art. 12(3)"]
+    for purpose in ("booking", "marketing", "call_recording"):
+        assert "response_time_exceeds_one_month" not in codes(ev(purpose))
+
+
+# --- call recordings ------------------------------------------------------------------------------
+
+
+def test_spec_worked_example_5() -> None:
+    d = lawbasis.evaluate({"policy": POLICY, "purpose": "call_recording", "dates": {"recorded": "2025-03-01"}})
+    assert d.retention.period == "P200D"
+    assert d.retention.until == dt.date(2025, 9, 17)
+    out = d.to_dict()["retention"]
+    assert out == {
+        "period": "P200D",
+        "from": "recorded",
+        "action": "delete",
+        "until": "2025-09-17",
+        "extended": False,
+        "stated_in_policy": True,
+    }
+
+
+def test_recording_end_action_is_assumed() -> None:
+    d = ev("call_recording", dates={"recorded": "2025-03-01"})
+    assert d.retention.action == "delete"
+    assert "end_action_not_stated" in codes(d)
+    assert "retention_not_stated" not in codes(d)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "open_"),
+    [("2025-03-01", True), ("2025-09-17", True), ("2025-09-18", False), ("2026-03-01", False)],
+)
+def test_recording_window_edges(as_of: str, open_: bool) -> None:
+    d = ev("call_recording", consent="given", dates={"recorded": "2025-03-01"}, as_of=as_of)
+    assert d.lawful == "yes"
+    assert d.may_process is open_
+    if not open_:
+        assert d.may_process_reasons == ("retention_window_closed",)
+
+
+def test_recording_without_date_has_no_end_date() -> None:
+    d = ev("call_recording")
+    assert (d.retention.period, d.retention.from_, d.retention.until) == ("P200D", "recorded", None)
+
+
+def test_recording_deletion_on_request() -> None:
+    d = ev("call_recording", consent="given", erasure_requested=True, dates={"recorded": "2025-05-01"})
+    assert d.lawful == "yes"
+    assert d.may_process is False
+    assert set(d.may_process_reasons) == {"erasure_requested", "recording_deletion_requested"}
+    assert "gdpr/erasure/stops-processing" in d.fired()
+    step = [s for s in d.trace if s.rule == "sunclass-dk/call-recording/deletion-on-request"]
+    assert step and step[0].cites[0].quote == "Du har også ret til at bede om, at optagelsen bliver slettet."
+
+
+def test_recording_deletion_promise_holds_during_dispute() -> None:
+    d = ev("call_recording", consent="given", erasure_requested=True, dispute=True, dates={"recorded": "2025-05-01"})
+    assert "gdpr/erasure/stops-processing" not in d.fired()
+    assert d.may_process is False
+    assert d.may_process_reasons == ("recording_deletion_requested",)
+    assert d.retention.extended is True and d.retention.until is None
+    assert "erasure_limited_by_legal_claims" in codes(d)
+
+
+def test_recording_refusal() -> None:
+    d = ev("call_recording", consent="given", objection="general", dates={"recorded": "2025-05-01"})
+    assert d.may_process is False
+    assert "recording_refused" in d.may_process_reasons
+    step = [s for s in d.trace if s.rule == "sunclass-dk/call-recording/refusal"]
+    assert step[0].cites[0].quote == "Du har ret til at bede om, at din samtale ikke bliver optaget."
+
+
+def test_recording_dm_objection_does_not_reach() -> None:
+    d = ev("call_recording", consent="given", objection="direct_marketing", dates={"recorded": "2025-05-01"})
+    assert d.objection.continues is True
+    assert d.may_process is True
+
+
+def test_recording_training_departs_from_danish_practice() -> None:
+    f = finding(ev("call_recording"), "training_recording_without_consent")
+    assert f.severity == "warning"
+    assert "Vi kan også anvende samtalen i intern uddannelse og udviklingsarbejde." in [c.quote for c in f.cites]
+    assert "training_recording_without_consent" not in codes(ev("customer_care"))
+
+
+def test_recording_dispute_holds() -> None:
+    d = ev("call_recording", consent="given", dispute=True, dates={"recorded": "2024-01-01"})
+    assert d.retention.extended is True
+    assert d.retention.until is None
+    assert d.may_process is True
+
+
+# --- marketing ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["prospect", "customer", "former_customer"])
+def test_marketing_mail_without_opt_in_is_unlawful(status: str) -> None:
+    d = ev("marketing", channel="email", customer_status=status)
+    assert d.lawful == "no"
+    assert d.bases == ()
+    assert d.may_process is False
+    assert "consent_required_not_given" in codes(d)
+    assert "sunclass-dk/marketing/mail-opt-in" in d.fired()
+    assert "dk/mfl-10/prior-consent" in d.fired()
+
+
+def test_marketing_mail_with_opt_in() -> None:
+    d = ev("marketing", channel="email", consent="given")
+    assert [(b.letter, b.stated_in_policy) for b in d.bases] == [("a", True)]
+    assert (d.objection.applies, d.objection.continues, d.objection.reason) == ("21(2)", False, "direct_marketing_absolute")
+    assert d.may_process is True
+
+
+@pytest.mark.parametrize("channel", ["sms", "mms", "automated_call"])
+def test_marketing_sms_needs_consent_by_law(channel: str) -> None:
+    d = ev("marketing", channel=channel, customer_status="customer")
+    assert d.lawful == "no"
+    assert "electronic_marketing_consent_not_stated" in codes(d)
+    assert "dk/mfl-10/prior-consent" in d.fired()
+    assert "sunclass-dk/marketing/mail-opt-in" not in d.fired()
+    ok = ev("marketing", channel=channel, consent="given")
+    assert [(b.letter, b.stated_in_policy) for b in ok.bases] == [("a", False)]
+
+
+@pytest.mark.parametrize("channel", ["post", "web", "social", "phone"])
+def test_marketing_other_channels_on_legitimate_interest(channel: str) -> None:
+    d = ev("marketing", channel=channel, customer_status="prospect")
+    assert d.lawful == "yes"
+    assert [(b.letter, b.stated_in_policy) for b in d.bases] == [("f", True)]
+    assert d.objection.applies == "21(2)"
+    assert "consent_required_not_given" not in codes(d)
+
+
+@pytest.mark.parametrize("objection", ["direct_marketing", "general"])
+def test_marketing_opt_out_is_absolute(objection: str) -> None:
+    d = ev(
+        "marketing",
+        channel="post",
+        objection=objection,
+        compelling_grounds=True,
+        dispute=True,
+        dates={"objection_received": "2025-05-01"},
+    )
+    assert (d.objection.applies, d.objection.continues, d.objection.reason) == ("21(2)", False, "direct_marketing_absolute")
+    assert d.may_process is False
+    assert set(d.may_process_reasons) == {"objection_upheld", "marketing_opt_out"}
+
+
+def test_marketing_consent_withdrawn_no_swapping() -> None:
+    d = ev("marketing", channel="email", consent="withdrawn", dates={"consent_withdrawn": "2025-05-01"})
+    assert d.lawful == "no"
+    assert d.bases == ()
+    assert "gdpr/consent/no-swapping-after-withdrawal" in d.fired()
+    post = ev("marketing", channel="post", consent="withdrawn", dates={"consent_withdrawn": "2025-05-01"})
+    assert post.lawful == "no"  # withdrawing is also an opt-out: no fall-back to (f)
+
+
+def test_marketing_personalisation_finding() -> None:
+    assert "profiling_basis_not_stated" not in codes(ev("marketing", channel="web"))
+    d = ev("marketing", channel="web", personalised=True)
+    assert finding(d, "profiling_basis_not_stated").severity == "warning"
+    assert d.basis_letters == ["f"]
+
+
+# --- legitimate-interest purposes ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("purpose", LI_PURPOSES)
+def test_li_objection_outcomes(purpose: str) -> None:
+    stop = ev(purpose, objection="general")
+    assert (stop.objection.applies, stop.objection.continues, stop.objection.reason) == ("21(1)", False, "no_compelling_legitimate_grounds")
+    assert stop.may_process is False
+    grounds = ev(purpose, objection="general", compelling_grounds=True)
+    assert (grounds.objection.continues, grounds.objection.reason) == (True, "compelling_legitimate_grounds")
+    assert grounds.may_process is True
+    claims = ev(purpose, objection="general", dispute=True)
+    assert (claims.objection.continues, claims.objection.reason) == (True, "legal_claims")
+    f = finding(stop, "objection_right_not_stated")
+    assert f.severity == "violation"
+    assert "GDPR Art. 21(4)" in [c.law for c in f.cites]
+
+
+@pytest.mark.parametrize("purpose", ["customer_experience", "fraud_prevention", "research"])
+def test_li_dm_objection_does_not_reach(purpose: str) -> None:
+    d = ev(purpose, objection="direct_marketing")
+    assert (d.objection.applies, d.objection.continues, d.objection.reason) == (
+        "21(1)",
+        True,
+        "direct_marketing_objection_does_not_reach_purpose",
+    )
+    assert d.may_process is True
+
+
+def test_abandoned_booking_mail_is_direct_marketing() -> None:
+    d = ev("abandoned_booking", channel="email", customer_status="prospect")
+    assert d.lawful == "no"
+    assert d.objection.applies == "21(2)"
+    assert "consent_required_not_given" in codes(d)
+    ok = ev("abandoned_booking", channel="email", customer_status="prospect", consent="given")
+    assert [(b.letter, b.stated_in_policy) for b in ok.bases] == [("a", False)]
+    assert ok.may_process is True
+
+
+def test_abandoned_booking_phone_on_legitimate_interest() -> None:
+    d = ev("abandoned_booking", channel="phone", customer_status="prospect")
+    assert d.basis_letters == ["f"]
+    assert (d.objection.applies, d.objection.continues) == ("21(2)", False)
+    assert ev("abandoned_booking", channel="phone", objection="general", compelling_grounds=True).may_process is False
+
+
+def test_abandoned_booking_dm_objection_without_channel() -> None:
+    d = ev("abandoned_booking", objection="direct_marketing", compelling_grounds=True)
+    assert (d.objection.applies, d.objection.continues, d.objection.reason) == ("21(2)", False, "direct_marketing_absolute")
+    assert d.may_process is False
+
+
+# --- intra-group sharing --------------------------------------------------------------------------
+
+
+def test_group_sharing_basis_and_findings() -> None:
+    d = ev("group_sharing")
+    assert [(b.letter, b.stated_in_policy) for b in d.bases] == [("f", True)]
+    f = finding(d, "legitimate_interest_does_not_cover_purpose")
+    assert f.severity == "warning"
+    assert "marketing" in f.message
+    exclusion = finding(d, "condition_not_modelled")
+    assert exclusion.severity == "info"
+    assert [c.quote for c in exclusion.cites if c.quote] == [
+        "Vi deler ikke personoplysninger inden for NLTG om vores kunder der rejser med selskab udenfor vores koncern."
+    ]
+
+
+def test_group_sharing_objections() -> None:
+    dm = ev("group_sharing", objection="direct_marketing", compelling_grounds=True)
+    assert (dm.objection.applies, dm.objection.continues, dm.objection.reason) == ("21(2)", False, "direct_marketing_absolute")
+    assert dm.may_process is False
+    general = ev("group_sharing", objection="general")
+    assert (general.objection.applies, general.objection.continues) == ("21(1)", False)
+    assert general.may_process is False
+    grounds = ev("group_sharing", objection="general", compelling_grounds=True)
+    assert grounds.may_process is True
+    claims = ev("group_sharing", objection="general", dispute=True)
+    assert (claims.objection.continues, claims.objection.reason) == (True, "legal_claims")
+
+
+def test_group_sharing_erasure() -> None:
+    d = ev("group_sharing", erasure_requested=True)
+    assert d.may_process is False
+    assert d.may_process_reasons == ("erasure_requested",)
+
+
+# --- JSON form ------------------------------------------------------------------------------------
+
+
+def test_to_dict_marketing_mail() -> None:
+    out = ev("marketing", channel="email", consent="given").to_dict()
+    assert out["policy"] == POLICY and out["purpose"] == "marketing"
+    assert out["lawful"] == "yes"
+    assert out["bases"] == [
+        {
+            "letter": "a",
+            "article": "GDPR Art. 6(1)(a)",
+            "name": "consent",
+            "stated_in_policy": True,
+            "dpv": "https://w3id.org/dpv/legal/eu/gdpr#A6-1-a",
+        }
+    ]
+    assert out["objection"] == {"applies": "21(2)", "continues": False, "reason": "direct_marketing_absolute"}
+    assert out["retention"]["until"] is None
+    assert [f["code"] for f in out["findings"]] == ["retention_not_stated", "consent_extended_retention", "end_action_not_stated"]
+    for step in out["trace"]:
+        assert step["cites"], step["rule"]
+
+
+# --- properties over a small grid of facts --------------------------------------------------------
+
+FACTS = st.fixed_dictionaries(
+    {
+        "purpose": st.sampled_from(sorted(EXPECTED)),
+        "customer_status": st.sampled_from(["prospect", "customer", "former_customer"]),
+        "channel": st.sampled_from([None, "email", "sms", "post", "web", "social", "phone"]),
+        "consent": st.sampled_from(["none", "given", "explicit"]),
+        "objection": st.sampled_from(["none", "general", "direct_marketing"]),
+        "compelling_grounds": st.booleans(),
+        "dispute": st.booleans(),
+        "special_category": st.booleans(),
+        "erasure_requested": st.booleans(),
+        "personalised": st.booleans(),
+    }
+)
+
+
+@settings(max_examples=80)
+@given(FACTS, st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)))
+def test_properties(facts: dict[str, Any], recorded: dt.date) -> None:
+    d = lawbasis.evaluate({"policy": POLICY, "as_of": "2025-06-01", "dates": {"recorded": recorded.isoformat()}, **facts})
+    purpose = facts["purpose"]
+    if d.may_process:
+        assert d.lawful == "yes"
+        # erasure stops everything but the legal obligation, and legal claims (Art. 17(3)(b), (e))
+        assert not facts["erasure_requested"] or facts["dispute"] or purpose == "bookkeeping"
+    if facts["special_category"]:
+        assert "art9_condition_not_stated" in d.finding_codes
+        if facts["consent"] != "explicit":
+            assert d.lawful == "no"
+    if d.objection.applies == "21(2)":
+        assert d.objection.continues is False
+    if purpose == "marketing" and facts["channel"] in ("email", "sms") and facts["consent"] == "none":
+        assert d.lawful == "no"
+    if purpose == "call_recording":
+        assert d.retention.period == "P200D"
+        if not facts["dispute"]:
+            assert d.retention.until == recorded + dt.timedelta(days=200)
+        if facts["erasure_requested"] or facts["objection"] == "general":
+            assert d.may_process is False
+    if purpose in NO_BASIS_PURPOSES:
+        assert "basis_not_stated" in d.finding_codes
+        assert {b.letter for b in d.bases} <= {"a"}
+    if purpose in GENERAL_RETENTION:
+        assert d.retention.until is None
+        assert d.finding_codes.count("retention_not_stated") == 1
