@@ -108,7 +108,7 @@ def timeline(
     lo = min(known) if known else _dt.date.today()
     hi = max(known) if known else lo
     margin = max((hi - lo).days * 0.08, 60)
-    right = hi + _dt.timedelta(days=margin * 2)
+    right = hi + _dt.timedelta(days=margin * 3)
     left = lo - _dt.timedelta(days=margin)
 
     actions_seen: list[str] = []
