@@ -7,8 +7,8 @@ the conclusions the rules reached. It needs pandas (``pip install lawbasis[noteb
 >>> from lawbasis import explore
 >>> df = explore.grid("jetpak-dk", "marketing", channel="email",
 ...                   customer_status=["prospect", "customer"], consent=["none", "given"])
->>> df[["customer_status", "consent", "lawful", "bases"]].to_string(index=False)
-'customer_status consent lawful bases\\n       prospect    none     no      \\n       prospect   given    yes     a\\n       customer    none     no      \\n       customer   given    yes     a'
+>>> df[["customer_status", "consent", "lawful", "bases"]].values.tolist()
+[['prospect', 'none', 'no', ''], ['prospect', 'given', 'yes', 'a'], ['customer', 'none', 'no', ''], ['customer', 'given', 'yes', 'a']]
 >>> cf = explore.counterfactual({"policy": "jetpak-dk", "purpose": "marketing", "channel": "email",
 ...                              "consent": "given", "objection": "direct_marketing", "as_of": "2026-01-01",
 ...                              "dates": {"contract_ended": "2025-06-30"}})
