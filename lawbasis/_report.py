@@ -300,6 +300,11 @@ class PolicyReport:
     fixed: dict[str, Any]
     purposes: tuple[PurposeReport, ...]
 
+    def _repr_html_(self) -> str:
+        from ._explain import report_html
+
+        return report_html(self)
+
     @property
     def evaluations(self) -> int:
         return sum(p.evaluations for p in self.purposes)
