@@ -211,3 +211,18 @@ def test_sweep_file_streams_in_chunks(tmp_path, suffix):
     assert out["action_today"].tolist() == expected
     assert counts == {"keep": expected.count("keep"), "delete": expected.count("delete"), "anonymise": 0, "hold": 0}
     assert out["retention_until"].iloc[0] == "2013-03-31"
+
+
+def test_cut_date_without_anchor_date_ends_the_window():
+    # objection upheld with a received date, window anchored on a fiscal year end the row lacks: the
+    # engine ends the window at the cut date alone (regression: NaT must not swallow the cut)
+    facts = {"policy": "jetpak-se", "purpose": "crime_prevention", "customer_status": "prospect", "channel": "mms",
+             "objection": "general", "dates": {"contract_ended": "2018-03-26", "objection_received": "2025-11-16"}}
+    d = ENGINE.evaluate({**facts, "as_of": "2026-11-22"})
+    assert d.retention.from_ == "end_of_calendar_year_of_fiscal_year_end"
+    assert d.retention.until == dt.date(2025, 11, 16)
+    row = {k: v for k, v in facts.items() if k != "dates"} | facts["dates"]
+    out = evaluate_frame(pd.DataFrame([row, {**row, "objection_received": "2026-12-01"}]), as_of="2026-11-22")
+    assert [u.date().isoformat() for u in out["retention_until"]] == ["2025-11-16", "2026-12-01"]
+    assert out["action_today"].tolist() == ["delete", "keep"]
+    assert out["may_process"].tolist() == [d.may_process, False]
