@@ -246,7 +246,8 @@ def _window_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarr
     """The engine's calendar step for many rows: anchor + period, cut short by the earliest cut date."""
     ends: list[np.ndarray] = []
     if window.anchor is not None and window.period is not None:
-        start = anchor_dates(window.anchor, {k: v[rows] for k, v in dates.items()})
+        source = CALENDAR_ANCHORS.get(window.anchor, window.anchor)
+        start = anchor_dates(window.anchor, {source: dates[source][rows]} if source in dates else {})
         if start is not None:
             ends.append(add_period(start, window.period))
     ends += [dates[c][rows] for c in window.cuts]
@@ -307,22 +308,29 @@ class BulkEvaluator:
         for required in ("policy", "purpose"):
             if required not in columns:
                 raise InputError(required, None, "a column of the table", "missing")
-        # discrete facts, normalised to the engine's types
-        discrete: dict[str, np.ndarray] = {}
+        if n == 0:
+            return _meta().set_axis(frame.index)
+        # discrete facts: codes per row, values normalised once per distinct value
+        codes: dict[str, np.ndarray] = {}
+        values: dict[str, list[Any]] = {}
         for field, default in DISCRETE_FIELDS.items():
             if field not in columns:
-                discrete[field] = np.full(n, default, dtype=object)
+                codes[field], values[field] = np.zeros(n, dtype=np.int64), [default]
                 continue
-            col = frame[columns[field]]
-            if field in BOOL_FIELDS and pd.api.types.is_bool_dtype(col.dtype):
-                discrete[field] = col.to_numpy(dtype=bool).astype(object)
-                continue
-            values = col.astype(object).where(col.notna(), default).to_numpy(dtype=object)
-            if field in BOOL_FIELDS:
-                values = np.array([_to_bool(v) for v in values], dtype=object)
-            else:
-                values = np.where(values == "", default, values)
-            discrete[field] = values
+            raw_codes, uniques = pd.factorize(frame[columns[field]], use_na_sentinel=True)
+            canon: dict[tuple[type, Any], int] = {}
+            lookup = np.empty(len(uniques) + 1, dtype=np.int64)
+            found: list[Any] = []
+            for j, value in enumerate([*uniques, default]):  # the last entry is for empty cells (code -1)
+                value = _to_bool(value) if field in BOOL_FIELDS else (default if isinstance(value, str) and value == "" else value)
+                if isinstance(value, np.generic):
+                    value = value.item()
+                k = (type(value), value)
+                if k not in canon:
+                    canon[k] = len(found)
+                    found.append(value)
+                lookup[j] = canon[k]
+            codes[field], values[field] = lookup[raw_codes], found
         dates = {key: parse_date_column(key, frame[columns[key]]) for key in DATE_KEYS if key in columns}
         present = {key: ~np.isnat(values) for key, values in dates.items()}
         for earlier, later in DATE_ORDER:
@@ -341,25 +349,29 @@ class BulkEvaluator:
             as_of_days = np.where(np.isnat(given), as_of_days, given)
 
         # group rows by key: discrete facts + which dates are present
-        codes = np.zeros(n, dtype=np.int64)
-        for field in DISCRETE_FIELDS:
-            c, uniques = pd.factorize(discrete[field], use_na_sentinel=False)
-            codes = codes * (len(uniques) + 1) + c
-        for key in DATE_KEYS:
-            if key in present:
-                codes = codes * 2 + present[key]
-        groups, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1)
+        radix = [len(values[f]) for f in DISCRETE_FIELDS] + [2 for k in DATE_KEYS if k in present]
+        columns_of_key = [codes[f] for f in DISCRETE_FIELDS] + [present[k].astype(np.int64) for k in DATE_KEYS if k in present]
+        if float(np.prod(np.array(radix, dtype=float))) < 2.0**62:
+            key_codes = np.zeros(n, dtype=np.int64)
+            for r, c in zip(radix, columns_of_key, strict=True):
+                key_codes = key_codes * r + c
+            inverse = pd.factorize(key_codes)[0]  # hashing, O(n); groups numbered by first appearance
+        else:  # pragma: no cover - thousands of distinct values in several columns
+            inverse = np.unique(np.stack(columns_of_key, axis=1), axis=0, return_inverse=True)[1].reshape(-1)
+        # a stable sort of small integers is a radix sort: rows of each group, in table order
+        small = inverse.astype(np.uint16) if inverse.max() < 2**16 else inverse
+        order = np.argsort(small, kind="stable")
+        bounds = np.cumsum(np.bincount(inverse))
+        members = np.split(order, bounds[:-1])
+        first = order[np.concatenate(([0], bounds[:-1]))]
 
-        out_fixed = np.empty((n, len(_FIXED)), dtype=object)
+        answer_ids = np.empty(n, dtype=np.int64)
+        answers: list[tuple[Any, ...]] = []
+        answer_index: dict[tuple[Any, ...], int] = {}
         until = np.full(n, _NAT)
-        for g in range(len(groups)):
-            rows = np.flatnonzero(inverse == g) if len(groups) > 1 else np.arange(n)
+        for g, rows in enumerate(members):
             i0 = int(first[g])
-            row = {field: discrete[field][i0] for field in DISCRETE_FIELDS}
-            for field in BOOL_FIELDS:
-                if isinstance(row[field], np.bool_):
-                    row[field] = bool(row[field])
+            row = {field: values[field][codes[field][i0]] for field in DISCRETE_FIELDS}
             combo = (tuple(row.items()), tuple(k for k in DATE_KEYS if k in present and present[k][i0]))
             with self._lock:
                 window = self._windows.get(combo)
@@ -388,9 +400,16 @@ class BulkEvaluator:
                     answer = _fixed(self._decide(row, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i]))
                     with self._lock:
                         self._answers[(combo, status)] = answer
-                out_fixed[rows[mask]] = np.array([answer], dtype=object)
+                if answer not in answer_index:
+                    answer_index[answer] = len(answers)
+                    answers.append(answer)
+                answer_ids[rows[mask]] = answer_index[answer]
 
-        result = pd.DataFrame({name: pd.Series(out_fixed[:, j], index=frame.index, dtype=object) for j, name in enumerate(_FIXED)})
+        by_column = list(zip(*answers, strict=True)) if answers else [()] * len(_FIXED)
+        result = pd.DataFrame({
+            name: pd.Series(np.array(list(by_column[j]) + [None], dtype=object)[:-1][answer_ids], index=frame.index, dtype=object)
+            for j, name in enumerate(_FIXED)
+        })
         for name in ("objection_continues", "may_process", "extended"):
             result[name] = result[name].astype(bool)
         result["retention_until"] = pd.Series(until.astype("datetime64[s]"), index=frame.index)
@@ -477,7 +496,7 @@ def read_chunks(path: str | Path, chunksize: int = 200_000) -> Iterator[pd.DataF
         start = 0
         with pq.ParquetFile(path) as source:
             for batch in source.iter_batches(batch_size=chunksize):
-                frame = batch.to_pandas()
+                frame = batch.to_pandas(date_as_object=False)
                 frame.index = pd.RangeIndex(start, start + len(frame))
                 start += len(frame)
                 yield frame

@@ -226,3 +226,8 @@ def test_cut_date_without_anchor_date_ends_the_window():
     assert [u.date().isoformat() for u in out["retention_until"]] == ["2025-11-16", "2026-12-01"]
     assert out["action_today"].tolist() == ["delete", "keep"]
     assert out["may_process"].tolist() == [d.may_process, False]
+
+
+def test_empty_table():
+    out = evaluate_frame(pd.DataFrame({"policy": pd.Series(dtype=str), "purpose": pd.Series(dtype=str)}), as_of="2026-01-01")
+    assert list(out.columns) == list(DECISION_COLUMNS) and len(out) == 0
