@@ -205,9 +205,10 @@ def check_special_category_needs_explicit_consent(activity: Activity | Mapping[s
 
 
 def check_erasure_request_stops(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
-    """Art. 17(1), 17(3)(b), (e): an erasure request stops processing unless a legal obligation or a dispute keeps the data."""
+    """Art. 17(1), 17(3)(b), (e): an erasure request stops processing unless a legal obligation, a task
+    in the public interest or a dispute keeps the data."""
     a = _activity(activity)
-    if a.erasure_requested and not a.dispute and "c" not in decision.basis_letters:
+    if a.erasure_requested and not a.dispute and not {"c", "e"} & set(decision.basis_letters):
         assert decision.may_process is False, f"{_where(a, decision)}: erasure requested, no exception applies, yet may_process=True"
 
 

@@ -160,3 +160,55 @@ def test_activity_dates_refuses_impossible_requirements() -> None:
         activity_dates("given", required=["consent_withdrawn"])
     with pytest.raises(lawbasis.InputError, match="objection is 'none'"):
         activity_dates(required=["objection_received"])
+
+
+# --- the scenario-file plugin, as a user's repository sees it ----------------------------------
+
+pytest_plugins = ["pytester"]
+
+SCENARIO_FILE = """\
+facts: {policy: jetpak-dk, as_of: 2026-01-01}
+scenarios:
+  - name: holds
+    facts: {purpose: marketing, channel: email, consent: given, dates: {contract_ended: 2025-06-30}}
+    expect: {lawful: yes, bases: [a], retention: {until: 2028-06-30}, cites_include: ["GDPR Art. 21(2)"]}
+
+  - name: wrong continuation
+    facts: {purpose: marketing, channel: email, consent: given}
+    expect:
+      objection: {applies: 21(2), continues: true}
+      findings_include: [no_such_finding]
+  - name: bad input expected
+    facts: {purpose: marketing, consent: maybe}
+    expect: {error: InputError, field: consent}
+"""
+
+
+def _plugin_args(request: pytest.FixtureRequest) -> list[str]:
+    # installed: the pytest11 entry point already loads it; from source: load it by hand
+    return [] if request.config.pluginmanager.hasplugin("lawbasis") else ["-p", "lawbasis.pytest_plugin"]
+
+
+def test_scenario_file_failure_names_file_line_and_field(pytester: pytest.Pytester, request: pytest.FixtureRequest) -> None:
+    pytester.makefile(".scenarios.yaml", mine=SCENARIO_FILE)
+    result = pytester.runpytest_subprocess(*_plugin_args(request), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    out = result.stdout.str()
+    assert "mine.scenarios.yaml:7: scenario 'wrong continuation'" in out
+    assert "  objection.continues: expected True, got False" in out
+    assert "  findings_include: expected ['no_such_finding'], got [" in out
+
+
+def test_malformed_scenario_file_is_a_collection_error(pytester: pytest.Pytester, request: pytest.FixtureRequest) -> None:
+    pytester.makefile(".scenarios.yaml", bad="scenarios:\n  - name: x\n    facts: {purpose: marketing}\n    expect: {colour: red}\n")
+    result = pytester.runpytest_subprocess(*_plugin_args(request), "-p", "no:cacheprovider")
+    assert result.ret != 0
+    assert "bad.scenarios.yaml:2: scenario 'x': unknown expect keys ['colour']" in result.stdout.str()
+
+
+def test_scenario_files_cannot_execute_code(pytester: pytest.Pytester, request: pytest.FixtureRequest) -> None:
+    pytester.makefile(".scenarios.yaml", evil="scenarios: !!python/object/apply:os.system ['echo pwned > pwned']\n")
+    result = pytester.runpytest_subprocess(*_plugin_args(request), "-p", "no:cacheprovider")
+    assert result.ret != 0
+    assert not (pytester.path / "pwned").exists()
+    assert "evil.scenarios.yaml" in result.stdout.str() and "not valid YAML" in result.stdout.str()
