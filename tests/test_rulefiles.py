@@ -180,6 +180,19 @@ def _never_fires(d: Path) -> None:
 """)
 
 
+def _too_many_conditions(d: Path) -> None:
+    # durable_rules fails with error 304 past 16 conditions per rule (phase marker and activity included)
+    conditions = "".join("      - absent: {fact: flag, name: direct_marketing}\n" for _ in range(15))
+    _append(d / "jetpak-dk.yaml", f"""  - id: jetpak-dk/contract/too-long
+    purpose: contract
+    when:
+{conditions}    then:
+      - finding: {{code: too_long, severity: info, message: too long}}
+    cites:
+      - law: GDPR Art. 6(1)
+""")
+
+
 def _negation_cycle(d: Path) -> None:
     _append(d / "jetpak-dk.yaml", """  - id: jetpak-dk/contract/cycle-a
     purpose: contract
@@ -231,6 +244,7 @@ MALFORMED: list[tuple[str, Callable[[Path], None], str, str | None, str]] = [
     ("quote not in the text", _quote_not_in_text, "jetpak-dk.yaml", "jetpak-dk/contract/basis-contract", "Udførelse af en aftale."),
     ("quote from the other text", _quote_in_other_text, "jetpak-dk.yaml", "jetpak-dk/contract/basis-contract", "jetpak-dk"),
     ("rule that can never fire", _never_fires, "jetpak-dk.yaml", "jetpak-dk/contract/never", "never fire"),
+    ("past durable_rules' condition limit", _too_many_conditions, "jetpak-dk.yaml", "jetpak-dk/contract/too-long", "allows 16"),
     ("negation cycle", _negation_cycle, "jetpak-dk.yaml", None, "stratifiable"),
     ("unbound variable", _unbound_variable, "jetpak-dk.yaml", "jetpak-dk/contract/basis-contract", "$L"),
     ("not a period", _bad_period, "jetpak-dk.yaml", "jetpak-dk/contract/retention", "36 months"),
