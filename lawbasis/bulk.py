@@ -41,7 +41,8 @@ none), ``objection_applies`` (``21(1)``, ``21(2)`` or None), ``objection_continu
 ``may_process`` (bool), ``retention_period``, ``retention_from`` (None when not stated),
 ``retention_action`` (``delete``/``anonymise``), ``retention_until`` (``datetime64``; NaT when
 unknown, open-ended or held), ``extended`` (bool: a pending dispute holds the data), ``findings``
-(finding codes joined by a space, in the order of ``Decision.findings``) and ``action_today``:
+(finding codes joined by commas, in the order of ``Decision.findings``, as in
+:func:`lawbasis.explore.grid`) and ``action_today``:
 
 * ``hold``: a pending dispute holds the data past its window (``extended``);
 * ``delete`` / ``anonymise``: the retention window ended before ``as_of`` (``as_of > retention_until``);
@@ -91,6 +92,7 @@ from ._calendar import CALENDAR_ANCHORS, Period
 from ._decision import Decision
 from ._engine import Engine, default_engine
 from ._errors import InputError, LawbasisError
+from .explore import conclusions
 
 #: The discrete fields (everything but ``dates`` and ``as_of``) with their defaults.
 DISCRETE_FIELDS: dict[str, Any] = {
@@ -260,19 +262,9 @@ def _window_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarr
 
 
 def _fixed(decision: Decision) -> tuple[Any, ...]:
-    r = decision.retention
-    return (
-        decision.lawful,
-        ",".join(decision.basis_letters),
-        decision.objection.applies,
-        decision.objection.continues,
-        decision.may_process,
-        r.period,
-        r.from_,
-        r.action,
-        r.extended,
-        " ".join(decision.finding_codes),
-    )
+    """The date-free columns of one decision: the same flattening as the exploration grid."""
+    columns = conclusions(decision)
+    return tuple(columns[name] for name in _FIXED)
 
 
 class BulkEvaluator:

@@ -37,7 +37,7 @@ def expected_row(decision: lawbasis.Decision, as_of: dt.date) -> dict[str, objec
         "retention_action": r.action,
         "retention_until": r.until,
         "extended": r.extended,
-        "findings": " ".join(decision.finding_codes),
+        "findings": ",".join(decision.finding_codes),
         "action_today": today,
     }
 
