@@ -50,6 +50,9 @@ class CompiledPolicy:
     rules: tuple[CompiledRule, ...]
     strata: int
     calendar_stratum: int  # window facts are asserted just before this phase marker (0: never)
+    # whether any rule tests or binds the window's end date; if none does, the rules' conclusions
+    # depend on the window's status only (the engine's memo keys on it; see Engine.evaluate)
+    reads_window_until: bool = True
 
     def definition(self) -> dict[str, Any]:
         """The native durable_rules ruleset (rule name -> spec), sinks included, no actions."""
@@ -222,4 +225,10 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
     if non_hashed_total > MAX_NON_HASHED:
         raise RuleFileError(policy.file, None, f"{non_hashed_total} 'not' tests on the activity; durable_rules allows {MAX_NON_HASHED}")
     compiled.sort(key=lambda c: c.stratum)
-    return CompiledPolicy(policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum)
+    reads_until = any(
+        "until" in (condition.get("absent") or condition)
+        for rule in rules
+        for condition in rule.when
+        if (condition.get("absent") or condition).get("fact") in CALENDAR_KINDS
+    )
+    return CompiledPolicy(policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until)

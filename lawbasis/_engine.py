@@ -79,6 +79,7 @@ class _Session:
     trace: list[tuple[Rule, list[tuple[str, dict[str, str]]]]] = attrs.field(factory=list)
     seen: set[tuple[Any, ...]] = attrs.field(factory=set)
     errors: list[str] = attrs.field(factory=list)
+    before_calendar: int = 0  # how many records came before the calendar step
 
 
 @attrs.frozen
@@ -104,8 +105,16 @@ class Engine:
 
     _instances = itertools.count(1)
 
-    def __init__(self, rules_dir: str | Path | None = None) -> None:
+    def __init__(self, rules_dir: str | Path | None = None, *, memo_size: int = 8192) -> None:
         self.rules_dir = Path(rules_dir) if rules_dir is not None else default_rules_dir()
+        if isinstance(memo_size, bool) or not isinstance(memo_size, int) or memo_size < 0:
+            raise InputError("memo_size", memo_size, "an integer >= 0 (0: no memo)", "not a size")
+        #: combinations remembered (per level, oldest forgotten first); 0 runs durable_rules every time
+        self.memo_size = memo_size
+        self._memo_lower: dict[tuple[Any, ...], list[tuple[str, dict[str, str], Rule]]] = {}
+        self._memo_full: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.runs = 0  #: durable_rules sessions run so far
+        self.memo_hits = 0  #: evaluations answered from the memo
         self._base: RuleBase = load_directory(self.rules_dir)
         self._lock = threading.RLock()
         self._session: _Session | None = None
@@ -159,33 +168,100 @@ class Engine:
             raise UnknownPurposeError("purpose", activity.purpose, ", ".join(policy.purposes), f"not a purpose of {policy.id}")
         as_of = activity.as_of or _dt.date.today()
         compiled = self._compiled[policy.id]
+        fact = self._activity_fact(activity, policy)
+        key = (policy.id, tuple(fact.values()))
         with self._lock:
-            session = _Session(activity, as_of)
-            self._session = session
-            name = compiled.ruleset_name
+            recalled = self._recall(key, compiled, activity, as_of) if self.memo_size else None
+            if recalled is not None:
+                self.memo_hits += 1
+                records, trace = recalled
+            else:
+                session = self._run(compiled, fact, activity, as_of)
+                if self.memo_size:
+                    self._remember(key, compiled, session)
+                records, trace = session.records, session.trace
+        return assemble(activity, as_of, records, trace)
+
+    def _run(self, compiled: CompiledPolicy, fact: dict[str, str], activity: Activity, as_of: _dt.date) -> _Session:
+        """One durable_rules session: assert the activity, then the phase markers stratum by stratum."""
+        session = _Session(activity, as_of)
+        self._session = session
+        self.runs += 1
+        name = compiled.ruleset_name
+        try:
+            self._host.assert_fact(name, fact)
+            for stratum in range(1, compiled.strata + 1):
+                if stratum == compiled.calendar_stratum:
+                    session.before_calendar = len(session.records)
+                    window = _window_fact(session.records, activity, as_of)
+                    if window is not None:
+                        session.records.append(("window", window, _CALENDAR_RULE))
+                        session.trace.append((_CALENDAR_RULE, [("window", window)]))
+                        self._host.assert_fact(name, {"sid": _SID, "t": "window", "rule": _CALENDAR_RULE.id, **window})
+                self._host.assert_fact(name, {"sid": _SID, "t": "phase", "n": str(stratum)})
+            state = self._host.get_state(name, _SID)
+            if state.get("exception") and not session.errors:
+                session.errors.append(str(state["exception"]))
+        except LawbasisError:
+            raise
+        except Exception as exc:
+            session.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            self._session = None
             try:
-                self._host.assert_fact(name, self._activity_fact(activity, policy))
-                for stratum in range(1, compiled.strata + 1):
-                    if stratum == compiled.calendar_stratum:
-                        for fact in self._windows(session):
-                            self._host.assert_fact(name, fact)
-                    self._host.assert_fact(name, {"sid": _SID, "t": "phase", "n": str(stratum)})
-                state = self._host.get_state(name, _SID)
-                if state.get("exception") and not session.errors:
-                    session.errors.append(str(state["exception"]))
-            except LawbasisError:
-                raise
-            except Exception as exc:
-                session.errors.append(f"{type(exc).__name__}: {exc}")
-            finally:
-                self._session = None
-                try:
-                    self._host.delete_state(name, _SID)
-                except Exception:  # noqa: BLE001 - no session was created; nothing to clean
-                    pass
+                self._host.delete_state(name, _SID)
+            except Exception:  # noqa: BLE001 - no session was created; nothing to clean
+                pass
         if session.errors:
-            raise EngineError(f"evaluating {policy.id}/{activity.purpose} failed: {'; '.join(session.errors)}")
-        return assemble(activity, as_of, session.records, session.trace)
+            raise EngineError(f"evaluating {activity.policy}/{activity.purpose} failed: {'; '.join(session.errors)}")
+        return session
+
+    # --- the memo -------------------------------------------------------------------------------
+    #
+    # durable_rules sees three kinds of fact from outside: the activity fact (discrete strings only:
+    # enumerations, booleans, which dates are present), the phase markers (the same every time) and
+    # the window fact (status and end date), computed by the calendar step from the retention, cut
+    # and hold facts of the strata below it and the activity's dates. The actions are functions of
+    # the facts they match. So the derived facts are a function of (activity fact, window fact), and
+    # the facts below the calendar step a function of the activity fact alone. The memo keeps both:
+    # for a known activity fact the calendar step runs on the remembered lower facts with this
+    # activity's dates, and if that window was seen too, the remembered conclusions are reused with
+    # this window's end date put in. When no rule of the policy reads the window's end date
+    # (``CompiledPolicy.reads_window_until``), windows are told apart by status only. Nothing is
+    # decided here: every remembered record was concluded by durable_rules.
+
+    def _recall(
+        self, key: tuple[Any, ...], compiled: CompiledPolicy, activity: Activity, as_of: _dt.date
+    ) -> tuple[list[tuple[str, dict[str, str], Rule]], list[tuple[Rule, list[tuple[str, dict[str, str]]]]]] | None:
+        lower = self._memo_lower.get(key)
+        if lower is None:
+            return None
+        window = _window_fact(lower, activity, as_of)
+        found = self._memo_full.get((key, _window_key(window, compiled)))
+        if found is None:
+            return None
+        records, trace, at_record, at_step = found
+        if window is not None:
+            records, trace = list(records), list(trace)
+            records[at_record] = ("window", window, _CALENDAR_RULE)
+            trace[at_step] = (_CALENDAR_RULE, [("window", window)])
+        return records, trace
+
+    def _remember(self, key: tuple[Any, ...], compiled: CompiledPolicy, session: _Session) -> None:
+        window = next((values for kind, values, rule in session.records if rule is _CALENDAR_RULE), None)
+        at_record = next((i for i, (_, _, rule) in enumerate(session.records) if rule is _CALENDAR_RULE), -1)
+        at_step = next((i for i, (rule, _) in enumerate(session.trace) if rule is _CALENDAR_RULE), -1)
+        for memo in (self._memo_lower, self._memo_full):
+            while len(memo) >= self.memo_size:
+                del memo[next(iter(memo))]  # the oldest entry
+        self._memo_lower[key] = list(session.records[: session.before_calendar])
+        self._memo_full[(key, _window_key(window, compiled))] = (list(session.records), list(session.trace), at_record, at_step)
+
+    def clear_memo(self) -> None:
+        """Forget every remembered combination (the next evaluations run durable_rules again)."""
+        with self._lock:
+            self._memo_lower.clear()
+            self._memo_full.clear()
 
     def evaluate_many(self, items: Iterable[Activity | Mapping[str, Any]]) -> list[Decision]:
         return [self.evaluate(item) for item in items]
@@ -250,37 +326,39 @@ class Engine:
 
         return act
 
-    def _windows(self, session: _Session) -> list[dict[str, str]]:
-        """Calendar step between strata: turn the chosen window into an end date and a status."""
-        retentions = [(v, r) for k, v, r in session.records if k == "retention"]
-        if not retentions:
-            return []
-        distinct = {(v["period"], v["from"]) for v, _ in retentions}
-        if len(distinct) > 1:
-            raise EngineError(
-                f"rules disagree on the retention window for {session.activity.policy}/{session.activity.purpose}: "
-                + ", ".join(sorted({r.id for _, r in retentions}))
-            )
-        values = retentions[0][0]
-        dates = session.activity.dates
-        until: _dt.date | None = None
-        if values["period"] != "null" and values["from"] != "null":
-            start = anchor_date(values["from"], dates)
-            until = Period.parse(values["period"]).add_to(start) if start else None
-        cuts = [dates[v["date"]] for k, v, _ in session.records if k == "cut" and v["date"] in dates]
-        if cuts:
-            until = min([*cuts, *([until] if until else [])])
-        held = any(k == "hold" for k, _, _ in session.records)
-        if held:
-            status, shown = "held", None
-        elif until is None:
-            status, shown = ("open_ended" if values["period"] == "null" else "unknown"), None
-        else:
-            status, shown = ("closed" if session.as_of > until else "open"), until
-        window = {"status": status, "until": shown.isoformat() if shown else "null"}
-        session.records.append(("window", window, _CALENDAR_RULE))
-        session.trace.append((_CALENDAR_RULE, [("window", window)]))
-        return [{"sid": _SID, "t": "window", "rule": _CALENDAR_RULE.id, **window}]
+def _window_fact(records: list[tuple[str, dict[str, str], Rule]], activity: Activity, as_of: _dt.date) -> dict[str, str] | None:
+    """Calendar step between strata: turn the chosen window into an end date and a status."""
+    retentions = [(v, r) for k, v, r in records if k == "retention"]
+    if not retentions:
+        return None
+    distinct = {(v["period"], v["from"]) for v, _ in retentions}
+    if len(distinct) > 1:
+        raise EngineError(
+            f"rules disagree on the retention window for {activity.policy}/{activity.purpose}: "
+            + ", ".join(sorted({r.id for _, r in retentions}))
+        )
+    values = retentions[0][0]
+    dates = activity.dates
+    until: _dt.date | None = None
+    if values["period"] != "null" and values["from"] != "null":
+        start = anchor_date(values["from"], dates)
+        until = Period.parse(values["period"]).add_to(start) if start else None
+    cuts = [dates[v["date"]] for k, v, _ in records if k == "cut" and v["date"] in dates]
+    if cuts:
+        until = min([*cuts, *([until] if until else [])])
+    if any(k == "hold" for k, _, _ in records):
+        status, shown = "held", None
+    elif until is None:
+        status, shown = ("open_ended" if values["period"] == "null" else "unknown"), None
+    else:
+        status, shown = ("closed" if as_of > until else "open"), until
+    return {"status": status, "until": shown.isoformat() if shown else "null"}
+
+
+def _window_key(window: dict[str, str] | None, compiled: CompiledPolicy) -> tuple[str, ...] | None:
+    if window is None:
+        return None
+    return (window["status"], window["until"]) if compiled.reads_window_until else (window["status"],)
 
 
 def _never(c: Any) -> None:  # sinks never fire; durable_rules still wants an action
