@@ -127,8 +127,11 @@ DECISION_COLUMNS = (
     "action_today",
 )
 ACTIONS_TODAY = ("keep", "delete", "anonymise", "hold")
+_ACTION_CODES = {action: i for i, action in enumerate(ACTIONS_TODAY)}
 
 _WINDOW_RULE = "calendar/window"
+# a group's window status: None when no retention fact (no window), else the engine's statuses
+_STATUSES: tuple[str | None, ...] = (None, "open", "closed", "held", "unknown", "open_ended")
 _NAT = np.datetime64("NaT", "D")
 # the per-row part of the answer: everything else comes from the cached decision
 _FIXED = ("lawful", "bases", "objection_applies", "objection_continues", "may_process", "retention_period",
@@ -176,7 +179,10 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
         if getattr(column.dt, "tz", None) is not None:
             raise InputError(f"dates.{name}", str(column.dtype), "an ISO date YYYY-MM-DD", "a datetime is not a date")
         out: np.ndarray = values.astype("datetime64[D]")
-        bad = ~np.isnat(values) & (out != values)
+        unit, count = np.datetime_data(values.dtype)
+        per_day = int(np.timedelta64(1, "D") // np.timedelta64(count, unit)) if unit not in ("D", "W", "M", "Y") else 1  # type: ignore[call-overload]
+        ticks = values.view(np.int64)
+        bad = (ticks % per_day != 0) & (ticks != np.iinfo(np.int64).min) if per_day > 1 else np.zeros(0, dtype=bool)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"dates.{name}", str(values[i]), "an ISO date YYYY-MM-DD", f"a datetime is not a date (row {column.index[i]!r})")
@@ -306,10 +312,14 @@ class BulkEvaluator:
         codes: dict[str, np.ndarray] = {}
         values: dict[str, list[Any]] = {}
         for field, default in DISCRETE_FIELDS.items():
-            if field not in columns:
-                codes[field], values[field] = np.zeros(n, dtype=np.int64), [default]
+            if field not in columns:  # a constant code: a read-only view, no memory per row
+                codes[field], values[field] = np.broadcast_to(np.int64(0), (n,)), [default]
                 continue
-            raw_codes, uniques = pd.factorize(frame[columns[field]], use_na_sentinel=True)
+            column = frame[columns[field]]
+            if column.dtype == bool:  # no hashing needed: the values are the codes
+                codes[field], values[field] = column.to_numpy().view(np.int8), [False, True]
+                continue
+            raw_codes, uniques = pd.factorize(column, use_na_sentinel=True)
             canon: dict[tuple[type, Any], int] = {}
             lookup = np.empty(len(uniques) + 1, dtype=np.int64)
             found: list[Any] = []
@@ -322,7 +332,8 @@ class BulkEvaluator:
                     canon[k] = len(found)
                     found.append(value)
                 lookup[j] = canon[k]
-            codes[field], values[field] = lookup[raw_codes], found
+            identity = len(found) == len(uniques) + 1 and not (raw_codes < 0).any()  # nothing merged, no empty cells
+            codes[field], values[field] = (raw_codes if identity else lookup[raw_codes]), found
         dates = {key: parse_date_column(key, frame[columns[key]]) for key in DATE_KEYS if key in columns}
         present = {key: ~np.isnat(values) for key, values in dates.items()}
         for earlier, later in DATE_ORDER:
@@ -335,36 +346,46 @@ class BulkEvaluator:
                         f"dates in the wrong order (row {frame.index[i]!r})",
                     )
         default_as_of = _to_date(as_of) if as_of is not None else _dt.date.today()
-        as_of_days = np.full(n, np.datetime64(default_as_of, "D"))
+        as_of_days = np.broadcast_to(np.datetime64(default_as_of, "D"), (n,))
         if "as_of" in columns:
             given = parse_date_column("as_of", frame[columns["as_of"]])
             as_of_days = np.where(np.isnat(given), as_of_days, given)
 
-        # group rows by key: discrete facts + which dates are present
-        radix = [len(values[f]) for f in DISCRETE_FIELDS] + [2 for k in DATE_KEYS if k in present]
-        columns_of_key = [codes[f] for f in DISCRETE_FIELDS] + [present[k].astype(np.int64) for k in DATE_KEYS if k in present]
-        if float(np.prod(np.array(radix, dtype=float))) < 2.0**62:
+        # 1. group rows by key: discrete facts + which dates are present (one int64 code per row)
+        varying = [f for f in DISCRETE_FIELDS if len(values[f]) > 1]
+        radix = [len(values[f]) for f in varying] + [2 for k in DATE_KEYS if k in present]
+        columns_of_key = [codes[f] for f in varying] + [present[k] for k in DATE_KEYS if k in present]
+        if not radix:
+            inverse = np.zeros(n, dtype=np.int64)
+        elif float(np.prod(np.array(radix, dtype=float))) < 2.0**62:
             key_codes = np.zeros(n, dtype=np.int64)
             for r, c in zip(radix, columns_of_key, strict=True):
-                key_codes = key_codes * r + c
+                key_codes *= r
+                key_codes += c
             inverse = pd.factorize(key_codes)[0]  # hashing, O(n); groups numbered by first appearance
         else:  # pragma: no cover - thousands of distinct values in several columns
-            inverse = np.unique(np.stack(columns_of_key, axis=1), axis=0, return_inverse=True)[1].reshape(-1)
-        # a stable sort of small integers is a radix sort: rows of each group, in table order
-        small = inverse.astype(np.uint16) if inverse.max() < 2**16 else inverse
-        order = np.argsort(small, kind="stable")
-        bounds = np.cumsum(np.bincount(inverse))
-        members = np.split(order, bounds[:-1])
-        first = order[np.concatenate(([0], bounds[:-1]))]
+            inverse = pd.factorize(pd.MultiIndex.from_arrays(columns_of_key))[0]
+        # groups are numbered by first appearance, so a group's first row is where the running maximum grows
+        running = np.maximum.accumulate(inverse)
+        first = np.flatnonzero(np.concatenate(([True], running[1:] > running[:-1])))
+        groups = len(first)
 
-        answer_ids = np.empty(n, dtype=np.int64)
-        answers: list[tuple[Any, ...]] = []
-        answer_index: dict[tuple[Any, ...], int] = {}
-        until = np.full(n, _NAT)
-        for g, rows in enumerate(members):
-            i0 = int(first[g])
-            row = {field: values[field][codes[field][i0]] for field in DISCRETE_FIELDS}
-            combo = (tuple(row.items()), tuple(k for k in DATE_KEYS if k in present and present[k][i0]))
+        # 2. the window of each group (one engine run per new key), then the end date of every row,
+        #    computed once per distinct window (anchor, period, cuts) over all rows that share it
+        status_codes = {status: i for i, status in enumerate(_STATUSES)}
+        group_status = np.zeros(groups, dtype=np.int8)
+        group_spec = np.full(groups, -1, dtype=np.int64)
+        specs: dict[tuple[Any, ...], int] = {}
+        spec_windows: list[_Window] = []
+        combos: list[tuple[Any, ...]] = []
+        # the facts of each group's first row, gathered column by column
+        facts_of = zip(*[[(field, values[field][c]) for c in codes[field][first].tolist()] for field in DISCRETE_FIELDS], strict=True)
+        known_keys = [k for k in DATE_KEYS if k in present]
+        known_of = list(zip(*[[k if p else None for p in present[k][first].tolist()] for k in known_keys], strict=True)) if known_keys else [()] * groups
+        for g, (i0, facts, known) in enumerate(zip(first.tolist(), facts_of, known_of, strict=True)):
+            row = dict(facts)
+            combo = (facts, tuple(k for k in known if k is not None))
+            combos.append(combo)
             with self._lock:
                 window = self._windows.get(combo)
             if window is None:
@@ -374,43 +395,74 @@ class BulkEvaluator:
                     self._windows[combo] = window
                     self._answers.setdefault((combo, window.status), _fixed(decision))
             if window.per_row:
+                spec = (window.anchor, window.period, window.cuts)
+                if spec not in specs:
+                    specs[spec] = len(spec_windows)
+                    spec_windows.append(window)
+                group_spec[g] = specs[spec]
+            else:
+                group_status[g] = status_codes[window.status]
+        status = group_status[inverse]
+        until = np.full(n, _NAT)
+        if spec_windows:
+            # rows of each window, by one stable sort of small integers (a radix sort)
+            small = np.int8 if len(spec_windows) < 127 else np.int32
+            row_spec = group_spec.astype(small)[inverse]
+            order = np.argsort(row_spec, kind="stable")
+            bounds = np.concatenate(([0], np.cumsum(np.bincount(row_spec + 1, minlength=len(spec_windows) + 1))))
+            for s_id, window in enumerate(spec_windows):
+                rows = order[bounds[s_id + 1]:bounds[s_id + 2]]
                 end = _window_end(window, dates, rows)
                 if np.isnat(end).any():  # pragma: no cover - presence is part of the key
                     raise AssertionError("a window end is missing where the key says it is known")
                 until[rows] = end
-                closed = as_of_days[rows] > end
-                statuses: list[tuple[str | None, np.ndarray]] = [("closed", closed), ("open", ~closed)]
-            else:
-                statuses = [(window.status, np.ones(len(rows), dtype=bool))]
-            for status, mask in statuses:
-                if not mask.any():
-                    continue
-                with self._lock:
-                    answer = self._answers.get((combo, status))
-                if answer is None:
-                    i = int(rows[np.flatnonzero(mask)[0]])
-                    answer = _fixed(self._decide(row, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i]))
-                    with self._lock:
-                        self._answers[(combo, status)] = answer
-                if answer not in answer_index:
-                    answer_index[answer] = len(answers)
-                    answers.append(answer)
-                answer_ids[rows[mask]] = answer_index[answer]
+                status[rows] = np.where(as_of_days[rows] > end, status_codes["closed"], status_codes["open"])
 
-        by_column = list(zip(*answers, strict=True)) if answers else [()] * len(_FIXED)
-        result = pd.DataFrame({
-            name: pd.Series(np.array(list(by_column[j]) + [None], dtype=object)[:-1][answer_ids], index=frame.index, dtype=object)
-            for j, name in enumerate(_FIXED)
-        })
-        for name in ("objection_continues", "may_process", "extended"):
-            result[name] = result[name].astype(bool)
-        result["retention_until"] = pd.Series(until.astype("datetime64[s]"), index=frame.index)
-        action = np.full(n, "keep", dtype=object)
-        ended = ~np.isnat(until) & (as_of_days > until)
-        action[ended] = result["retention_action"].to_numpy()[ended]
-        action[result["extended"].to_numpy()] = "hold"
-        result["action_today"] = pd.Series(action, index=frame.index, dtype=object)
-        return result[list(DECISION_COLUMNS)]
+        # 3. one answer per (group, status) that occurs: cached, or the engine's answer for one of its rows
+        width = len(_STATUSES)
+        pair = inverse * width + status
+        occurring = np.flatnonzero(np.bincount(pair, minlength=groups * width))
+        sample: np.ndarray | None = None
+        answer_of_pair = np.zeros(groups * width, dtype=np.int64)
+        answers: list[tuple[Any, ...]] = []
+        answer_index: dict[tuple[Any, ...], int] = {}
+        for p in occurring.tolist():
+            g, window_status = divmod(p, width)
+            combo = combos[g]
+            with self._lock:
+                answer = self._answers.get((combo, _STATUSES[window_status]))
+            if answer is None:
+                if sample is None:
+                    sample = np.empty(groups * width, dtype=np.int64)
+                    sample[pair] = np.arange(n)  # some row of each pair (its answer is the answer of every row of it)
+                i = int(sample[p])
+                row = dict(combo[0])
+                answer = _fixed(self._decide(row, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i]))
+                with self._lock:
+                    self._answers[(combo, _STATUSES[window_status])] = answer
+            if answer not in answer_index:
+                answer_index[answer] = len(answers)
+                answers.append(answer)
+            answer_of_pair[p] = answer_index[answer]
+        answer_ids = answer_of_pair[pair]
+
+        # 4. columns: each answer's values taken per row (no copies of the table's objects)
+        out: dict[str, pd.Series] = {}
+        for j, name in enumerate(_FIXED):
+            if name in ("objection_continues", "may_process", "extended"):
+                per_answer: np.ndarray = np.array([bool(a[j]) for a in answers], dtype=bool)
+            else:
+                per_answer = np.empty(len(answers), dtype=object)
+                per_answer[:] = [a[j] for a in answers]
+            out[name] = pd.Series(per_answer[answer_ids], index=frame.index, dtype=per_answer.dtype, copy=False, name=name)
+        out["retention_until"] = pd.Series(until.astype("datetime64[s]"), index=frame.index, copy=False, name="retention_until")
+        end_action = np.array([_ACTION_CODES.get(a[_FIXED.index("retention_action")], 0) for a in answers], dtype=np.int8)
+        action = np.where(~np.isnat(until) & (as_of_days > until), end_action[answer_ids], 0)
+        action[out["extended"].to_numpy()] = ACTIONS_TODAY.index("hold")
+        actions = np.empty(len(ACTIONS_TODAY), dtype=object)
+        actions[:] = ACTIONS_TODAY
+        out["action_today"] = pd.Series(actions[action], index=frame.index, dtype=object, copy=False, name="action_today")
+        return pd.concat([out[name] for name in DECISION_COLUMNS], axis=1)
 
 
 def _to_bool(value: Any) -> Any:
