@@ -6,21 +6,28 @@ strata, the *status* of the retention window (``open``, ``closed``, ``held``, ``
 ``open_ended``). The date values themselves only move the window's end date. So a table of a
 million customers has a few hundred distinct combinations, and each is sent through the engine once:
 
-1. rows are grouped by *key* = discrete facts + date presence;
-2. one row of each key is evaluated with :meth:`lawbasis.Engine.evaluate`; its trace tells which
-   window the rules chose (period, anchor, cut dates, hold), exactly as the engine's calendar step
-   saw them;
-3. that window's end date is computed for every row of the key at once (numpy ``datetime64``, months
-   clamped like :mod:`lawbasis._calendar`), and compared with ``as_of``: ``open`` or ``closed``;
-4. for each (key, window status) pair that occurs, one *real row* of that pair is evaluated, and its
-   date-free conclusions (lawful, bases, objection, may_process, retention, findings) are copied to
-   every row of the pair; ``retention_until`` is the per-row date from step 3.
+1. rows are grouped by *key* = discrete facts + date presence (one hashing pass over an integer code
+   per row);
+2. the first row of a key never seen before is evaluated with :meth:`lawbasis.Engine.evaluate`; its
+   trace tells which window the rules chose (period, anchor, cut dates, hold), exactly as the
+   engine's calendar step saw them;
+3. each distinct window's end date is computed for all rows that share it at once (numpy
+   ``datetime64``, months clamped like :mod:`lawbasis._calendar`), and compared with ``as_of``:
+   ``open`` or ``closed``;
+4. for each (key, window status) pair, one *real row* of that pair is evaluated, and its date-free
+   conclusions (lawful, bases, objection, may_process, retention, findings) are copied to every row
+   of the pair; ``retention_until`` is the per-row date from step 3.
 
 No conclusion is computed in Python: every discrete answer is what ``evaluate()`` gave for a row
 whose rules saw exactly the same facts, and ``tests/test_bulk.py`` checks the result row by row
-against ``evaluate()`` on random tables. Results of step 2 and 4 are cached on the
-:class:`BulkEvaluator`, so streaming a file chunk by chunk calls the engine once per combination in
-total, not per chunk.
+against ``evaluate()`` on random tables, also with an evaluator that has seen earlier tables.
+What steps 2 and 4 learn is kept on the :class:`BulkEvaluator` (values are numbered for good, so a
+key means the same in every table), so streaming a file chunk by chunk calls the engine once per
+combination in total, not per chunk.
+
+Speed: on a warm evaluator the cost is a few passes over each column. Hashing the text columns
+(``policy``, ``purpose``, ...) is the largest part; columns of dtype ``category`` (or ``bool``) skip
+it, so a table read with dictionary-encoded columns is faster still.
 
 Input table (:func:`evaluate_frame`)
 ------------------------------------
@@ -132,6 +139,8 @@ _ACTION_CODES = {action: i for i, action in enumerate(ACTIONS_TODAY)}
 _WINDOW_RULE = "calendar/window"
 # a group's window status: None when no retention fact (no window), else the engine's statuses
 _STATUSES: tuple[str | None, ...] = (None, "open", "closed", "held", "unknown", "open_ended")
+_STATUS_CODES = {status: i for i, status in enumerate(_STATUSES)}
+_ACTIONS = np.array(ACTIONS_TODAY, dtype=object)
 _NAT = np.datetime64("NaT", "D")
 # the per-row part of the answer: everything else comes from the cached decision
 _FIXED = ("lawful", "bases", "objection_applies", "objection_continues", "may_process", "retention_period",
@@ -182,7 +191,8 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
         unit, count = np.datetime_data(values.dtype)
         per_day = int(np.timedelta64(1, "D") // np.timedelta64(count, unit)) if unit not in ("D", "W", "M", "Y") else 1  # type: ignore[call-overload]
         ticks = values.view(np.int64)
-        bad = (ticks % per_day != 0) & (ticks != np.iinfo(np.int64).min) if per_day > 1 else np.zeros(0, dtype=bool)
+        # a time of day shows as a date that does not convert back to the same instant (cheaper than %)
+        bad = (out.view(np.int64) * per_day != ticks) & (ticks != np.iinfo(np.int64).min) if per_day > 1 else np.zeros(0, dtype=bool)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"dates.{name}", str(values[i]), "an ISO date YYYY-MM-DD", f"a datetime is not a date (row {column.index[i]!r})")
@@ -234,6 +244,18 @@ class _Window:
         return self.status in ("open", "closed")
 
 
+class _Group:
+    """What the evaluator knows about one key (discrete facts + which dates are present)."""
+
+    __slots__ = ("facts", "window", "spec", "answers")
+
+    def __init__(self, facts: dict[str, Any], window: _Window, spec: int) -> None:
+        self.facts = facts  # the discrete facts, as given to evaluate()
+        self.window = window  # the window the rules chose (its status: that of the first row seen)
+        self.spec = spec  # the per-row window's number, -1 when the status is the same for every row
+        self.answers = [-1] * len(_STATUSES)  # answer id per window status, -1 when not yet seen
+
+
 def _window_of(decision: Decision) -> _Window:
     cuts: list[str] = []
     for step in decision.trace:
@@ -282,10 +304,66 @@ class BulkEvaluator:
 
     def __init__(self, engine: Engine | None = None) -> None:
         self.engine = engine if engine is not None else default_engine()
-        self._windows: dict[tuple[Any, ...], _Window] = {}
-        self._answers: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        # every value seen in a discrete field gets a number for good, so a key is a tuple of ints
+        self._value_ids: dict[str, dict[tuple[type, Any], int]] = {field: {} for field in DISCRETE_FIELDS}
+        self._values: dict[str, list[Any]] = {field: [] for field in DISCRETE_FIELDS}
+        self._groups: dict[bytes, _Group] = {}
+        self._specs: list[_Window] = []  # distinct per-row windows (anchor, period, cuts)
+        self._spec_ids: dict[tuple[Any, ...], int] = {}
+        self._answers: list[tuple[Any, ...]] = []  # distinct date-free answers
+        self._answer_ids: dict[tuple[Any, ...], int] = {}
+        self._per_answer: dict[str, np.ndarray] = {}  # column values per answer id
         self.evaluations = 0  # how many times the engine ran (for benchmarks and tests)
+
+    def _value_id(self, field: str, value: Any) -> int:
+        ids = self._value_ids[field]
+        key = (type(value), value)
+        found = ids.get(key)
+        if found is None:
+            found = ids[key] = len(self._values[field])
+            self._values[field].append(value)
+        return found
+
+    def _answer_id(self, answer: tuple[Any, ...]) -> int:
+        found = self._answer_ids.get(answer)
+        if found is None:
+            found = self._answer_ids[answer] = len(self._answers)
+            self._answers.append(answer)
+        return found
+
+    def _new_group(self, key: bytes, i: int, dates: Mapping[str, np.ndarray], as_of_days: np.ndarray, index: Any) -> _Group:
+        """The first row of a key never seen: the engine decides it; its trace gives the key's window."""
+        ids = np.frombuffer(key, dtype=np.int32).tolist()
+        facts = {field: self._values[field][ids[j]] for j, field in enumerate(DISCRETE_FIELDS)}
+        decision = self._decide(facts, _row_dates(dates, i), _as_date(as_of_days[i]), index)
+        window = _window_of(decision)
+        spec = -1
+        if window.per_row:
+            found = (window.anchor, window.period, window.cuts)
+            if found not in self._spec_ids:
+                self._spec_ids[found] = len(self._specs)
+                self._specs.append(window)
+            spec = self._spec_ids[found]
+        group = _Group(facts, window, spec)
+        group.answers[_STATUS_CODES[window.status]] = self._answer_id(_fixed(decision))
+        self._groups[key] = group
+        return group
+
+    def _columns_per_answer(self) -> dict[str, np.ndarray]:
+        """Each output column's value per answer id (rebuilt only when new answers were added)."""
+        if len(self._per_answer.get("lawful", ())) != len(self._answers):
+            answers = self._answers
+            for j, name in enumerate(_FIXED):
+                if name in ("objection_continues", "may_process", "extended"):
+                    self._per_answer[name] = np.array([bool(a[j]) for a in answers], dtype=bool)
+                else:
+                    column = np.empty(len(answers), dtype=object)
+                    column[:] = [a[j] for a in answers]
+                    self._per_answer[name] = column
+            at = _FIXED.index("retention_action")
+            self._per_answer["end_action"] = np.array([_ACTION_CODES.get(a[at], 0) for a in answers], dtype=np.int8)
+        return self._per_answer
 
     # one row -> Decision
     def _decide(self, row: dict[str, Any], dates: dict[str, _dt.date], as_of: _dt.date, index: Any) -> Decision:
@@ -301,6 +379,10 @@ class BulkEvaluator:
 
     def evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None = None) -> pd.DataFrame:
         """The decision columns for every row of ``frame`` (same index). See the module documentation."""
+        with self._lock:
+            return self._evaluate_frame(frame, as_of)
+
+    def _evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> pd.DataFrame:
         n = len(frame)
         columns = {(c[6:] if isinstance(c, str) and c.startswith("dates.") else c): c for c in frame.columns}
         for required in ("policy", "purpose"):
@@ -370,98 +452,69 @@ class BulkEvaluator:
         first = np.flatnonzero(np.concatenate(([True], running[1:] > running[:-1])))
         groups = len(first)
 
-        # 2. the window of each group (one engine run per new key), then the end date of every row,
-        #    computed once per distinct window (anchor, period, cuts) over all rows that share it
-        status_codes = {status: i for i, status in enumerate(_STATUSES)}
-        group_status = np.zeros(groups, dtype=np.int8)
-        group_spec = np.full(groups, -1, dtype=np.int64)
-        specs: dict[tuple[Any, ...], int] = {}
-        spec_windows: list[_Window] = []
-        combos: list[tuple[Any, ...]] = []
-        # the facts of each group's first row, gathered column by column
-        facts_of = zip(*[[(field, values[field][c]) for c in codes[field][first].tolist()] for field in DISCRETE_FIELDS], strict=True)
-        known_keys = [k for k in DATE_KEYS if k in present]
-        known_of = list(zip(*[[k if p else None for p in present[k][first].tolist()] for k in known_keys], strict=True)) if known_keys else [()] * groups
-        for g, (i0, facts, known) in enumerate(zip(first.tolist(), facts_of, known_of, strict=True)):
-            row = dict(facts)
-            combo = (facts, tuple(k for k in known if k is not None))
-            combos.append(combo)
-            with self._lock:
-                window = self._windows.get(combo)
-            if window is None:
-                decision = self._decide(row, _row_dates(dates, i0), _as_date(as_of_days[i0]), frame.index[i0])
-                window = _window_of(decision)
-                with self._lock:
-                    self._windows[combo] = window
-                    self._answers.setdefault((combo, window.status), _fixed(decision))
-            if window.per_row:
-                spec = (window.anchor, window.period, window.cuts)
-                if spec not in specs:
-                    specs[spec] = len(spec_windows)
-                    spec_windows.append(window)
-                group_spec[g] = specs[spec]
-            else:
-                group_status[g] = status_codes[window.status]
+        # the key of each group as numbers that mean the same in every table: value ids + date presence
+        global_ids = {f: np.array([self._value_id(f, v) for v in values[f]], dtype=np.int64) for f in DISCRETE_FIELDS}
+        key_matrix = np.column_stack(
+            [global_ids[f][codes[f][first]] for f in DISCRETE_FIELDS]
+            + [present[k][first].astype(np.int64) if k in present else np.zeros(groups, dtype=np.int64) for k in DATE_KEYS]
+        )
+        # keys as bytes: no container objects per group, so no garbage-collector passes over the heap
+        as_bytes = np.ascontiguousarray(key_matrix.astype(np.int32)).view(np.dtype((np.void, 4 * key_matrix.shape[1])))
+        keys = [bytes(k) for k in as_bytes.reshape(-1).tolist()]
+        found_groups: list[_Group] = []
+        for i0, key in zip(first.tolist(), keys, strict=True):
+            group = self._groups.get(key)
+            if group is None:
+                group = self._new_group(key, i0, dates, as_of_days, frame.index[i0])
+            found_groups.append(group)
+
+        # 2. the end date of every row, computed once per distinct window (anchor, period, cuts)
+        #    over all rows that share it; the status of every row
+        group_status = np.array([_STATUS_CODES[g.window.status] if g.spec < 0 else 0 for g in found_groups], dtype=np.int8)
         status = group_status[inverse]
         until = np.full(n, _NAT)
-        if spec_windows:
+        local: dict[int, int] = {}
+        group_spec = np.array([local.setdefault(g.spec, len(local)) if g.spec >= 0 else -1 for g in found_groups], dtype=np.int64)
+        if local:
             # rows of each window, by one stable sort of small integers (a radix sort)
-            small = np.int8 if len(spec_windows) < 127 else np.int32
+            small = np.int8 if len(local) < 127 else np.int32
             row_spec = group_spec.astype(small)[inverse]
             order = np.argsort(row_spec, kind="stable")
-            bounds = np.concatenate(([0], np.cumsum(np.bincount(row_spec + 1, minlength=len(spec_windows) + 1))))
-            for s_id, window in enumerate(spec_windows):
-                rows = order[bounds[s_id + 1]:bounds[s_id + 2]]
-                end = _window_end(window, dates, rows)
+            bounds = np.concatenate(([0], np.cumsum(np.bincount(row_spec + 1, minlength=len(local) + 1))))
+            for spec, at in local.items():
+                rows = order[bounds[at + 1]:bounds[at + 2]]
+                end = _window_end(self._specs[spec], dates, rows)
                 if np.isnat(end).any():  # pragma: no cover - presence is part of the key
                     raise AssertionError("a window end is missing where the key says it is known")
                 until[rows] = end
-                status[rows] = np.where(as_of_days[rows] > end, status_codes["closed"], status_codes["open"])
+                status[rows] = np.where(as_of_days[rows] > end, _STATUS_CODES["closed"], _STATUS_CODES["open"])
 
-        # 3. one answer per (group, status) that occurs: cached, or the engine's answer for one of its rows
+        # 3. the answer of every row: its group's answer for its status; a (group, status) never seen
+        #    is decided by the engine for one of its rows
         width = len(_STATUSES)
         pair = inverse * width + status
-        occurring = np.flatnonzero(np.bincount(pair, minlength=groups * width))
-        sample: np.ndarray | None = None
-        answer_of_pair = np.zeros(groups * width, dtype=np.int64)
-        answers: list[tuple[Any, ...]] = []
-        answer_index: dict[tuple[Any, ...], int] = {}
-        for p in occurring.tolist():
-            g, window_status = divmod(p, width)
-            combo = combos[g]
-            with self._lock:
-                answer = self._answers.get((combo, _STATUSES[window_status]))
-            if answer is None:
-                if sample is None:
-                    sample = np.empty(groups * width, dtype=np.int64)
-                    sample[pair] = np.arange(n)  # some row of each pair (its answer is the answer of every row of it)
+        table = np.array([g.answers for g in found_groups], dtype=np.int64).reshape(-1)
+        answer_ids = table[pair]
+        if (answer_ids < 0).any():
+            sample = np.empty(groups * width, dtype=np.int64)
+            sample[pair] = np.arange(n)  # some row of each pair (its answer is the answer of every row of it)
+            for p in np.flatnonzero(np.bincount(pair[answer_ids < 0], minlength=groups * width)).tolist():
+                g, window_status = divmod(p, width)
                 i = int(sample[p])
-                row = dict(combo[0])
-                answer = _fixed(self._decide(row, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i]))
-                with self._lock:
-                    self._answers[(combo, _STATUSES[window_status])] = answer
-            if answer not in answer_index:
-                answer_index[answer] = len(answers)
-                answers.append(answer)
-            answer_of_pair[p] = answer_index[answer]
-        answer_ids = answer_of_pair[pair]
+                decision = self._decide(found_groups[g].facts, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i])
+                table[p] = found_groups[g].answers[window_status] = self._answer_id(_fixed(decision))
+            answer_ids = table[pair]
 
         # 4. columns: each answer's values taken per row (no copies of the table's objects)
+        per_answer = self._columns_per_answer()
         out: dict[str, pd.Series] = {}
-        for j, name in enumerate(_FIXED):
-            if name in ("objection_continues", "may_process", "extended"):
-                per_answer: np.ndarray = np.array([bool(a[j]) for a in answers], dtype=bool)
-            else:
-                per_answer = np.empty(len(answers), dtype=object)
-                per_answer[:] = [a[j] for a in answers]
-            out[name] = pd.Series(per_answer[answer_ids], index=frame.index, dtype=per_answer.dtype, copy=False, name=name)
+        for name in _FIXED:
+            of_answer = per_answer[name]
+            out[name] = pd.Series(of_answer[answer_ids], index=frame.index, dtype=of_answer.dtype, copy=False, name=name)
         out["retention_until"] = pd.Series(until.astype("datetime64[s]"), index=frame.index, copy=False, name="retention_until")
-        end_action = np.array([_ACTION_CODES.get(a[_FIXED.index("retention_action")], 0) for a in answers], dtype=np.int8)
-        action = np.where(~np.isnat(until) & (as_of_days > until), end_action[answer_ids], 0)
-        action[out["extended"].to_numpy()] = ACTIONS_TODAY.index("hold")
-        actions = np.empty(len(ACTIONS_TODAY), dtype=object)
-        actions[:] = ACTIONS_TODAY
-        out["action_today"] = pd.Series(actions[action], index=frame.index, dtype=object, copy=False, name="action_today")
+        action = np.where(~np.isnat(until) & (as_of_days > until), per_answer["end_action"][answer_ids], 0)
+        action[out["extended"].to_numpy()] = _ACTION_CODES["hold"]
+        out["action_today"] = pd.Series(_ACTIONS[action], index=frame.index, dtype=object, copy=False, name="action_today")
         return pd.concat([out[name] for name in DECISION_COLUMNS], axis=1)
 
 
