@@ -239,3 +239,18 @@ def test_cut_date_without_anchor_date_ends_the_window():
 def test_empty_table():
     out = evaluate_frame(pd.DataFrame({"policy": pd.Series(dtype=str), "purpose": pd.Series(dtype=str)}), as_of="2026-01-01")
     assert list(out.columns) == list(DECISION_COLUMNS) and len(out) == 0
+
+
+def test_categorical_and_string_columns_give_the_same_answers():
+    """Dictionary-encoded (category) columns skip hashing; the answers do not change."""
+    table = pd.DataFrame([
+        {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "contract_ended": "2025-06-30"},
+        {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "email", "consent": "none"},
+        {"policy": "jetpak-se", "purpose": "bookkeeping", "fiscal_year_end": "2018-06-30"},  # until 2025-12-31
+        {"policy": "sunclass-dk", "purpose": "bookkeeping", "fiscal_year_end": "2019-06-30", "dispute": True},
+    ])
+    as_text = evaluate_frame(table, as_of="2026-11-22")
+    categorical = table.astype({c: "category" for c in ("policy", "purpose", "customer_status", "channel", "consent")})
+    as_categories = BulkEvaluator(ENGINE).evaluate_frame(categorical, as_of="2026-11-22")
+    pd.testing.assert_frame_equal(as_text, as_categories)
+    assert as_categories["action_today"].tolist() == ["keep", "keep", "delete", "hold"]
