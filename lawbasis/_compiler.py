@@ -53,6 +53,9 @@ class CompiledPolicy:
     # whether any rule tests or binds the window's end date; if none does, the rules' conclusions
     # depend on the window's status only (the engine's memo keys on it; see Engine.evaluate)
     reads_window_until: bool = True
+    # the fact kinds some rule's condition matches; a conclusion of any other kind changes no match,
+    # so the engine records it without asserting it into durable_rules
+    read_kinds: frozenset[str] = frozenset(KINDS)
 
     def definition(self) -> dict[str, Any]:
         """The native durable_rules ruleset (rule name -> spec), sinks included, no actions."""
@@ -231,4 +234,10 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
         for condition in rule.when
         if (condition.get("absent") or condition).get("fact") in CALENDAR_KINDS
     )
-    return CompiledPolicy(policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until)
+    read_kinds = frozenset(
+        (condition.get("absent") or condition)["fact"]
+        for rule in rules
+        for condition in rule.when
+        if "fact" in (condition.get("absent") or condition)
+    )
+    return CompiledPolicy(policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds)

@@ -125,7 +125,7 @@ class Engine:
             compiled = compile_policy(self._base, policy_id, f"lawbasis{serial}:{policy_id}")
             definition: dict[str, Any] = compiled.definition()
             for rule in compiled.rules:
-                definition[rule.name]["run"] = self._action(rule)
+                definition[rule.name]["run"] = self._action(rule, compiled.read_kinds)
             for spec in definition.values():
                 spec.setdefault("run", _never)
             try:
@@ -297,7 +297,7 @@ class Engine:
             fact[f"has_{key}"] = "true" if key in activity.dates else "false"
         return fact
 
-    def _action(self, compiled: CompiledRule) -> Any:
+    def _action(self, compiled: CompiledRule, read_kinds: frozenset[str]) -> Any:
         rule = compiled.rule
         bindings = compiled.bindings
         then = rule.then
@@ -316,7 +316,8 @@ class Engine:
                     if key in session.seen:
                         continue
                     session.seen.add(key)
-                    c.assert_fact({"sid": _SID, "t": kind, "rule": rule.id, **values})
+                    if kind in read_kinds:  # a fact no condition matches would only reach its sink
+                        c.assert_fact({"sid": _SID, "t": kind, "rule": rule.id, **values})
                     session.records.append((kind, values, rule))
                     concluded.append((kind, values))
                 if concluded:
