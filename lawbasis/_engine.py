@@ -96,6 +96,12 @@ class PolicyInfo:
 class Engine:
     """Evaluates activities against the rules of one rule directory.
 
+    ``memo_size`` bounds the memo of what durable_rules concluded for each combination of discrete
+    facts and window status (entries per level, oldest forgotten first); a combination seen before is
+    answered without running the rules again, with the calendar redone for the activity's own dates.
+    ``0`` turns the memo off. Answers are the same either way (``tests/test_memo.py``).
+    ``runs`` and ``memo_hits`` count durable_rules sessions and answers from the memo.
+
     >>> engine = Engine()
     >>> d = engine.evaluate({"policy": "jetpak-se", "purpose": "bookkeeping",
     ...                      "dates": {"fiscal_year_end": "2023-06-30"}})
