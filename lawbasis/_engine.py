@@ -111,7 +111,7 @@ class Engine:
 
     _instances = itertools.count(1)
 
-    def __init__(self, rules_dir: str | Path | None = None, *, memo_size: int = 8192) -> None:
+    def __init__(self, rules_dir: str | Path | None = None, *, memo_size: int = 4096) -> None:
         self.rules_dir = Path(rules_dir) if rules_dir is not None else default_rules_dir()
         if isinstance(memo_size, bool) or not isinstance(memo_size, int) or memo_size < 0:
             raise InputError("memo_size", memo_size, "an integer >= 0 (0: no memo)", "not a size")
@@ -119,6 +119,7 @@ class Engine:
         self.memo_size = memo_size
         self._memo_lower: dict[tuple[Any, ...], list[tuple[str, dict[str, str], Rule]]] = {}
         self._memo_full: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._closed = False
         self.runs = 0  #: durable_rules sessions run so far
         self.memo_hits = 0  #: evaluations answered from the memo
         self._base: RuleBase = load_directory(self.rules_dir)
@@ -173,6 +174,8 @@ class Engine:
         if activity.purpose not in policy.purposes:
             raise UnknownPurposeError("purpose", activity.purpose, ", ".join(policy.purposes), f"not a purpose of {policy.id}")
         as_of = activity.as_of or _dt.date.today()
+        if self._closed:
+            raise EngineError("this engine was closed (Engine.close()); create a new Engine")
         compiled = self._compiled[policy.id]
         fact = self._activity_fact(activity, policy)
         key = (policy.id, tuple(fact.values()))
@@ -281,6 +284,9 @@ class Engine:
                     self._host._ruleset_list.remove(ruleset)
                     durable_rules_engine.delete_ruleset(ruleset._handle)
             self._compiled = {}
+            self._closed = True
+            self._memo_lower.clear()
+            self._memo_full.clear()
 
     # --- internals ----------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import lawbasis
 
-ENGINE = lawbasis.default_engine()
+# no memo: every evaluation runs a durable_rules session, which is what the threads must not disturb
+ENGINE = lawbasis.Engine(memo_size=0)
 THREADS = 8
 
 
@@ -81,7 +82,7 @@ def test_threads_with_errors_mixed_in_still_agree() -> None:
 
 
 def test_two_engines_in_parallel_threads_agree() -> None:
-    other = lawbasis.Engine()
+    other = lawbasis.Engine(memo_size=0)
     items = WORKLOAD[:30]
     expected = [ENGINE.evaluate(a).to_dict() for a in items]
     with ThreadPoolExecutor(4) as pool:

@@ -123,3 +123,15 @@ def test_a_rule_that_reads_the_end_date_makes_it_part_of_the_key(tmp_path: Path)
     assert "test/ends-mid-2028" in hit.fired()
     assert "test/ends-mid-2028" not in other.fired()
     assert engine.runs == 2
+
+
+def test_a_closed_engine_refuses_even_what_it_remembers() -> None:
+    engine = lawbasis.Engine()
+    facts = {"policy": "jackon-dk", "purpose": "security", "as_of": "2026-11-22"}
+    engine.evaluate(facts)
+    engine.close()
+    for _ in range(2):  # a combination it had remembered, then one it never saw
+        with pytest.raises(LawbasisError, match="closed"):
+            engine.evaluate(facts)
+        facts = {**facts, "dispute": True}
+    assert not engine._memo_full
