@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from lawbasis._activity import DATE_KEYS
 from lawbasis.bulk import DECISION_COLUMNS, evaluate_frame, sweep_dask
 from lawbasis.cli import main
 
@@ -72,6 +73,61 @@ def test_sweep_bad_cell_names_the_row(tmp_path, capsys):
 def test_sweep_missing_file_exits_2(tmp_path, capsys):
     assert main(["sweep", str(tmp_path / "none.csv"), "--as-of", "2026-01-01"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def _mixed_table(n: int, seed: int) -> pd.DataFrame:
+    """Every policy and purpose, with statuses, channels, consents, objections, disputes and dates varying."""
+    import random
+
+    import lawbasis
+
+    rnd = random.Random(seed)
+    pairs = [(p.id, u.id) for p in lawbasis.default_engine().policies() for u in p.purposes]
+    rows = []
+    for _ in range(n):
+        policy, purpose = rnd.choice(pairs)
+        consent = rnd.choice(["none", "given", "explicit", "withdrawn"])
+        objection = rnd.choice(["none", "none", "general", "direct_marketing"])
+        row = {"policy": policy, "purpose": purpose, "consent": consent, "objection": objection,
+               "customer_status": rnd.choice(["prospect", "customer", "former_customer"]),
+               "channel": rnd.choice([None, "email", "post", "phone"]), "dispute": rnd.random() < 0.05,
+               "erasure_requested": rnd.random() < 0.1,
+               "contact_collected": f"20{rnd.randint(10, 14)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}"}
+        for key in ("contract_ended", "fiscal_year_end", "recorded", "relationship_ended"):
+            if rnd.random() < 0.6:
+                row[key] = f"20{rnd.randint(15, 26)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+        if consent == "withdrawn" and rnd.random() < 0.7:
+            row["consent_withdrawn"] = f"20{rnd.randint(16, 26)}-0{rnd.randint(1, 9)}-01"
+        if objection != "none" and rnd.random() < 0.7:
+            row["objection_received"] = f"20{rnd.randint(16, 26)}-0{rnd.randint(1, 9)}-01"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_dask_two_workers_equal_evaluate_on_every_policy():
+    """A mixed table over every policy and purpose: the Dask sweep equals the single-process sweep,
+    and both equal evaluate() row by row."""
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    import lawbasis
+
+    frame = _mixed_table(1200, seed=11)
+    expected = evaluate_frame(frame, as_of="2026-11-22")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        got = sweep_dask(dd.from_pandas(frame, npartitions=6), as_of="2026-11-22").compute()
+        workers = client.run(lambda: __import__("os").getpid())
+    assert len(set(workers.values())) == 2
+    pd.testing.assert_frame_equal(got.sort_index(), expected)
+    for index, row in frame.iterrows():
+        facts = {k: v for k, v in row.items() if not (isinstance(v, float) and pd.isna(v)) and v is not None}
+        dates = {k: facts.pop(k) for k in list(facts) if k in DATE_KEYS}
+        d = lawbasis.evaluate({**facts, "dates": dates, "as_of": "2026-11-22"})
+        out = got.loc[index]
+        until = None if pd.isna(out["retention_until"]) else out["retention_until"].date()
+        assert (d.lawful, ",".join(d.basis_letters), d.may_process, d.retention.until, ",".join(d.finding_codes)) == (
+            out["lawful"], out["bases"], bool(out["may_process"]), until, out["findings"]), (index, facts, dates)
+    assert {"keep", "delete", "anonymise", "hold"} <= set(got["action_today"])
 
 
 def test_dask_two_workers_equal_single_process():
