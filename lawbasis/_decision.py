@@ -142,6 +142,9 @@ class Decision:
     as_of: _dt.date = attrs.field(eq=False, repr=False)
     lawful_reasons: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
     may_process_reasons: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
+    #: what to do with the data on ``as_of``: ``keep``, ``delete``, ``anonymise`` or ``hold`` (the
+    #: rules ``gdpr/today/*``); not part of SPEC section 5, so not in ``to_dict()``
+    action_today: str = "keep"
 
     @property
     def basis_letters(self) -> list[str]:
@@ -213,10 +216,11 @@ def assemble(
     lawful = single("lawful", ("value",))
     objection = single("objection", ("applies", "continues"))
     may = single("may_process", ("value",))
-    missing = [k for k, v in (("lawful", lawful), ("objection", objection), ("may_process", may)) if v is None]
+    today = single("today", ("action",))
+    missing = [k for k, v in (("lawful", lawful), ("objection", objection), ("may_process", may), ("today", today)) if v is None]
     if missing:
         raise EngineError(f"no rule concluded {', '.join(missing)} for {activity.policy}/{activity.purpose}")
-    assert lawful and objection and may
+    assert lawful and objection and may and today
 
     retention_fact = single("retention", ("period", "from", "action", "stated"))
     window = single("window", ("status", "until"))
@@ -272,4 +276,5 @@ def assemble(
         as_of=as_of,
         lawful_reasons=tuple(lawful[1]),
         may_process_reasons=tuple(may[1]),
+        action_today=today[0]["action"],
     )

@@ -29,6 +29,7 @@ def _conclusion_lines(d: Decision) -> list[str]:
         f"  objection:    {applies}; processing {'may continue' if obj.continues else 'must stop'} ({obj.reason})",
         f"  may process:  {'yes' if d.may_process else 'no'}" + (f"  ({', '.join(d.may_process_reasons)})" if d.may_process_reasons else ""),
         f"  retention:    {window}; until {until}; then {r.action}" + ("" if r.stated_in_policy else " (not stated in the policy)"),
+        f"  today:        {d.action_today} the data",
     ]
 
 

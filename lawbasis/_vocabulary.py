@@ -75,6 +75,8 @@ KINDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     # produced only by the calendar between strata
     "window": {"status": ("open", "closed", "held", "unknown", "open_ended"), "until": ANY},
     "may_process": {"value": BOOL, "reason": ANY},
+    # what to do with the data today: keep it, end it as the window says, or hold it for a dispute
+    "today": {"action": ("keep", "delete", "anonymise", "hold"), "reason": ANY},
     "finding": {
         "code": ANY,
         "severity": SEVERITIES,
@@ -99,6 +101,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "cut": ("date", "reason"),
     "window": ("status", "until"),
     "may_process": ("value", "reason"),
+    "today": ("action", "reason"),
     "finding": ("code", "severity", "message"),
 }
 

@@ -49,14 +49,15 @@ none), ``objection_applies`` (``21(1)``, ``21(2)`` or None), ``objection_continu
 ``retention_action`` (``delete``/``anonymise``), ``retention_until`` (``datetime64``; NaT when
 unknown, open-ended or held), ``extended`` (bool: a pending dispute holds the data), ``findings``
 (finding codes joined by commas, in the order of ``Decision.findings``, as in
-:func:`lawbasis.explore.grid`) and ``action_today``:
+:func:`lawbasis.explore.grid`) and ``action_today`` (``Decision.action_today``, concluded by the rules
+``gdpr/today/*`` in ``rules/gdpr.yaml``):
 
 * ``hold``: a pending dispute holds the data past its window (``extended``);
 * ``delete`` / ``anonymise``: the retention window ended before ``as_of`` (``as_of > retention_until``);
   the value is the window's end action;
-* ``keep``: otherwise (inside the window, or no end date can be given).
+* ``keep``: otherwise (inside the window, or no end date can be given, or no window at all).
 
-``action_today`` is read off the rules' window only: objections, withdrawals and erasure requests
+The rules decide ``action_today`` from the window alone: objections, withdrawals and erasure requests
 act through the ``cut`` dates the rules conclude, which shorten the window. A purpose that may not
 be processed (``may_process`` false) but whose window is still open is ``keep``: the data may still
 be needed for another purpose; filter on ``may_process`` to stop the processing itself.
@@ -152,17 +153,16 @@ DECISION_COLUMNS = (
 ACTIONS_TODAY = ("keep", "delete", "anonymise", "hold")
 #: Environment for Dask worker processes (see "Running on a cluster" above).
 WORKER_ENVIRONMENT: Mapping[str, str] = {"MALLOC_MMAP_THRESHOLD_": "33554432"}
-_ACTION_CODES = {action: i for i, action in enumerate(ACTIONS_TODAY)}
 
 _WINDOW_RULE = "calendar/window"
 # a group's window status: None when no retention fact (no window), else the engine's statuses
 _STATUSES: tuple[str | None, ...] = (None, "open", "closed", "held", "unknown", "open_ended")
 _STATUS_CODES = {status: i for i, status in enumerate(_STATUSES)}
-_ACTIONS = np.array(ACTIONS_TODAY, dtype=object)
+
 _NAT = np.datetime64("NaT", "D")
 # the per-row part of the answer: everything else comes from the cached decision
 _FIXED = ("lawful", "bases", "objection_applies", "objection_continues", "may_process", "retention_period",
-          "retention_from", "retention_action", "extended", "findings")
+          "retention_from", "retention_action", "extended", "findings", "action_today")
 
 
 # --- vectorised calendar (same arithmetic as lawbasis._calendar) ------------------------------------
@@ -379,8 +379,6 @@ class BulkEvaluator:
                     column = np.empty(len(answers), dtype=object)
                     column[:] = [a[j] for a in answers]
                     self._per_answer[name] = column
-            at = _FIXED.index("retention_action")
-            self._per_answer["end_action"] = np.array([_ACTION_CODES.get(a[at], 0) for a in answers], dtype=np.int8)
         return self._per_answer
 
     # one row -> Decision
@@ -530,9 +528,6 @@ class BulkEvaluator:
             of_answer = per_answer[name]
             out[name] = pd.Series(of_answer[answer_ids], index=frame.index, dtype=of_answer.dtype, copy=False, name=name)
         out["retention_until"] = pd.Series(until.astype("datetime64[s]"), index=frame.index, copy=False, name="retention_until")
-        action = np.where(~np.isnat(until) & (as_of_days > until), per_answer["end_action"][answer_ids], 0)
-        action[out["extended"].to_numpy()] = _ACTION_CODES["hold"]
-        out["action_today"] = pd.Series(_ACTIONS[action], index=frame.index, dtype=object, copy=False, name="action_today")
         return pd.concat([out[name] for name in DECISION_COLUMNS], axis=1)
 
 

@@ -57,6 +57,7 @@ CONCLUSIONS = (
     "retention_until",
     "extended",
     "findings",
+    "action_today",
 )
 
 #: Facts a counterfactual may change, in the order they are tried: first what the data subject
@@ -100,6 +101,7 @@ def conclusions(decision: Decision) -> dict[str, Any]:
         "retention_until": r.until,
         "extended": r.extended,
         "findings": ",".join(decision.finding_codes),
+        "action_today": decision.action_today,
     }
 
 

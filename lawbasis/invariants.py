@@ -241,6 +241,23 @@ def check_findings_well_formed(activity: Activity | Mapping[str, Any], decision:
     assert ranks == sorted(ranks), f"{_where(a, decision)}: findings not ordered by severity: {codes}"
 
 
+def check_action_today(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
+    """Art. 5(1)(e), 17(3)(e): a pending dispute holds the data; once the window has ended, its end
+    action applies; before that, or with no end date, the data is kept."""
+    a = _activity(activity)
+    r = decision.retention
+    if r.extended:
+        want = "hold"
+    elif r.until is not None and decision.as_of > r.until:
+        want = r.action
+    else:
+        want = "keep"
+    assert decision.action_today == want, (
+        f"{_where(a, decision)}: action_today {decision.action_today!r}, but the window says {want!r} "
+        f"(until {r.until}, extended {r.extended}, action {r.action})"
+    )
+
+
 #: Every invariant, in the order :func:`check_all` runs them.
 INVARIANTS: tuple[Callable[[Activity | Mapping[str, Any], Decision], None], ...] = (
     check_decision_matches_facts,
@@ -255,6 +272,7 @@ INVARIANTS: tuple[Callable[[Activity | Mapping[str, Any], Decision], None], ...]
     check_erasure_request_stops,
     check_trace_cites,
     check_findings_well_formed,
+    check_action_today,
 )
 
 

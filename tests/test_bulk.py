@@ -26,6 +26,7 @@ def expected_row(decision: lawbasis.Decision, as_of: dt.date) -> dict[str, objec
         today = r.action
     else:
         today = "keep"
+    assert decision.action_today == today  # the rules gdpr/today/* against the documented meaning
     return {
         "lawful": decision.lawful,
         "bases": ",".join(decision.basis_letters),
