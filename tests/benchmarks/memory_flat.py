@@ -3,6 +3,9 @@
 Run: ``python tests/benchmarks/memory_flat.py [N]`` (not a test; takes a few minutes). Exit status 1
 when the growth after warm-up exceeds the bound.
 
+Runs twice: with ``memo_size=0`` (every evaluation a durable_rules session: what could leak) and with
+the default memo (bounded by its size).
+
 Bound: RSS after the first 10,000 evaluations (warm-up: caches, interned strings, allocator arenas)
 may grow by at most 20 MiB over the remaining evaluations. A leak of one session's facts per call
 (~2 KiB) would add ~180 MiB over 90,000 calls, so the bound separates flat from leaking.
@@ -40,7 +43,14 @@ def workload(engine: lawbasis.Engine) -> list[dict]:
 
 
 def main(total: int = 100_000) -> int:
-    engine = lawbasis.default_engine()
+    status = 0
+    for memo_size in (0, lawbasis.Engine.__init__.__kwdefaults__["memo_size"]):
+        print(f"memo_size={memo_size}")
+        status |= run(lawbasis.Engine(memo_size=memo_size), total)
+    return status
+
+
+def run(engine: lawbasis.Engine, total: int) -> int:
     items = workload(engine)
     process = psutil.Process()
     mib = 1024 * 1024
