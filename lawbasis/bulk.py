@@ -178,9 +178,9 @@ def add_period(start: np.ndarray, period: Period) -> np.ndarray:
         month = start.astype("datetime64[M]")
         first = month.astype("datetime64[D]")
         day = (start - first).astype(np.int64)  # 0-based day of month
-        target = month + months
+        target = month + np.timedelta64(months, "M")
         target_first = target.astype("datetime64[D]")
-        length = ((target + 1).astype("datetime64[D]") - target_first).astype(np.int64)
+        length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target_first).astype(np.int64)
         start = target_first + np.minimum(day, length - 1)
     if period.days:
         start = start + np.timedelta64(period.days, "D")
@@ -195,7 +195,7 @@ def anchor_dates(anchor: str, dates: Mapping[str, np.ndarray]) -> np.ndarray | N
             return None
         if anchor != "end_of_calendar_year_of_fiscal_year_end":  # pragma: no cover - a new anchor needs code here
             raise NotImplementedError(f"bulk evaluation has no vectorised form of the anchor {anchor!r}")
-        return (base.astype("datetime64[Y]") + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+        return (base.astype("datetime64[Y]") + np.timedelta64(1, "Y")).astype("datetime64[D]") - np.timedelta64(1, "D")
     return dates.get(anchor)
 
 
@@ -316,8 +316,10 @@ def _fixed(decision: Decision) -> tuple[Any, ...]:
 class BulkEvaluator:
     """Decides tables with one engine, caching the answer of every combination it has seen.
 
-    Thread-safe (one lock); not picklable across processes (build one per process, as
-    :func:`evaluator` does).
+    Thread-safe: one table at a time, under a lock (the engine runs one session at a time anyway).
+    Not picklable across processes: build one per process, as :func:`evaluator` does. What it learns
+    (value numbers, the window of each key, the answer of each key and window status) only grows;
+    none of it can change an answer, since every entry is what ``evaluate()`` concluded.
     """
 
     def __init__(self, engine: Engine | None = None) -> None:
