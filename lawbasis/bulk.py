@@ -104,7 +104,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -419,7 +419,11 @@ class BulkEvaluator:
             if column.dtype == bool:  # no hashing needed: the values are the codes
                 codes[field], values[field] = column.to_numpy().view(np.int8), [False, True]
                 continue
-            raw_codes, uniques = pd.factorize(column, use_na_sentinel=True)
+            try:
+                raw_codes, uniques = pd.factorize(column, use_na_sentinel=True)
+            except TypeError:  # a cell holds an unhashable value (a list, a dict)
+                index, value = next((i, v) for i, v in column.items() if not isinstance(v, Hashable))
+                raise InputError(field, value, "a single value per cell", f"wrong type {type(value).__name__} (row {index!r})") from None
             canon: dict[tuple[type, Any], int] = {}
             lookup = np.empty(len(uniques) + 1, dtype=np.int64)
             found: list[Any] = []

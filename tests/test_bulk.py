@@ -255,3 +255,10 @@ def test_categorical_and_string_columns_give_the_same_answers():
     as_categories = BulkEvaluator(ENGINE).evaluate_frame(categorical, as_of="2026-11-22")
     pd.testing.assert_frame_equal(as_text, as_categories)
     assert as_categories["action_today"].tolist() == ["keep", "keep", "delete", "hold"]
+
+
+def test_unhashable_cell_raises_input_error():
+    table = pd.DataFrame({"policy": ["jetpak-dk"] * 2, "purpose": ["marketing"] * 2, "consent": ["given", ["given"]]})
+    with pytest.raises(lawbasis.InputError, match=r"'consent': wrong type list \(row 1\)"):
+        evaluate_frame(table, as_of="2026-01-01")
+    assert evaluate_frame(table.head(1), as_of="2026-01-01")["bases"].tolist() == ["a,f"]  # no channel: no consent rule; nothing left behind
