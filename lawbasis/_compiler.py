@@ -228,16 +228,7 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
     if non_hashed_total > MAX_NON_HASHED:
         raise RuleFileError(policy.file, None, f"{non_hashed_total} 'not' tests on the activity; durable_rules allows {MAX_NON_HASHED}")
     compiled.sort(key=lambda c: c.stratum)
-    reads_until = any(
-        "until" in (condition.get("absent") or condition)
-        for rule in rules
-        for condition in rule.when
-        if (condition.get("absent") or condition).get("fact") in CALENDAR_KINDS
-    )
-    read_kinds = frozenset(
-        (condition.get("absent") or condition)["fact"]
-        for rule in rules
-        for condition in rule.when
-        if "fact" in (condition.get("absent") or condition)
-    )
+    patterns = [condition.get("absent") or condition for rule in rules for condition in rule.when if "activity" not in condition]
+    reads_until = any(p["fact"] in CALENDAR_KINDS and "until" in p for p in patterns)
+    read_kinds = frozenset(p["fact"] for p in patterns)
     return CompiledPolicy(policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds)

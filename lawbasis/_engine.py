@@ -174,12 +174,12 @@ class Engine:
         if activity.purpose not in policy.purposes:
             raise UnknownPurposeError("purpose", activity.purpose, ", ".join(policy.purposes), f"not a purpose of {policy.id}")
         as_of = activity.as_of or _dt.date.today()
-        if self._closed:
-            raise EngineError("this engine was closed (Engine.close()); create a new Engine")
-        compiled = self._compiled[policy.id]
         fact = self._activity_fact(activity, policy)
         key = (policy.id, tuple(fact.values()))
         with self._lock:
+            if self._closed:
+                raise EngineError("this engine was closed (Engine.close()); create a new Engine")
+            compiled = self._compiled[policy.id]
             recalled = self._recall(key, compiled, activity, as_of) if self.memo_size else None
             if recalled is not None:
                 self.memo_hits += 1
@@ -257,8 +257,8 @@ class Engine:
         return records, trace
 
     def _remember(self, key: tuple[Any, ...], compiled: CompiledPolicy, session: _Session) -> None:
-        window = next((values for kind, values, rule in session.records if rule is _CALENDAR_RULE), None)
         at_record = next((i for i, (_, _, rule) in enumerate(session.records) if rule is _CALENDAR_RULE), -1)
+        window = session.records[at_record][1] if at_record >= 0 else None
         at_step = next((i for i, (rule, _) in enumerate(session.trace) if rule is _CALENDAR_RULE), -1)
         for memo in (self._memo_lower, self._memo_full):
             while len(memo) >= self.memo_size:

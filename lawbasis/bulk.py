@@ -116,7 +116,8 @@ from ._calendar import CALENDAR_ANCHORS, Period
 from ._decision import Decision
 from ._engine import Engine, default_engine
 from ._errors import InputError, LawbasisError
-from .explore import conclusions
+from ._vocabulary import KINDS
+from .explore import CONCLUSIONS, conclusions
 
 #: The discrete fields (everything but ``dates`` and ``as_of``) with their defaults.
 DISCRETE_FIELDS: dict[str, Any] = {
@@ -136,33 +137,22 @@ DISCRETE_FIELDS: dict[str, Any] = {
 }
 BOOL_FIELDS = tuple(k for k, v in DISCRETE_FIELDS.items() if isinstance(v, bool))
 
-DECISION_COLUMNS = (
-    "lawful",
-    "bases",
-    "objection_applies",
-    "objection_continues",
-    "may_process",
-    "retention_period",
-    "retention_from",
-    "retention_action",
-    "retention_until",
-    "extended",
-    "findings",
-    "action_today",
-)
-ACTIONS_TODAY = ("keep", "delete", "anonymise", "hold")
+#: The grid's conclusion columns (:data:`lawbasis.explore.CONCLUSIONS`) without the objection's reason.
+DECISION_COLUMNS = tuple(c for c in CONCLUSIONS if c != "objection_reason")
+#: The values of ``action_today``: the vocabulary of the rules' ``today`` conclusion.
+ACTIONS_TODAY: tuple[str, ...] = KINDS["today"]["action"] or ()
 #: Environment for Dask worker processes (see "Running on a cluster" above).
 WORKER_ENVIRONMENT: Mapping[str, str] = {"MALLOC_MMAP_THRESHOLD_": "33554432"}
 
 _WINDOW_RULE = "calendar/window"
 # a group's window status: None when no retention fact (no window), else the engine's statuses
-_STATUSES: tuple[str | None, ...] = (None, "open", "closed", "held", "unknown", "open_ended")
+_STATUSES: tuple[str | None, ...] = (None, *(KINDS["window"]["status"] or ()))
 _STATUS_CODES = {status: i for i, status in enumerate(_STATUSES)}
 
 _NAT = np.datetime64("NaT", "D")
-# the per-row part of the answer: everything else comes from the cached decision
-_FIXED = ("lawful", "bases", "objection_applies", "objection_continues", "may_process", "retention_period",
-          "retention_from", "retention_action", "extended", "findings", "action_today")
+# the date-free columns, copied from each row's answer; retention_until is computed per row
+_FIXED = tuple(c for c in DECISION_COLUMNS if c != "retention_until")
+_BOOL_COLUMNS = ("objection_continues", "may_process", "extended")
 
 
 # --- vectorised calendar (same arithmetic as lawbasis._calendar) ------------------------------------
@@ -375,7 +365,7 @@ class BulkEvaluator:
         if len(self._per_answer.get("lawful", ())) != len(self._answers):
             answers = self._answers
             for j, name in enumerate(_FIXED):
-                if name in ("objection_continues", "may_process", "extended"):
+                if name in _BOOL_COLUMNS:
                     self._per_answer[name] = np.array([bool(a[j]) for a in answers], dtype=bool)
                 else:
                     column = np.empty(len(answers), dtype=object)
@@ -686,13 +676,9 @@ def to_output(decided: pd.DataFrame) -> pd.DataFrame:
 # --- Dask ----------------------------------------------------------------------------------------
 
 def _meta() -> pd.DataFrame:
-    return pd.DataFrame({
-        "lawful": pd.Series(dtype=object), "bases": pd.Series(dtype=object), "objection_applies": pd.Series(dtype=object),
-        "objection_continues": pd.Series(dtype=bool), "may_process": pd.Series(dtype=bool),
-        "retention_period": pd.Series(dtype=object), "retention_from": pd.Series(dtype=object),
-        "retention_action": pd.Series(dtype=object), "retention_until": pd.Series(dtype="datetime64[s]"),
-        "extended": pd.Series(dtype=bool), "findings": pd.Series(dtype=object), "action_today": pd.Series(dtype=object),
-    })[list(DECISION_COLUMNS)]
+    """An empty frame of :data:`DECISION_COLUMNS` with the dtypes :meth:`BulkEvaluator.evaluate_frame` gives."""
+    dtypes = {**dict.fromkeys(_BOOL_COLUMNS, bool), "retention_until": "datetime64[s]"}
+    return pd.DataFrame({name: pd.Series(dtype=dtypes.get(name, object)) for name in DECISION_COLUMNS})
 
 
 def _partition(frame: pd.DataFrame, as_of: _dt.date, rules_dir: str | None) -> pd.DataFrame:

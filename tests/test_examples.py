@@ -41,3 +41,10 @@ def test_sweep_script_writes_a_row_per_customer() -> None:
     assert len(rows) == 12
     assert rows["c003"].endswith(",anonymise") and rows["c004"].endswith(",hold") and rows["c006"].endswith(",keep")
     assert "keep 4, delete 6, anonymise 1, hold 1" in done.stderr
+
+
+def test_strict_script_shows_the_documented_exit_statuses() -> None:
+    done = _run(["sh", str(EXAMPLES / "cli" / "strict.sh")])
+    assert "jetpak-dk marketing --strict: exit 1" in done.stdout
+    assert "unknown policy: exit 2" in done.stdout
+    assert "sunclass-dk" in done.stdout  # only the last command, lawbasis policies --rules DIR, names it
