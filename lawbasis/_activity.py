@@ -30,6 +30,9 @@ DATE_KEYS = (
     "consent_withdrawn",
     "objection_received",
 )
+#: Dates of events that take effect on their date: dated after ``as_of`` they are scheduled, and the
+#: decision as of ``as_of`` is the one without them (docs/explanation/legal-model.md).
+SCHEDULED_EVENTS = ("consent_withdrawn", "objection_received")
 # Pairs (earlier, later) whose order is fixed by what the dates mean: nothing can end, be withdrawn
 # or be objected to before the contact details it concerns were collected. See docs/decisions.md.
 DATE_ORDER = (

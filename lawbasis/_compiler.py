@@ -25,7 +25,7 @@ import attrs
 
 from ._errors import RuleFileError
 from ._rulefile import Rule, RuleBase, to_fact_value
-from ._vocabulary import CALENDAR_INPUTS, CALENDAR_KINDS, KEYED_KINDS, KINDS
+from ._vocabulary import CALENDAR_INPUTS, CALENDAR_KINDS, CLOCK_KINDS, KEYED_KINDS, KINDS
 
 MAX_CONDITIONS = 16  # error 304 past this
 MAX_RULES = 256  # every rule shares the phase-marker alpha node: error 108 past this
@@ -56,6 +56,9 @@ class CompiledPolicy:
     # the fact kinds some rule's condition matches; a conclusion of any other kind changes no match,
     # so the engine records it without asserting it into durable_rules
     read_kinds: frozenset[str] = frozenset(KINDS)
+    # the statutory duties (period, anchor) some rule of this policy can conclude: the calendar
+    # asserts a ``duty`` fact with each one's status on as_of before the first stratum
+    duties: tuple[tuple[str, str], ...] = ()
 
     def definition(self) -> dict[str, Any]:
         """The native durable_rules ruleset (rule name -> spec), sinks included, no actions."""
@@ -122,6 +125,10 @@ def _compile_conditions(rule: Rule) -> tuple[list[dict[str, Any]], dict[str, tup
         for field, raw in pattern.items():
             if field == "fact":
                 continue
+            if isinstance(raw, dict):  # {in: [...], as: $X}: a choice, and the variable bound to it
+                tests.append(_test(field, raw["in"]))
+                bindings[raw["as"]] = (alias, field)
+                continue
             value = to_fact_value(raw) if not isinstance(raw, list) else None
             if value is not None and value.startswith("$"):
                 if value in bindings:
@@ -144,10 +151,13 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
         for kind, fields in rule.then:
             producers[_key(kind, fields)].append(rule)
     calendar = Rule("(calendar)", "(built in)", "", (), (), tuple((k, {}) for k in CALENDAR_KINDS), ())
+    clock = Rule("(clock)", "(built in)", "", (), (), tuple((k, {}) for k in CLOCK_KINDS), ())
 
     def deps(rule: Rule) -> list[tuple[tuple[str, str | None], bool]]:
         if rule is calendar:
             return [((k, None), True) for k in CALENDAR_INPUTS]
+        if rule is clock:  # asserted before the first stratum: depends on nothing the rules conclude
+            return []
         out = []
         for condition in rule.when:
             if "activity" in condition:
@@ -161,6 +171,8 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
         found = [r for key, rs in producers.items() if _matches(dep, key) for r in rs]
         if dep[0] in CALENDAR_KINDS:
             found.append(calendar)
+        if dep[0] in CLOCK_KINDS:
+            found.append(clock)
         return found
 
     # A policy rule that needs a fact nothing concludes can never fire: that is an error in the
@@ -187,7 +199,7 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
 
     # Fixpoint: a rule sits no lower than what it needs, and above what it negates. Positive
     # cycles are fine; a cycle through a negation keeps growing and is reported.
-    everything = [*rules, calendar]
+    everything = [*rules, calendar, clock]
     stratum: dict[int, int] = {id(r): 1 for r in everything}
     for _ in range(len(everything) + 2):
         changed = False
@@ -229,6 +241,9 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
         raise RuleFileError(policy.file, None, f"{non_hashed_total} 'not' tests on the activity; durable_rules allows {MAX_NON_HASHED}")
     compiled.sort(key=lambda c: c.stratum)
     patterns = [condition.get("absent") or condition for rule in rules for condition in rule.when if "activity" not in condition]
-    reads_until = any(p["fact"] in CALENDAR_KINDS and "until" in p for p in patterns)
+    reads_until = any(p["fact"] in CALENDAR_KINDS and ("until" in p or "window_until" in p) for p in patterns)
     read_kinds = frozenset(p["fact"] for p in patterns)
-    return CompiledPolicy(policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds)
+    duties = sorted({(fields["period"], fields["from"]) for rule in rules for kind, fields in rule.then if kind == "statutory"})
+    return CompiledPolicy(
+        policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds, tuple(duties)
+    )

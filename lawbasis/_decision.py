@@ -35,6 +35,9 @@ def _py(value: str) -> Any:
 class Basis:
     letter: str
     stated_in_policy: bool
+    #: ended by an objection, an erasure request or a corporate event (it stays a basis; processing
+    #: may not rest on it any more)
+    stopped: bool = False
 
     @property
     def article(self) -> str:
@@ -55,6 +58,7 @@ class Basis:
             "name": self.name,
             "stated_in_policy": self.stated_in_policy,
             "dpv": self.dpv,
+            "stopped": self.stopped,
         }
 
 
@@ -76,6 +80,8 @@ class Retention:
     until: _dt.date | None
     extended: bool
     stated_in_policy: bool
+    #: the window's end ignoring holds (``until`` is null while a hold extends the window)
+    window_until: _dt.date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +89,7 @@ class Retention:
             "from": self.from_,
             "action": self.action,
             "until": self.until.isoformat() if self.until else None,
+            "window_until": self.window_until.isoformat() if self.window_until else None,
             "extended": self.extended,
             "stated_in_policy": self.stated_in_policy,
         }
@@ -143,7 +150,7 @@ class Decision:
     lawful_reasons: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
     may_process_reasons: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
     #: what to do with the data on ``as_of``: ``keep``, ``delete``, ``anonymise`` or ``hold`` (the
-    #: rules ``gdpr/today/*``); not part of SPEC section 5, so not in ``to_dict()``
+    #: rules ``gdpr/today/*``)
     action_today: str = "keep"
 
     @property
@@ -166,6 +173,7 @@ class Decision:
             "bases": [b.to_dict() for b in self.bases],
             "objection": self.objection.to_dict(),
             "may_process": self.may_process,
+            "action_today": self.action_today,
             "retention": self.retention.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
             "trace": [t.to_dict() for t in self.trace],
@@ -211,7 +219,8 @@ def assemble(
     letters: dict[str, bool] = {}
     for values, _ in by_kind.get("basis", []):
         letters[values["letter"]] = letters.get(values["letter"], False) or values["stated"] == "true"
-    bases = tuple(Basis(letter, letters[letter]) for letter in sorted(letters))
+    stopped = {values["letter"] for values, _ in by_kind.get("stopped", [])}
+    bases = tuple(Basis(letter, letters[letter], letter in stopped) for letter in sorted(letters))
 
     lawful = single("lawful", ("value",))
     objection = single("objection", ("applies", "continues"))
@@ -223,12 +232,13 @@ def assemble(
     assert lawful and objection and may and today
 
     retention_fact = single("retention", ("period", "from", "action", "stated"))
-    window = single("window", ("status", "until"))
+    window = single("window", ("status", "until", "window_until"))
     if retention_fact is None:
         retention = Retention(None, None, "delete", None, False, False)
     else:
         values = retention_fact[0]
         until = _py(window[0]["until"]) if window else None
+        window_until = _py(window[0]["window_until"]) if window else None
         retention = Retention(
             period=_py(values["period"]),
             from_=_py(values["from"]),
@@ -236,18 +246,30 @@ def assemble(
             until=_dt.date.fromisoformat(until) if until else None,
             extended=bool(window and window[0]["status"] == "held"),
             stated_in_policy=values["stated"] == "true",
+            window_until=_dt.date.fromisoformat(window_until) if window_until else None,
         )
 
+    rules_by_id = {rule.id: rule for _, _, rule in records}
     findings: dict[str, Finding] = {}
+    about: dict[str, list[str]] = {}  # the bases a finding is about, in letter order
+    for values, _ in by_kind.get("finding", []):
+        if "letter" in values and values["letter"] not in about.setdefault(values["code"], []):
+            about[values["code"]].append(values["letter"])
     for values, rule in by_kind.get("finding", []):
         if values["code"] in findings:
             continue
         message = values["message"]
+        if about.get(values["code"]):
+            message += " Bases concerned: " + ", ".join(ARTICLES[letter][0] for letter in sorted(about[values["code"]])) + "."
         period, anchor = values.get("statutory_period"), values.get("statutory_from")
         if period and anchor and period != "null" and anchor != "null":
             end = window_end(period, anchor, activity.dates)
             message += f" Statutory window: {period} from {anchor}" + (f", until {end.isoformat()}." if end else ".")
-        findings[values["code"]] = Finding(values["code"], values["severity"], message, rule.cites, rule.id)
+        cites = rule.cites
+        quoted = rules_by_id.get(values.get("cites_rule", ""))
+        if quoted is not None:  # the policy clause the finding is about, beside the law
+            cites = (*(c for c in quoted.cites if c.quote is not None), *cites)
+        findings[values["code"]] = Finding(values["code"], values["severity"], message, cites, rule.id)
     ordered = tuple(sorted(findings.values(), key=lambda f: (SEVERITY_ORDER[f.severity], f.code)))
 
     steps = []

@@ -26,8 +26,8 @@ import attrs
 import durable_rules_engine
 from durable import engine as _durable
 
-from ._activity import DATE_KEYS, Activity
-from ._calendar import Period, anchor_date
+from ._activity import DATE_KEYS, SCHEDULED_EVENTS, Activity
+from ._calendar import window_end
 from ._compiler import CompiledPolicy, CompiledRule, compile_policy
 from ._decision import Decision, assemble
 from ._errors import EngineError, InputError, LawbasisError, UnknownPolicyError, UnknownPurposeError
@@ -45,10 +45,23 @@ _CALENDAR_RULE = Rule(
     (),
     (),
     (
-        Cite(law="SPEC 5: calendar months clamped to the month's last day"),
-        Cite(law="Regulation (EEC, Euratom) No 1182/71 Art. 3(2)(c)"),
+        Cite(law="Regulation (EEC, Euratom) No 1182/71 Art. 3(2)(c) (calendar months, clamped to the month's last day)"),
+        Cite(law="GDPR Art. 5(1)(e)"),
     ),
 )
+_CLOCK_RULE = Rule(
+    "calendar/statutory-duty",
+    "(built in)",
+    "",
+    (),
+    (),
+    (),
+    (
+        Cite(law="Regulation (EEC, Euratom) No 1182/71 Art. 3(2)(c) (calendar months, clamped to the month's last day)"),
+        Cite(law="GDPR Art. 6(1)(c)"),
+    ),
+)
+
 
 
 def default_rules_dir() -> Path:
@@ -67,6 +80,11 @@ class _SyncHost(_durable.Host):  # type: ignore[misc]
 
     def _run(self) -> None:  # the stock Host starts two re-arming timer threads here
         return
+
+
+_Record = tuple[str, dict[str, str], Rule]  # (kind, values, rule that concluded it)
+_Step = tuple[Rule, list[tuple[str, dict[str, str]]]]  # (rule, what it concluded)
+_Scheduled = tuple[dict[str, str], Rule]  # a cut a scheduled event will make, and the rule that makes it
 
 
 @attrs.define
@@ -174,24 +192,54 @@ class Engine:
         if activity.purpose not in policy.purposes:
             raise UnknownPurposeError("purpose", activity.purpose, ", ".join(policy.purposes), f"not a purpose of {policy.id}")
         as_of = activity.as_of or _dt.date.today()
-        fact = self._activity_fact(activity, policy)
-        key = (policy.id, tuple(fact.values()))
         with self._lock:
             if self._closed:
                 raise EngineError("this engine was closed (Engine.close()); create a new Engine")
             compiled = self._compiled[policy.id]
-            recalled = self._recall(key, compiled, activity, as_of) if self.memo_size else None
-            if recalled is not None:
-                self.memo_hits += 1
-                records, trace = recalled
-            else:
-                session = self._run(compiled, fact, activity, as_of)
-                if self.memo_size:
-                    self._remember(key, compiled, session)
-                records, trace = session.records, session.trace
+            scheduled = self._scheduled_cuts(compiled, policy, activity, as_of)
+            records, trace = self._conclude(compiled, policy, activity, as_of, scheduled)
         return assemble(activity, as_of, records, trace)
 
-    def _run(self, compiled: CompiledPolicy, fact: dict[str, str], activity: Activity, as_of: _dt.date) -> _Session:
+    def _conclude(
+        self, compiled: CompiledPolicy, policy: Policy, activity: Activity, as_of: _dt.date, scheduled: tuple[_Scheduled, ...] = ()
+    ) -> tuple[list[_Record], list[_Step]]:
+        """What the rules conclude for the activity as it stands on ``as_of`` (from the memo if seen)."""
+        fact = self._activity_fact(activity, policy, as_of)
+        duties = _duty_facts(compiled.duties, activity, as_of)
+        key = (policy.id, tuple(fact.values()), tuple(d["status"] for d in duties))
+        recalled = self._recall(key, compiled, activity, as_of, scheduled) if self.memo_size else None
+        if recalled is not None:
+            self.memo_hits += 1
+            return recalled
+        session = self._run(compiled, fact, duties, activity, as_of, scheduled)
+        if self.memo_size:
+            self._remember(key, compiled, session)
+        return session.records, session.trace
+
+    def _scheduled_cuts(self, compiled: CompiledPolicy, policy: Policy, activity: Activity, as_of: _dt.date) -> tuple[_Scheduled, ...]:
+        """Cuts that events dated after ``as_of`` will make on their date.
+
+        An event takes effect on its date: the decision as of ``as_of`` is the one without it, but the
+        window still ends on its date where, once it has happened, the rules end every basis with it.
+        Whether they do is asked of the rules themselves: the activity is decided again as of the
+        event's date (later events still pending), and a cut the rules then make on that date is kept.
+        """
+        events = sorted((activity.dates[key], key) for key in SCHEDULED_EVENTS if key in activity.dates and activity.dates[key] > as_of)
+        out: list[_Scheduled] = []
+        for day, key in events:
+            records, _ = self._conclude(compiled, policy, activity, day)
+            out.extend((values, rule) for kind, values, rule in records if kind == "cut" and values["date"] == key)
+        return tuple(out)
+
+    def _run(
+        self,
+        compiled: CompiledPolicy,
+        fact: dict[str, str],
+        duties: list[dict[str, str]],
+        activity: Activity,
+        as_of: _dt.date,
+        scheduled: tuple[_Scheduled, ...],
+    ) -> _Session:
         """One durable_rules session: assert the activity, then the phase markers stratum by stratum."""
         session = _Session(activity, as_of)
         self._session = session
@@ -199,13 +247,15 @@ class Engine:
         name = compiled.ruleset_name
         try:
             self._host.assert_fact(name, fact)
+            for duty in duties:  # the rule that reads one (gdpr/legal-obligation/...) shows it in the trace
+                self._host.assert_fact(name, {**duty, "rule": _CLOCK_RULE.id})
             for stratum in range(1, compiled.strata + 1):
                 if stratum == compiled.calendar_stratum:
                     session.before_calendar = len(session.records)
-                    window = _window_fact(session.records, activity, as_of)
+                    window = _window_fact(session.records, activity, as_of, scheduled)
                     if window is not None:
                         session.records.append(("window", window, _CALENDAR_RULE))
-                        session.trace.append((_CALENDAR_RULE, [("window", window)]))
+                        session.trace.append(_calendar_step(window, scheduled))
                         self._host.assert_fact(name, {"sid": _SID, "t": "window", "rule": _CALENDAR_RULE.id, **window})
                 self._host.assert_fact(name, {"sid": _SID, "t": "phase", "n": str(stratum)})
             state = self._host.get_state(name, _SID)
@@ -240,12 +290,12 @@ class Engine:
     # decided here: every remembered record was concluded by durable_rules.
 
     def _recall(
-        self, key: tuple[Any, ...], compiled: CompiledPolicy, activity: Activity, as_of: _dt.date
-    ) -> tuple[list[tuple[str, dict[str, str], Rule]], list[tuple[Rule, list[tuple[str, dict[str, str]]]]]] | None:
+        self, key: tuple[Any, ...], compiled: CompiledPolicy, activity: Activity, as_of: _dt.date, scheduled: tuple[_Scheduled, ...]
+    ) -> tuple[list[_Record], list[_Step]] | None:
         lower = self._memo_lower.get(key)
         if lower is None:
             return None
-        window = _window_fact(lower, activity, as_of)
+        window = _window_fact(lower, activity, as_of, scheduled)
         found = self._memo_full.get((key, _window_key(window, compiled)))
         if found is None:
             return None
@@ -253,7 +303,7 @@ class Engine:
         if window is not None:
             records, trace = list(records), list(trace)
             records[at_record] = ("window", window, _CALENDAR_RULE)
-            trace[at_step] = (_CALENDAR_RULE, [("window", window)])
+            trace[at_step] = _calendar_step(window, scheduled)
         return records, trace
 
     def _remember(self, key: tuple[Any, ...], compiled: CompiledPolicy, session: _Session) -> None:
@@ -291,7 +341,18 @@ class Engine:
     # --- internals ----------------------------------------------------------------------------
 
     @staticmethod
-    def _activity_fact(activity: Activity, policy: Policy) -> dict[str, str]:
+    def _activity_fact(activity: Activity, policy: Policy, as_of: _dt.date) -> dict[str, str]:
+        """The activity as durable_rules sees it: discrete values only, as they stand on ``as_of``.
+
+        Dates become flags (``has_<key>``: given; ``passed_<key>``: on or before ``as_of``). A
+        withdrawal or objection dated after ``as_of`` has not happened yet: ``consent`` is then
+        ``given`` and ``objection`` ``none``, and ``scheduled_*`` says that the event is coming.
+        """
+        dates = activity.dates
+        withdrawal = dates.get("consent_withdrawn")
+        objection = dates.get("objection_received")
+        withdrawal_scheduled = withdrawal is not None and withdrawal > as_of
+        objection_scheduled = objection is not None and objection > as_of
         fact = {
             "sid": _SID,
             "t": "activity",
@@ -299,14 +360,18 @@ class Engine:
             "country": policy.country,
             "customer_status": activity.customer_status,
             "channel": activity.channel or "null",
-            "consent": activity.consent,
-            "objection": activity.objection,
+            "consent": "given" if withdrawal_scheduled else activity.consent,
+            "objection": "none" if objection_scheduled else activity.objection,
             "corporate_event": activity.corporate_event,
         }
         for field in ("personalised", "compelling_grounds", "dispute", "special_category", "erasure_requested", "acquirer_similar"):
             fact[field] = "true" if getattr(activity, field) else "false"
         for key in DATE_KEYS:
-            fact[f"has_{key}"] = "true" if key in activity.dates else "false"
+            fact[f"has_{key}"] = "true" if key in dates else "false"
+        for key in DATE_KEYS:
+            fact[f"passed_{key}"] = "true" if key in dates and dates[key] <= as_of else "false"
+        fact["scheduled_consent_withdrawal"] = "true" if withdrawal_scheduled else "false"
+        fact["scheduled_objection"] = "true" if objection_scheduled else "false"
         return fact
 
     def _action(self, compiled: CompiledRule, read_kinds: frozenset[str]) -> Any:
@@ -339,7 +404,7 @@ class Engine:
 
         return act
 
-def _window_fact(records: list[tuple[str, dict[str, str], Rule]], activity: Activity, as_of: _dt.date) -> dict[str, str] | None:
+def _window_fact(records: list[_Record], activity: Activity, as_of: _dt.date, scheduled: tuple[_Scheduled, ...] = ()) -> dict[str, str] | None:
     """Calendar step between strata: turn the chosen window into an end date and a status."""
     retentions = [(v, r) for k, v, r in records if k == "retention"]
     if not retentions:
@@ -354,9 +419,9 @@ def _window_fact(records: list[tuple[str, dict[str, str], Rule]], activity: Acti
     dates = activity.dates
     until: _dt.date | None = None
     if values["period"] != "null" and values["from"] != "null":
-        start = anchor_date(values["from"], dates)
-        until = Period.parse(values["period"]).add_to(start) if start else None
+        until = window_end(values["period"], values["from"], dates)
     cuts = [dates[v["date"]] for k, v, _ in records if k == "cut" and v["date"] in dates]
+    cuts += [dates[v["date"]] for v, _ in scheduled]
     if cuts:
         until = min([*cuts, *([until] if until else [])])
     if any(k == "hold" for k, _, _ in records):
@@ -365,7 +430,28 @@ def _window_fact(records: list[tuple[str, dict[str, str], Rule]], activity: Acti
         status, shown = ("open_ended" if values["period"] == "null" else "unknown"), None
     else:
         status, shown = ("closed" if as_of > until else "open"), until
-    return {"status": status, "until": shown.isoformat() if shown else "null"}
+    return {
+        "status": status,
+        "until": shown.isoformat() if shown else "null",
+        "window_until": until.isoformat() if until else "null",
+    }
+
+
+def _calendar_step(window: dict[str, str], scheduled: tuple[_Scheduled, ...]) -> _Step:
+    """The calendar's trace step: the window, and the cuts that scheduled events will make."""
+    concluded = [("window", window)]
+    concluded += [("cut", {**values, "scheduled": "true", "decided_by": rule.id}) for values, rule in scheduled]
+    return (_CALENDAR_RULE, concluded)
+
+
+def _duty_facts(duties: tuple[tuple[str, str], ...], activity: Activity, as_of: _dt.date) -> list[dict[str, str]]:
+    """Clock step before the first stratum: whether each statutory duty still runs on ``as_of``."""
+    out = []
+    for period, anchor in duties:
+        end = window_end(period, anchor, activity.dates)
+        status = "unknown" if end is None else ("ended" if as_of > end else "running")
+        out.append({"sid": _SID, "t": "duty", "period": period, "from": anchor, "status": status})
+    return out
 
 
 def _window_key(window: dict[str, str] | None, compiled: CompiledPolicy) -> tuple[str, ...] | None:

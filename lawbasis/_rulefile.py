@@ -19,7 +19,7 @@ import yaml
 
 from ._calendar import Period
 from ._errors import InputError, RuleFileError
-from ._vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, KINDS, REQUIRED
+from ._vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, CLOCK_KINDS, KINDS, REQUIRED
 
 _ID = r"^[a-z0-9][a-z0-9_-]*$"
 _RULE_ID = r"^[a-z0-9][a-z0-9_./-]*$"
@@ -32,11 +32,18 @@ _TEST = {
         {"type": "object", "properties": {"not": _VALUES}, "required": ["not"], "additionalProperties": False},
     ]
 }
+# ``{in: [values], as: $X}``: the field is one of the values, and $X is bound to the one it is
+_BOUND_CHOICE = {
+    "type": "object",
+    "properties": {"in": {"type": "array", "items": _VALUE, "minItems": 1}, "as": {"type": "string", "pattern": "^[$][A-Za-z_][A-Za-z0-9_]*$"}},
+    "required": ["in", "as"],
+    "additionalProperties": False,
+}
 _FACT_PATTERN = {
     "type": "object",
     "properties": {"fact": {"type": "string"}},
     "required": ["fact"],
-    "additionalProperties": _VALUES,
+    "additionalProperties": {"oneOf": [_VALUES, _BOUND_CHOICE]},
 }
 _CONDITION = {
     "oneOf": [
@@ -311,11 +318,29 @@ def _check_condition(file: str, rule_id: str, condition: dict[str, Any], bound: 
     for field, raw in pattern.items():
         if field == "fact":
             continue
-        if field not in KINDS[kind]:
+        if field not in KINDS[kind] and field != "rule":
             raise RuleFileError(file, rule_id, f"fact {kind!r} has no field {field!r}")
+        allowed = KINDS[kind].get(field) if field != "rule" else None
+        if isinstance(raw, dict):  # {in: [...], as: $X}
+            if negated:
+                raise RuleFileError(file, rule_id, f"{kind}.{field}: 'as' cannot bind a variable inside 'absent'")
+            if raw["as"] in bound:
+                raise RuleFileError(file, rule_id, f"{kind}.{field}: variable {raw['as']} is already bound")
+            for value in _values(raw["in"]):
+                if value.startswith("$"):
+                    raise RuleFileError(file, rule_id, f"{kind}.{field}: 'in' lists values, not variables")
+                _check_value(file, rule_id, f"{kind}.{field}", allowed, value)
+            bound.add(raw["as"])
+            continue
+        if field == "rule":
+            value = to_fact_value(raw)
+            if not value.startswith("$") or value in bound or negated:
+                raise RuleFileError(file, rule_id, "rule: only binds a new variable to the id of the rule that concluded the fact")
+            bound.add(value)
+            continue
         values = _values(raw)
         for value in values:
-            _check_value(file, rule_id, f"{kind}.{field}", KINDS[kind][field], value)
+            _check_value(file, rule_id, f"{kind}.{field}", allowed, value)
             if value.startswith("$"):
                 if len(values) > 1:
                     raise RuleFileError(file, rule_id, f"{kind}.{field}: a variable cannot be one of several values")
@@ -330,8 +355,12 @@ def _check_conclusions(file: str, rule_id: str, then: list[dict[str, Any]], boun
         ((kind, fields),) = conclusion.items()
         if kind not in KINDS:
             raise RuleFileError(file, rule_id, f"cannot conclude unknown fact kind {kind!r} (kinds: {', '.join(KINDS)})")
-        if kind in CALENDAR_KINDS:
+        if kind in CALENDAR_KINDS or kind in CLOCK_KINDS:
             raise RuleFileError(file, rule_id, f"{kind!r} facts are produced by the calendar, not by rules")
+        if kind == "statutory" and any(to_fact_value(fields.get(f)).startswith("$") for f in ("period", "from")):
+            # the calendar computes every statutory duty's status before the rules run (``duty``
+            # facts), so the duty must be known from the rule file itself
+            raise RuleFileError(file, rule_id, "statutory.period and statutory.from must be written out, not variables")
         missing = [f for f in REQUIRED[kind] if f not in fields]
         if missing:
             raise RuleFileError(file, rule_id, f"conclusion {kind!r} lacks {', '.join(missing)}")

@@ -37,6 +37,12 @@ ACTIVITY_FIELDS: dict[str, tuple[str, ...] | None] = {
     "corporate_event": CORPORATE_EVENTS,
     "acquirer_similar": BOOL,
     **{f"has_{key}": BOOL for key in DATE_KEYS},
+    # the facts as they stand on as_of (see docs/explanation/legal-model.md, "Events take effect on
+    # their date"): a date on or before as_of has passed; a withdrawal or objection dated after as_of
+    # is scheduled, and ``consent``/``objection`` then hold their value before the event
+    **{f"passed_{key}": BOOL for key in DATE_KEYS},
+    "scheduled_consent_withdrawal": BOOL,
+    "scheduled_objection": BOOL,
 }
 
 ANCHORS = DATE_KEYS + tuple(CALENDAR_ANCHORS) + ("null",)
@@ -55,6 +61,9 @@ KINDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "blocked": {"letter": LETTERS, "reason": ANY},
     # an Art. 6(1) basis that applies
     "basis": {"letter": LETTERS, "stated": BOOL},
+    # a basis ended by an objection, an erasure request or a corporate event: it stays a basis
+    # (``bases[].stopped``) but processing may not rest on it any more
+    "stopped": {"letter": LETTERS, "reason": ANY},
     "lawful": {"value": ("yes", "no", "undetermined"), "reason": ANY},
     "objection": {"applies": ("21(1)", "21(2)", "null"), "continues": BOOL, "reason": ANY},
     # processing for the purpose must stop (objection upheld, erasure, corporate event ...)
@@ -72,8 +81,12 @@ KINDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "hold": {"reason": ANY},
     # the window ends early on this date (Art. 17(1)(b), (c))
     "cut": {"date": DATE_KEYS, "reason": ANY},
-    # produced only by the calendar between strata
-    "window": {"status": ("open", "closed", "held", "unknown", "open_ended"), "until": ANY},
+    # produced only by the calendar between strata: the status on as_of, the end shown (null while
+    # held) and the end ignoring holds
+    "window": {"status": ("open", "closed", "held", "unknown", "open_ended"), "until": ANY, "window_until": ANY},
+    # produced only by the calendar before the first stratum: whether a statutory retention duty
+    # (period and anchor of a ``statutory`` conclusion) still runs on as_of
+    "duty": {"period": ANY, "from": ANCHORS, "status": ("running", "ended", "unknown")},
     "may_process": {"value": BOOL, "reason": ANY},
     # what to do with the data today: keep it, end it as the window says, or hold it for a dispute
     "today": {"action": ("keep", "delete", "anonymise", "hold"), "reason": ANY},
@@ -83,6 +96,10 @@ KINDS: dict[str, dict[str, tuple[str, ...] | None]] = {
         "message": ANY,
         "statutory_period": ANY,
         "statutory_from": ANCHORS,
+        # the basis the finding is about (e.g. processing_partly_stopped); the message names it
+        "letter": LETTERS,
+        # the id of a rule whose policy quotes the finding also cites (bound with ``rule: $R``)
+        "cites_rule": ANY,
     },
 }
 
@@ -92,6 +109,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "candidate": ("letter", "stated"),
     "blocked": ("letter", "reason"),
     "basis": ("letter", "stated"),
+    "stopped": ("letter", "reason"),
     "lawful": ("value", "reason"),
     "objection": ("applies", "continues", "reason"),
     "stop": ("reason",),
@@ -99,7 +117,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "statutory": ("period", "from"),
     "hold": ("reason",),
     "cut": ("date", "reason"),
-    "window": ("status", "until"),
+    "window": ("status", "until", "window_until"),
+    "duty": ("period", "from", "status"),
     "may_process": ("value", "reason"),
     "today": ("action", "reason"),
     "finding": ("code", "severity", "message"),
@@ -107,6 +126,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 #: Kinds the calendar produces between strata; no rule may conclude them.
 CALENDAR_KINDS = ("window",)
+#: Kinds the calendar asserts before the first stratum (they depend on the dates and as_of only);
+#: no rule may conclude them either.
+CLOCK_KINDS = ("duty",)
 #: Kinds the calendar reads: all of them must be final before it runs.
 CALENDAR_INPUTS = ("retention", "hold", "cut")
 
