@@ -28,9 +28,14 @@ from ._decision import Decision
 
 __all__ = [
     "INVARIANTS",
+    "check_action_today",
     "check_all",
     "check_bases_sorted_unique",
     "check_consent_basis_needs_consent",
+    "check_consent_counts_where_offered",
+    "check_held_data_are_stored_only",
+    "check_public_task_needs_law",
+    "check_scheduled_event_not_yet_effective",
     "check_decision_matches_facts",
     "check_direct_marketing_objection_stops",
     "check_erasure_request_stops",
@@ -65,6 +70,21 @@ def _flags(decision: Decision) -> set[str]:
     return {str(v.get("name")) for v in _concluded(decision, "flag")}
 
 
+def _on_the_day(a: Activity, decision: Decision) -> tuple[str, str]:
+    """``consent`` and ``objection`` as they stand on ``as_of``: an event dated later has not happened."""
+    dates = a.dates
+    consent, objection = a.consent, a.objection
+    if "consent_withdrawn" in dates and dates["consent_withdrawn"] > decision.as_of:
+        consent = "given"
+    if "objection_received" in dates and dates["objection_received"] > decision.as_of:
+        objection = "none"
+    return consent, objection
+
+
+def _active(decision: Decision) -> set[str]:
+    return {b.letter for b in decision.bases if not b.stopped}
+
+
 def check_decision_matches_facts(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
     """The decision answers the policy and purpose that were asked about."""
     a = _activity(activity)
@@ -77,8 +97,8 @@ def check_direct_marketing_objection_stops(activity: Activity | Mapping[str, Any
     """Art. 21(2)-(3): an objection to direct marketing stops direct marketing, with no override.
 
     Where the rules classed the purpose as direct marketing (a ``flag direct_marketing`` in the
-    trace), the objection that applies is 21(2) and never continues; and where the facts hold any
-    objection, processing may not go on.
+    trace), the objection that applies is 21(2) and never continues; and where the facts hold an
+    objection on ``as_of``, every basis is stopped and processing may not go on.
     """
     a = _activity(activity)
     o = decision.objection
@@ -91,41 +111,68 @@ def check_direct_marketing_objection_stops(activity: Activity | Mapping[str, Any
             f"{_where(a, decision)}: direct marketing continues after an objection "
             f"(objection={o.to_dict()}); Art. 21(3) allows no override"
         )
-        if a.objection != "none":
+        if _on_the_day(a, decision)[1] != "none":
             assert decision.may_process is False, (
                 f"{_where(a, decision)}: objection={a.objection!r} to direct marketing, yet may_process=True"
+            )
+            assert not _active(decision), (
+                f"{_where(a, decision)}: objection to direct marketing, yet bases {sorted(_active(decision))} are not stopped"
             )
 
 
 def check_withdrawn_consent_never_basis(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
-    """Art. 7(3): withdrawn consent is never a basis; nor, for direct marketing, is legitimate interest after it."""
+    """Art. 7(3): withdrawn consent is never a basis; nor, for direct marketing whose consent the policy
+    does not limit to a channel or to personalisation, is legitimate interest after it (no swapping)."""
     a = _activity(activity)
-    if a.consent != "withdrawn":
+    if _on_the_day(a, decision)[0] != "withdrawn":
         return
     assert "a" not in decision.basis_letters, (
         f"{_where(a, decision)}: consent is withdrawn but bases={decision.basis_letters} include (a)"
     )
-    if decision.objection.applies == "21(2)":
-        assert "f" not in decision.basis_letters, (
+    flags = _flags(decision)
+    if decision.objection.applies == "21(2)" and "consent_scope_limited" not in flags:
+        assert "f" not in _active(decision), (
             f"{_where(a, decision)}: consent to direct marketing withdrawn, yet legitimate interest (f) "
             f"replaces it: bases={decision.basis_letters}"
         )
 
 
 def check_consent_basis_needs_consent(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
-    """Art. 6(1)(a): consent is a basis only where the facts hold consent (given or explicit)."""
+    """Art. 6(1)(a): consent is a basis only where the facts hold consent (given or explicit) on ``as_of``."""
     a = _activity(activity)
     if "a" in decision.basis_letters:
-        assert a.consent in ("given", "explicit"), (
+        assert _on_the_day(a, decision)[0] in ("given", "explicit"), (
             f"{_where(a, decision)}: basis (a) consent with consent={a.consent!r}"
         )
 
 
-def check_retention_window_respected(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
-    """Art. 5(1)(e), 17(3)(e): nothing is kept past the window unless a pending dispute holds it.
+def check_consent_counts_where_offered(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
+    """Art. 6(1)(a), 7(4): consent is a basis only where the policy offers it or a law requires it, and
+    never beside a legal obligation (c) or a contract the processing is necessary for (b)."""
+    a = _activity(activity)
+    if "a" not in decision.basis_letters:
+        return
+    offered = "consent_offered" in _flags(decision) or any(True for _ in _concluded(decision, "consent_required"))
+    assert offered, f"{_where(a, decision)}: basis (a) although no rule offers or requires consent for this purpose"
+    assert not {"b", "c"} & set(decision.basis_letters), (
+        f"{_where(a, decision)}: consent (a) beside {sorted({'b', 'c'} & set(decision.basis_letters))}: bases={decision.basis_letters}"
+    )
 
-    After ``until`` processing may not go on; ``extended`` means a dispute holds the data, and then
-    no end date is given.
+
+def check_public_task_needs_law(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
+    """Art. 6(1)(e), 6(3): a task in the public interest is a basis only where a rule names the law that vests it."""
+    a = _activity(activity)
+    if "e" in decision.basis_letters:
+        assert "public_task_vested_by_law" in _flags(decision), (
+            f"{_where(a, decision)}: basis (e) without a rule naming the law that lays down the task"
+        )
+
+
+def check_retention_window_respected(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
+    """Art. 5(1)(e), 17(3)(e): nothing is processed past the window, and only a hold extends it.
+
+    After ``until`` processing may not go on; ``extended`` means a pending dispute holds the data, and
+    then ``until`` is null while ``window_until`` still shows where the window ends.
     """
     a = _activity(activity)
     r = decision.retention
@@ -136,13 +183,28 @@ def check_retention_window_respected(activity: Activity | Mapping[str, Any], dec
     if r.extended:
         assert r.until is None, f"{_where(a, decision)}: retention extended by a dispute but until={r.until}"
         assert a.dispute is True, f"{_where(a, decision)}: retention extended although no dispute is pending"
-    if r.until is not None:
-        assert not r.extended, f"{_where(a, decision)}: retention has an end date {r.until} and is extended"
+    else:
+        assert r.window_until == r.until, (
+            f"{_where(a, decision)}: window_until {r.window_until} differs from until {r.until} without a hold"
+        )
+
+
+def check_held_data_are_stored_only(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
+    """Art. 17(3)(e), 18(2): held data are kept for the claim only: not processed for the purpose unless
+    the purpose is itself the pursuit of the claim, and today's action is ``hold``."""
+    a = _activity(activity)
+    if not decision.retention.extended:
+        return
+    assert decision.action_today == "hold", f"{_where(a, decision)}: data held, yet action_today={decision.action_today!r}"
+    if "legal_claims_purpose" not in _flags(decision):
+        assert decision.may_process is False, (
+            f"{_where(a, decision)}: data held for a claim are processed for a purpose that is not the claim"
+        )
 
 
 def check_lawful_iff_basis(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
-    """Art. 6(1), 9: lawful is "yes" exactly when a basis applies and, for special-category data,
-    an Art. 9(2) condition is met; anything but "yes" means processing may not go on."""
+    """Art. 6(1), 9: lawful is "yes" exactly when a basis applies (stopped or not) and, for special-category
+    data, an Art. 9(2) condition is met; processing goes on only while a basis is not stopped."""
     a = _activity(activity)
     art9_met = (not a.special_category) or a.consent == "explicit" or "art9_condition_met" in _flags(decision)
     expected = bool(decision.bases) and art9_met
@@ -155,6 +217,8 @@ def check_lawful_iff_basis(activity: Activity | Mapping[str, Any], decision: Dec
         assert decision.may_process is False, f"{_where(a, decision)}: lawful={decision.lawful!r}, yet may_process=True"
     if decision.lawful == "undetermined":
         assert not decision.bases, f"{_where(a, decision)}: lawful undetermined with bases={decision.basis_letters}"
+    if decision.may_process:
+        assert _active(decision), f"{_where(a, decision)}: may_process=True although every basis is stopped"
 
 
 def check_bases_sorted_unique(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
@@ -166,14 +230,18 @@ def check_bases_sorted_unique(activity: Activity | Mapping[str, Any], decision: 
 
 
 def check_objection_consistent(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
-    """Art. 21: which right to object applies follows from the basis, and an upheld objection stops processing.
+    """Art. 21: which right to object applies follows from the basis; an upheld objection stops the
+    processing it reaches, and only that.
 
-    21(1) reaches only bases (e) and (f); no right to object (``applies`` null) means no (e) or (f)
-    basis; an objection in the facts that does not continue stops processing.
+    21(1) reaches only bases (e) and (f); it continues only with compelling grounds, for a purpose that
+    is itself the pursuit of a pending legal claim, or against a mere direct-marketing objection. An
+    objection on ``as_of`` that does not continue stops every (e) and (f) basis; it never stops (b), (c)
+    or (d).
     """
     a = _activity(activity)
     o = decision.objection
     letters = set(decision.basis_letters)
+    objection = _on_the_day(a, decision)[1]
     if o.applies is None:
         assert not letters & {"e", "f"}, (
             f"{_where(a, decision)}: no right to object (applies null) although bases={sorted(letters)} include e/f"
@@ -181,15 +249,22 @@ def check_objection_consistent(activity: Activity | Mapping[str, Any], decision:
     elif o.applies == "21(1)":
         assert letters & {"e", "f"}, f"{_where(a, decision)}: Art. 21(1) applies without an (e) or (f) basis: {sorted(letters)}"
         if o.continues:
-            assert a.compelling_grounds or a.dispute or a.objection == "direct_marketing", (
-                f"{_where(a, decision)}: Art. 21(1) objection continues without compelling grounds or legal claims "
-                f"(objection={o.to_dict()})"
+            claims = a.dispute and "legal_claims_purpose" in _flags(decision)
+            assert a.compelling_grounds or claims or objection == "direct_marketing", (
+                f"{_where(a, decision)}: Art. 21(1) objection continues without compelling grounds or a legal-claims "
+                f"purpose (objection={o.to_dict()})"
+            )
+        elif objection == "general":
+            assert not letters & {"e", "f"} & _active(decision), (
+                f"{_where(a, decision)}: objection upheld (continues=False), yet bases "
+                f"{sorted(letters & {'e', 'f'} & _active(decision))} go on"
             )
     else:
         assert o.applies == "21(2)", f"{_where(a, decision)}: objection.applies={o.applies!r}"
-    if not o.continues and a.objection != "none":
-        assert decision.may_process is False, (
-            f"{_where(a, decision)}: objection={a.objection!r} upheld (continues=False), yet may_process=True"
+    stopped_by_objection = {str(v.get("letter")) for v in _concluded(decision, "stopped") if v.get("reason") == "objection_upheld"}
+    if o.applies == "21(1)":
+        assert not stopped_by_objection & {"b", "c", "d"}, (
+            f"{_where(a, decision)}: an Art. 21(1) objection stopped {sorted(stopped_by_objection & {'b', 'c', 'd'})}"
         )
 
 
@@ -205,11 +280,38 @@ def check_special_category_needs_explicit_consent(activity: Activity | Mapping[s
 
 
 def check_erasure_request_stops(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
-    """Art. 17(1), 17(3)(b), (e): an erasure request stops processing unless a legal obligation, a task
-    in the public interest or a dispute keeps the data."""
+    """Art. 17(1), 17(3): an erasure request never ends a legal obligation (c); where processing goes on
+    after one, the decision says why (no Art. 17(1) ground, or the Art. 17(3)(b) exception), and an
+    erasure request to direct marketing always stops it."""
     a = _activity(activity)
-    if a.erasure_requested and not a.dispute and not {"c", "e"} & set(decision.basis_letters):
-        assert decision.may_process is False, f"{_where(a, decision)}: erasure requested, no exception applies, yet may_process=True"
+    if not a.erasure_requested:
+        return
+    stopped_by_erasure = {str(v.get("letter")) for v in _concluded(decision, "stopped") if str(v.get("reason", "")).startswith("erasure")}
+    assert "c" not in stopped_by_erasure, f"{_where(a, decision)}: an erasure request stopped a legal obligation (c)"
+    if decision.may_process:
+        assert decision.objection.applies != "21(2)", f"{_where(a, decision)}: erasure requested for direct marketing, yet may_process=True"
+        reasons = {"erasure_not_applicable", "erasure_limited_by_legal_obligation"}
+        assert reasons & set(decision.finding_codes) or decision.retention.extended, (
+            f"{_where(a, decision)}: erasure requested, processing goes on, and no finding says why: {decision.finding_codes}"
+        )
+
+
+def check_scheduled_event_not_yet_effective(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
+    """Art. 7(3), 21: a withdrawal or objection dated after ``as_of`` has not happened: nothing is stopped or
+    blocked by it yet, the window does not end before its date, and a finding says it is coming."""
+    a = _activity(activity)
+    later = {k: d for k, d in a.dates.items() if k in ("consent_withdrawn", "objection_received") and d > decision.as_of}
+    if not later:
+        return
+    assert "event_after_as_of" in decision.finding_codes, f"{_where(a, decision)}: scheduled {sorted(later)} without event_after_as_of"
+    if "consent_withdrawn" in later:
+        blocked = [v for v in _concluded(decision, "blocked") if v.get("reason") == "consent_withdrawn"]
+        assert not blocked, f"{_where(a, decision)}: consent treated as withdrawn before {later['consent_withdrawn']}"
+    if "objection_received" in later:
+        stopped = [v for v in _concluded(decision, "stopped") if v.get("reason") == "objection_upheld"]
+        assert not stopped, f"{_where(a, decision)}: objection applied before it was received on {later['objection_received']}"
+    early = [v for v in _concluded(decision, "cut") if v.get("date") in later and v.get("scheduled") is not True]
+    assert not early, f"{_where(a, decision)}: a rule cut the window at a scheduled event as if it had happened: {early}"
 
 
 def check_trace_cites(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
@@ -242,19 +344,21 @@ def check_findings_well_formed(activity: Activity | Mapping[str, Any], decision:
 
 
 def check_action_today(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
-    """Art. 5(1)(e), 17(3)(e): a pending dispute holds the data; once the window has ended, its end
-    action applies; before that, or with no end date, the data is kept."""
+    """Art. 5(1)(e), 17: a hold means ``hold``; once the window has ended, its end action applies; while
+    processing may go on, the data are kept."""
     a = _activity(activity)
     r = decision.retention
     if r.extended:
-        want = "hold"
+        want: tuple[str, ...] = ("hold",)
     elif r.until is not None and decision.as_of > r.until:
-        want = r.action
-    else:
-        want = "keep"
-    assert decision.action_today == want, (
-        f"{_where(a, decision)}: action_today {decision.action_today!r}, but the window says {want!r} "
-        f"(until {r.until}, extended {r.extended}, action {r.action})"
+        want = (r.action,)
+    elif decision.may_process:
+        want = ("keep",)
+    else:  # every basis ended (erasure, a corporate event, a statutory duty), or the window still runs
+        want = ("keep", "delete", r.action)
+    assert decision.action_today in want, (
+        f"{_where(a, decision)}: action_today {decision.action_today!r}, but the window says {' or '.join(want)} "
+        f"(until {r.until}, extended {r.extended}, action {r.action}, may_process {decision.may_process})"
     )
 
 
@@ -273,6 +377,10 @@ INVARIANTS: tuple[Callable[[Activity | Mapping[str, Any], Decision], None], ...]
     check_trace_cites,
     check_findings_well_formed,
     check_action_today,
+    check_consent_counts_where_offered,
+    check_public_task_needs_law,
+    check_held_data_are_stored_only,
+    check_scheduled_event_not_yet_effective,
 )
 
 
