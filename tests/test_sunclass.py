@@ -111,6 +111,10 @@ def test_every_heading_and_quote_is_verbatim_in_the_text() -> None:
 # --- the default answer for every purpose (no objection, no consent, no channel) -----------------
 
 NONE: tuple[Any, ...] = (None, None, None, "delete", False)
+# Raised for every purpose: the Microsoft incident transfer names no transfer mechanism.
+EVERY_PURPOSE = {"transfer_mechanism_not_stated"}
+# Second-edition findings of the LI purposes whose text gives cause (cookies; data on offences).
+LI_EXTRA = {"customer_experience": {"device_access_consent_required"}, "fraud_prevention": {"criminal_offence_data"}}
 EXPECTED: dict[str, dict[str, Any]] = {
     "booking": {
         "lawful": "yes",
@@ -158,7 +162,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "objection": ("21(2)", False, "direct_marketing_absolute"),
         "may_process": True,
         "retention": NONE,
-        "findings": {"retention_not_stated", "end_action_not_stated"},
+        "findings": {"retention_not_stated", "end_action_not_stated", "device_access_consent_required"},
     },
     "group_sharing": {
         "lawful": "yes",
@@ -189,7 +193,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "objection": ("21(1)", False, "no_compelling_legitimate_grounds"),
             "may_process": True,
             "retention": NONE,
-            "findings": {"objection_right_not_stated", "retention_not_stated", "end_action_not_stated"},
+            "findings": {"objection_right_not_stated", "retention_not_stated", "end_action_not_stated"}
+            | LI_EXTRA.get(purpose, set()),
         }
         for purpose in LI_PURPOSES
     },
@@ -207,7 +212,7 @@ def test_default_answer(purpose: str) -> None:
     r = d.retention
     assert (r.period, r.from_, r.until, r.action, r.stated_in_policy) == want["retention"]
     assert r.extended is False
-    assert codes(d) == want["findings"]
+    assert codes(d) == want["findings"] | EVERY_PURPOSE
 
 
 def test_every_spec_purpose_has_an_expected_answer() -> None:
@@ -626,7 +631,10 @@ def test_to_dict_marketing_mail() -> None:
     ]
     assert out["objection"] == {"applies": "21(2)", "continues": False, "reason": "direct_marketing_absolute"}
     assert out["retention"]["until"] is None
-    assert [f["code"] for f in out["findings"]] == ["retention_not_stated", "consent_extended_retention", "end_action_not_stated"]
+    assert [f["code"] for f in out["findings"]] == [
+        "retention_not_stated", "consent_extended_retention", "device_access_consent_required", "end_action_not_stated",
+        "transfer_mechanism_not_stated",
+    ]
     for step in out["trace"]:
         assert step["cites"], step["rule"]
 
