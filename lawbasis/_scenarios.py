@@ -38,7 +38,7 @@ from . import _errors
 from ._decision import Decision
 from ._engine import Engine, default_engine
 
-_DECISION_KEYS = ("policy", "purpose", "lawful", "bases", "objection", "may_process", "retention", "findings")
+_DECISION_KEYS = ("policy", "purpose", "lawful", "bases", "objection", "may_process", "action_today", "retention", "findings")
 _EXTRA_KEYS = (
     "findings_include",
     "findings_exclude",
@@ -216,7 +216,7 @@ def compare(expect: Mapping[str, Any], decision: Decision) -> list[Mismatch]:
     got = decision.to_dict()
     out: list[Mismatch] = []
     for key, want in expect.items():
-        if key in ("policy", "purpose", "may_process"):
+        if key in ("policy", "purpose", "may_process", "action_today"):
             _partial(key, want, got[key], out)
         elif key == "lawful":
             _partial(key, _lawful(want), got[key], out)
