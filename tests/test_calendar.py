@@ -131,7 +131,6 @@ def test_may_process_flips_the_day_after_until(facts: dict[str, Any], last_day: 
     assert before.may_process is True
     assert on.may_process is True
     assert after.may_process is False
-    assert after.lawful == "yes"
     assert before.retention.until == on.retention.until == after.retention.until == last
     assert "retention_window_closed" in after.may_process_reasons
 
@@ -143,26 +142,36 @@ def test_unknown_anchor_date_keeps_window_open() -> None:
     assert d.may_process is True
 
 
-# --- dispute holds the data --------------------------------------------------------------------
+# --- a dispute holds the data the policy ties to claims ------------------------------------------
 
-@pytest.mark.parametrize(
-    "policy,purpose,dates",
-    [
-        ("jetpak-dk", "contract", {"contract_ended": "2020-01-31"}),
-        ("jetpak-se", "contract", {"contract_ended": "2020-01-31"}),
-        ("jetpak-se", "bookkeeping", {"fiscal_year_end": "2010-06-30"}),
-    ],
-)
-def test_dispute_hold(policy: str, purpose: str, dates: dict[str, str]) -> None:
-    plain = _eval(policy=policy, purpose=purpose, dates=dates, as_of="2026-01-01")
-    assert plain.retention.until is not None and plain.retention.until < dt.date(2026, 1, 1)
+@pytest.mark.parametrize("policy", ["jetpak-dk", "jetpak-se"])
+def test_dispute_hold(policy: str) -> None:
+    dates = {"contract_ended": "2020-01-31"}
+    plain = _eval(policy=policy, purpose="contract", dates=dates, as_of="2026-01-01")
+    assert plain.retention.until == dt.date(2023, 1, 31)
     assert plain.retention.extended is False
     assert plain.may_process is False
-    held = _eval(policy=policy, purpose=purpose, dates=dates, as_of="2026-01-01", dispute=True)
+    held = _eval(policy=policy, purpose="contract", dates=dates, as_of="2026-01-01", dispute=True)
     assert held.retention.extended is True
     assert held.retention.until is None
+    assert held.retention.window_until == dt.date(2023, 1, 31)
     assert held.to_dict()["retention"]["until"] is None
+    assert held.to_dict()["retention"]["window_until"] == "2023-01-31"
+    assert held.action_today == "hold"
+    # the contract section processes data for the dispute itself (SPEC 9.5): it may go on
     assert held.may_process is True
+    assert "held_for_legal_claims" in held.finding_codes
+
+
+@pytest.mark.parametrize("policy", ["jetpak-dk", "jetpak-se"])
+def test_dispute_holds_nothing_the_policy_does_not_tie_to_claims(policy: str) -> None:
+    # the bookkeeping section keeps nothing for disputes: the window acts as without one (SPEC 9.4)
+    d = _eval(policy=policy, purpose="bookkeeping", dates={"fiscal_year_end": "2010-06-30"}, as_of="2026-01-01", dispute=True)
+    assert d.retention.extended is False
+    assert d.retention.until is not None and d.retention.until < dt.date(2026, 1, 1)
+    assert d.may_process is False
+    assert d.action_today == "delete"
+    assert "legal_claims_hold_possible" in d.finding_codes
 
 
 # --- an upheld objection or a withdrawal cuts the window ------------------------------------------
@@ -170,10 +179,16 @@ def test_dispute_hold(policy: str, purpose: str, dates: dict[str, str]) -> None:
 def test_objection_cut_before_window_end() -> None:
     facts: dict[str, Any] = {"policy": "jetpak-dk", "purpose": "business_development", "objection": "general",
                              "dates": {"contract_ended": "2025-06-30", "objection_received": "2026-03-01"}}
+    # received after as_of: not yet effective, but the window will end on its date (SPEC 9.2)
     d = lawbasis.evaluate({**facts, "as_of": "2026-02-01"})
     assert d.retention.until == D(2026, 3, 1)
-    assert d.may_process is False  # the objection itself already stops processing
-    kept = lawbasis.evaluate({**facts, "compelling_grounds": True, "as_of": "2026-02-01"})
+    assert d.may_process is True
+    assert "event_after_as_of" in d.finding_codes
+    # from its date it stops processing
+    on = lawbasis.evaluate({**facts, "as_of": "2026-03-01"})
+    assert on.retention.until == D(2026, 3, 1)
+    assert on.may_process is False
+    kept = lawbasis.evaluate({**facts, "compelling_grounds": True, "as_of": "2026-03-01"})
     assert kept.retention.until == D(2028, 6, 30)  # compelling grounds: no cut
     assert kept.may_process is True
 
@@ -185,8 +200,12 @@ def test_objection_after_window_end_keeps_the_earlier_date() -> None:
 
 
 def test_withdrawal_cut() -> None:
-    d = _eval(policy="jetpak-se", purpose="marketing", channel="sms", consent="withdrawn",
-              dates={"contract_ended": "2025-06-30", "consent_withdrawn": "2025-07-15"}, as_of="2025-07-10")
+    facts = {"policy": "jetpak-se", "purpose": "marketing", "channel": "sms", "consent": "withdrawn",
+             "dates": {"contract_ended": "2025-06-30", "consent_withdrawn": "2025-07-15"}}
+    # five days before the withdrawal, consent still counts; the window ends on the withdrawal date
+    d = lawbasis.evaluate({**facts, "as_of": "2025-07-10"})
     assert d.retention.until == D(2025, 7, 15)
-    assert d.lawful == "no"
-    assert d.may_process is False
+    assert (d.lawful, d.basis_letters, d.may_process) == ("yes", ["a"], True)
+    after = lawbasis.evaluate({**facts, "as_of": "2025-07-16"})
+    assert (after.lawful, after.basis_letters, after.may_process) == ("no", [], False)
+    assert after.retention.until == D(2025, 7, 15)

@@ -22,13 +22,23 @@ BASE = {"as_of": "2026-11-22"}
     # an upheld objection cuts the marketing window on the day it was received
     ({"policy": "jetpak-dk", "purpose": "marketing", "channel": "post", "objection": "direct_marketing",
       "dates": {"contract_ended": "2025-06-30", "objection_received": "2026-02-01"}}, "delete", "gdpr/today/window-ended"),
+    # an erasure request that ends every basis applies the window's end action now (SPEC 9.3)
+    ({"policy": "jetpak-dk", "purpose": "business_development", "erasure_requested": True,
+      "dates": {"contract_ended": "2025-06-30"}}, "anonymise", "gdpr/today/erased"),
+    ({"policy": "jetpak-dk", "purpose": "contract", "erasure_requested": True,
+      "dates": {"contract_ended": "2025-06-30"}}, "anonymise", "gdpr/today/erased"),
+    # the statutory bookkeeping duty (5 years) ended, though the policy's 7 years run on (SPEC 9.8)
+    ({"policy": "jetpak-dk", "purpose": "bookkeeping", "dates": {"fiscal_year_end": "2020-06-30"}}, "delete", "gdpr/today/delete"),
+    # the company ceased and the policy deletes everything then (SPEC 9.8)
+    ({"policy": "jetpak-dk", "purpose": "marketing", "corporate_event": "ceased",
+      "dates": {"contract_ended": "2025-06-30"}}, "delete", "gdpr/today/delete"),
 ])
 def test_action_today(facts: dict[str, object], action: str, rule: str) -> None:
     d = lawbasis.evaluate({**BASE, **facts})
     assert d.action_today == action
     assert rule in d.fired()
     assert f"today:        {action} the data" in d.explain()
-    assert "action_today" not in d.to_dict()  # SPEC section 5 fixes the JSON shape
+    assert d.to_dict()["action_today"] == action  # part of the JSON since the second edition (SPEC 9)
 
 
 def test_no_window_keeps() -> None:
