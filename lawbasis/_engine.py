@@ -27,7 +27,7 @@ import durable_rules_engine
 from durable import engine as _durable
 
 from ._activity import DATE_KEYS, Activity
-from ._calendar import Period, anchor_date
+from ._calendar import anchor_date, window_end
 from ._compiler import CompiledPolicy, CompiledRule, compile_policy
 from ._decision import Decision, assemble
 from ._errors import EngineError, InputError, LawbasisError, UnknownPolicyError, UnknownPurposeError
@@ -355,7 +355,7 @@ def _window_fact(records: list[tuple[str, dict[str, str], Rule]], activity: Acti
     until: _dt.date | None = None
     if values["period"] != "null" and values["from"] != "null":
         start = anchor_date(values["from"], dates)
-        until = Period.parse(values["period"]).add_to(start) if start else None
+        until = window_end(values["period"], values["from"], dates) if start else None
     cuts = [dates[v["date"]] for k, v, _ in records if k == "cut" and v["date"] in dates]
     if cuts:
         until = min([*cuts, *([until] if until else [])])
