@@ -23,6 +23,7 @@ from ._errors import InputError, LawbasisError
 
 # the top-level modules of the ``bulk`` extra that the command imports
 _BULK_MODULES = frozenset({"numpy", "pandas", "pyarrow", "tqdm"})
+_MAX_CHUNK = 2**31 - 1
 
 
 def add_sweep_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -68,6 +69,8 @@ def _run_sweep(args: argparse.Namespace) -> int:
         raise InputError("TABLE", str(table), "a file ending in .csv, .parquet or .pq", "unknown format")
     if args.chunksize < 1:
         raise InputError("--chunksize", args.chunksize, "a positive number of rows", "not positive")
+    if args.chunksize > _MAX_CHUNK:  # the readers take a C long; a chunk that size would not fit in memory anyway
+        raise InputError("--chunksize", args.chunksize, f"at most {_MAX_CHUNK} rows", "too large")
     rules = getattr(args, "rules", None)
     if rules is not None and not Path(rules).is_dir():
         raise InputError("--rules", rules, "a rule directory", "not a directory")

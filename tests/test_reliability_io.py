@@ -327,6 +327,13 @@ def test_sweep_unreadable_table_exits_2(tmp_path, capsys, name, content, message
     assert not (tmp_path / "o.csv").exists()
 
 
+def test_sweep_chunksize_too_large_exits_2(tmp_path, capsys):
+    source = tmp_path / "t.parquet"
+    table(_rows(3)).to_parquet(source)
+    code, _, err = run(capsys, "sweep", str(source), "--as-of", "2026-01-01", "--chunksize", str(10**20))
+    assert code == 2 and "'--chunksize': too large" in one_error_line(err)
+
+
 def test_read_chunks_names_the_file(tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text("policy,purpose\na,b\na,b,c\n")
