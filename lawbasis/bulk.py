@@ -755,7 +755,8 @@ def sweep_file(source: str | Path, output: str | Path, as_of: str | _dt.date | N
     """
     target = check_output(source, output)
     parquet = _is_parquet(Path(output))
-    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    # hidden, and ending in the output's own name: pandas infers compression (.csv.gz) from it
+    part = target.with_name(f".part-{secrets.token_hex(4)}-{target.name}")
     try:
         part.open("xb").close()  # an unwritable output fails now, not after the first chunk
         if target.exists():

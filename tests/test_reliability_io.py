@@ -217,6 +217,15 @@ def test_sweep_over_an_existing_output_replaces_it_whole(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "t.csv"]
 
 
+def test_sweep_to_a_compressed_csv_is_still_compressed(tmp_path, capsys):
+    source = tmp_path / "t.csv"
+    table(_rows(30)).to_csv(source, index=False)
+    output = tmp_path / "out.csv.gz"
+    assert run(capsys, "sweep", str(source), "--as-of", "2026-01-01", "-o", str(output), "--chunksize", "7")[0] == 0
+    assert output.read_bytes()[:2] == b"\x1f\x8b"  # gzip, inferred from the name as before
+    assert pd.read_csv(output, dtype=str)["id"].tolist() == [f"c{i}" for i in range(30)]
+
+
 # --- 3. dates whose window ends past 9999-12-31 -------------------------------------------------
 
 def test_window_end_past_9999_names_the_anchor_date():
