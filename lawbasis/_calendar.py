@@ -19,6 +19,10 @@ from ._errors import InputError
 
 _PERIOD = re.compile(r"^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<m>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?$")
 
+#: The last day a window may end on: ``datetime.date``'s range (numpy's reaches further, see lawbasis.bulk).
+LAST_DAY = _dt.date.max
+WINDOW_END_ALLOWED = f"dates whose window ends on or before {LAST_DAY.isoformat()}"
+
 #: Named anchors that are not a ``dates`` key: each is computed from one ``dates`` key.
 CALENDAR_ANCHORS = {
     # Swedish bokföringslagen 7 kap. 2 §: the period runs from the end of the calendar year in
@@ -44,9 +48,21 @@ class Period:
         y, m, w, d = (int(match.group(g) or 0) for g in "ymwd")
         return cls(years=y, months=m, days=d + 7 * w, text=text)
 
-    def add_to(self, start: _dt.date) -> _dt.date:
-        """``start`` plus this period, months clamped to the month's last day."""
-        return start + relativedelta(years=self.years, months=self.months) + _dt.timedelta(days=self.days)
+    def add_to(self, start: _dt.date, field: str = "date") -> _dt.date:
+        """``start`` plus this period, months clamped to the month's last day.
+
+        An end past 9999-12-31 (``datetime.date``'s last day) is an InputError naming ``field``.
+        """
+        end = self._end(start)
+        if end is None:
+            raise InputError(field, start.isoformat(), WINDOW_END_ALLOWED, f"{self.text} from it ends after {LAST_DAY.isoformat()}")
+        return end
+
+    def _end(self, start: _dt.date) -> _dt.date | None:
+        try:
+            return start + relativedelta(years=self.years, months=self.months) + _dt.timedelta(days=self.days)
+        except (OverflowError, ValueError):  # past year 9999: relativedelta raises ValueError, timedelta OverflowError
+            return None
 
 
 def anchor_date(anchor: str, dates: Mapping[str, _dt.date]) -> _dt.date | None:
@@ -63,8 +79,28 @@ def anchor_source(anchor: str) -> str:
 
 
 def window_end(period: str, anchor: str, dates: Mapping[str, _dt.date]) -> _dt.date | None:
-    """The last day data may be kept: anchor + period, or None when the anchor date is unknown."""
+    """The last day data may be kept: anchor + period, or None when the anchor date is unknown.
+
+    An end past 9999-12-31 is an InputError naming the ``dates`` key the anchor comes from, with
+    that key's date as the value (:func:`window_overflow`).
+    """
     start = anchor_date(anchor, dates)
     if start is None:
         return None
-    return Period.parse(period).add_to(start)
+    end = Period.parse(period)._end(start)
+    if end is None:
+        source = anchor_source(anchor)
+        raise window_overflow(period, anchor, dates[source].isoformat())
+    return end
+
+
+def window_overflow(period: str, anchor: str, value: str, where: str = "") -> InputError:
+    """The error for a window ``period`` from ``anchor`` that ends past 9999-12-31.
+
+    One wording for the engine and the vectorised calendar of :mod:`lawbasis.bulk` (``where``
+    names the row there), so both report the same field, value and allowed dates.
+    """
+    return InputError(
+        f"dates.{anchor_source(anchor)}", value, WINDOW_END_ALLOWED,
+        f"the retention window {period} from {anchor} ends after {LAST_DAY.isoformat()}{where}",
+    )

@@ -22,7 +22,7 @@ No conclusion is computed in Python: every discrete answer is what ``evaluate()`
 whose rules saw exactly the same facts, and ``tests/test_bulk.py`` checks the result row by row
 against ``evaluate()`` on random tables, also with an evaluator that has seen earlier tables.
 What steps 2 and 4 learn is kept on the :class:`BulkEvaluator` (values are numbered for good, so a
-key means the same in every table), so streaming a file chunk by chunk calls the engine once per
+key means the same in every table; a rejected table's numbers are taken back), so streaming a file chunk by chunk calls the engine once per
 combination in total, not per chunk.
 
 Speed: on a warm evaluator the cost is a few passes over each column. Hashing the text columns
@@ -102,7 +102,11 @@ combination, then cached) negligible.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import os
+import secrets
+import shutil
 import threading
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -112,7 +116,7 @@ import numpy as np
 import pandas as pd
 
 from ._activity import DATE_KEYS, DATE_ORDER
-from ._calendar import CALENDAR_ANCHORS, Period
+from ._calendar import CALENDAR_ANCHORS, LAST_DAY, Period, window_overflow
 from ._decision import Decision
 from ._engine import Engine, default_engine
 from ._errors import InputError, LawbasisError
@@ -150,9 +154,12 @@ _STATUSES: tuple[str | None, ...] = (None, *(KINDS["window"]["status"] or ()))
 _STATUS_CODES = {status: i for i, status in enumerate(_STATUSES)}
 
 _NAT = np.datetime64("NaT", "D")
+# datetime.date's range: numpy's datetime64 reaches far past it, so the vectorised calendar checks it
+_FIRST_DAY, _LAST_DAY = np.datetime64(_dt.date.min, "D"), np.datetime64(LAST_DAY, "D")
 # the date-free columns, copied from each row's answer; retention_until is computed per row
 _FIXED = tuple(c for c in DECISION_COLUMNS if c != "retention_until")
 _BOOL_COLUMNS = ("objection_continues", "may_process", "extended")
+_READ = frozenset([*DISCRETE_FIELDS, *DATE_KEYS, "as_of"])  # the columns evaluate_frame reads
 
 
 # --- vectorised calendar (same arithmetic as lawbasis._calendar) ------------------------------------
@@ -204,6 +211,10 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"dates.{name}", str(values[i]), "an ISO date YYYY-MM-DD", f"a datetime is not a date (row {column.index[i]!r})")
+        outside = (out < _FIRST_DAY) | (out > _LAST_DAY)  # NaT compares false
+        if outside.any():
+            i = int(np.flatnonzero(outside)[0])
+            raise InputError(f"dates.{name}", str(out[i]), "an ISO date YYYY-MM-DD", f"year outside 1-9999 (row {column.index[i]!r})")
         return out
     present = column.notna().to_numpy().copy()
     if column.dtype == object:
@@ -280,14 +291,33 @@ def _window_of(decision: Decision) -> _Window:
     return _Window(None, None, None, ())
 
 
-def _window_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
+def _anchored_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray, index: pd.Index) -> np.ndarray | None:
+    """Anchor + period for ``rows`` (NaT where the anchor is unknown), None when the window has none.
+
+    An end past 9999-12-31 is the engine's InputError (:func:`lawbasis._calendar.window_overflow`)
+    for the first such row: numpy would carry on to year 10002, and the answer would depend on
+    whether that row was the one the engine saw.
+    """
+    if window.anchor is None or window.period is None:
+        return None
+    source = CALENDAR_ANCHORS.get(window.anchor, window.anchor)
+    start = anchor_dates(window.anchor, {source: dates[source][rows]} if source in dates else {})
+    if start is None:
+        return None
+    end = add_period(start, window.period)
+    over = end > _LAST_DAY  # NaT compares false
+    if over.any():
+        i = int(rows[int(np.flatnonzero(over)[0])])
+        raise window_overflow(window.period.text, window.anchor, str(dates[source][i]), f" (row {index[i]!r})")
+    return end
+
+
+def _window_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray, index: pd.Index) -> np.ndarray:
     """The engine's calendar step for many rows: anchor + period, cut short by the earliest cut date."""
     ends: list[np.ndarray] = []
-    if window.anchor is not None and window.period is not None:
-        source = CALENDAR_ANCHORS.get(window.anchor, window.anchor)
-        start = anchor_dates(window.anchor, {source: dates[source][rows]} if source in dates else {})
-        if start is not None:
-            ends.append(add_period(start, window.period))
+    anchored = _anchored_end(window, dates, rows, index)
+    if anchored is not None:
+        ends.append(anchored)
     ends += [dates[c][rows] for c in window.cuts]
     if not ends:
         return np.full(len(rows), _NAT)
@@ -308,14 +338,16 @@ class BulkEvaluator:
 
     Thread-safe: one table at a time, under a lock (the engine runs one session at a time anyway).
     Not picklable across processes: build one per process, as :func:`evaluator` does. What it learns
-    (value numbers, the window of each key, the answer of each key and window status) only grows;
+    (value numbers, the window of each key, the answer of each key and window status) only grows,
+    except that a rejected table leaves none of its values or keys behind;
     none of it can change an answer, since every entry is what ``evaluate()`` concluded.
     """
 
     def __init__(self, engine: Engine | None = None) -> None:
         self.engine = engine if engine is not None else default_engine()
         self._lock = threading.RLock()
-        # every value seen in a discrete field gets a number for good, so a key is a tuple of ints
+        # every value seen in a discrete field of an accepted table gets a number for good, so a key
+        # is a tuple of ints
         self._value_ids: dict[str, dict[tuple[type, Any], int]] = {field: {} for field in DISCRETE_FIELDS}
         self._values: dict[str, list[Any]] = {field: [] for field in DISCRETE_FIELDS}
         self._groups: dict[bytes, _Group] = {}
@@ -386,13 +418,43 @@ class BulkEvaluator:
             raise
 
     def evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None = None) -> pd.DataFrame:
-        """The decision columns for every row of ``frame`` (same index). See the module documentation."""
+        """The decision columns for every row of ``frame`` (same index). See the module documentation.
+
+        A table that is rejected leaves nothing behind: the values it numbered and the keys it
+        added are forgotten, so bad tables cannot grow the evaluator.
+        """
         with self._lock:
-            return self._evaluate_frame(frame, as_of)
+            sizes = {field: len(found) for field, found in self._values.items()}
+            groups = len(self._groups)
+            try:
+                return self._evaluate_frame(frame, as_of)
+            except BaseException:
+                self._forget(sizes, groups)
+                raise
+
+    def _forget(self, sizes: Mapping[str, int], groups: int) -> None:
+        """Undo the numbering of a rejected table: values past ``sizes`` and keys past ``groups``."""
+        # the keys hold the forgotten numbers, which the next table may give to other values; the
+        # specs and answers added stay (what evaluate() concluded, looked up by content, few)
+        for key in list(self._groups)[groups:]:
+            del self._groups[key]
+        for field, size in sizes.items():
+            found, ids = self._values[field], self._value_ids[field]
+            for value in found[size:]:
+                del ids[(type(value), value)]
+            del found[size:]
 
     def _evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> pd.DataFrame:
+        if not isinstance(frame, pd.DataFrame):
+            raise InputError("frame", frame, "a pandas DataFrame, one activity per row", f"wrong type {type(frame).__name__}")
         n = len(frame)
-        columns = {(c[6:] if isinstance(c, str) and c.startswith("dates.") else c): c for c in frame.columns}
+        columns: dict[Any, Any] = {}
+        for c in frame.columns:
+            name = c[6:] if isinstance(c, str) and c.startswith("dates.") else c
+            if name in columns and name in _READ:  # which of the two would be read is anybody's guess
+                field = f"dates.{name}" if name in DATE_KEYS else str(name)
+                raise InputError(field, [columns[name], c], "one column per field", "duplicate column")
+            columns[name] = c
         for required in ("policy", "purpose"):
             if required not in columns:
                 raise InputError(required, None, "a column of the table", "missing")
@@ -495,11 +557,23 @@ class BulkEvaluator:
             bounds = np.concatenate(([0], np.cumsum(np.bincount(row_spec + 1, minlength=len(local) + 1))))
             for spec, at in local.items():
                 rows = order[bounds[at + 1]:bounds[at + 2]]
-                end = _window_end(self._specs[spec], dates, rows)
+                end = _window_end(self._specs[spec], dates, rows, frame.index)
                 if np.isnat(end).any():  # pragma: no cover - presence is part of the key
                     raise AssertionError("a window end is missing where the key says it is known")
                 until[rows] = end
                 status[rows] = np.where(as_of_days[rows] > end, _STATUS_CODES["closed"], _STATUS_CODES["open"])
+
+        # the engine computes the end of a held window too (and rejects one past 9999-12-31), so the
+        # rows of keys whose status does not vary per row are checked the same way
+        unchecked = [(j, g.window) for j, g in enumerate(found_groups) if g.spec < 0 and g.window.anchor is not None]
+        if unchecked:
+            kinds: dict[tuple[Any, ...], int] = {}
+            mark = np.full(groups, -1, dtype=np.int64)
+            for j, window in unchecked:
+                mark[j] = kinds.setdefault((window.anchor, window.period), len(kinds))
+            row_mark = mark[inverse]
+            for (anchor, period), kind in kinds.items():
+                _anchored_end(_Window(None, period, anchor, ()), dates, np.flatnonzero(row_mark == kind), frame.index)
 
         # 3. the answer of every row: its group's answer for its status; a (group, status) never seen
         #    is decided by the engine for one of its rows
@@ -594,31 +668,80 @@ def iter_sweep(chunks: Iterable[pd.DataFrame], as_of: str | _dt.date | None = No
 
 
 def read_chunks(path: str | Path, chunksize: int = 200_000) -> Iterator[pd.DataFrame]:
-    """Read a CSV or Parquet table in chunks of about ``chunksize`` rows (dates stay strings in CSV)."""
+    """Read a CSV or Parquet table in chunks of about ``chunksize`` rows (dates stay strings in CSV).
+
+    A file that cannot be read as its suffix says (not UTF-8, ragged or empty CSV, corrupt Parquet,
+    unreadable) is an InputError naming the file.
+    """
     path = Path(path)
-    if path.suffix.lower() in (".parquet", ".pq"):
+    if _is_parquet(path):
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         start = 0
-        with pq.ParquetFile(path) as source:
-            for batch in source.iter_batches(batch_size=chunksize):
-                frame = batch.to_pandas(date_as_object=False)
-                frame.index = pd.RangeIndex(start, start + len(frame))
-                start += len(frame)
-                yield frame
+        try:
+            with pq.ParquetFile(path) as source:
+                for batch in source.iter_batches(batch_size=chunksize):
+                    frame = batch.to_pandas(date_as_object=False)
+                    frame.index = pd.RangeIndex(start, start + len(frame))
+                    start += len(frame)
+                    yield frame
+        except (OSError, pa.ArrowException) as exc:
+            raise _unreadable(path, exc) from None
         return
-    yield from pd.read_csv(path, chunksize=chunksize, dtype=str, keep_default_na=False, na_values=[""])
+    try:
+        with pd.read_csv(path, chunksize=chunksize, dtype=str, keep_default_na=False, na_values=[""]) as reader:
+            yield from reader
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise _unreadable(path, exc) from None
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() in (".parquet", ".pq")
+
+
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    allowed = "a Parquet file" if _is_parquet(path) else "a UTF-8 CSV file: a header row, then rows of at most as many fields"
+    detail = getattr(exc, "strerror", None) or str(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        detail = f"not UTF-8 ({exc})"
+    return InputError("table", str(path), allowed, f"cannot read it: {' '.join(detail.split())}")
 
 
 def count_rows(path: str | Path) -> int | None:
     """Rows in a table file, cheaply (Parquet metadata; a line count for CSV)."""
     path = Path(path)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
+    try:
+        if _is_parquet(path):
+            import pyarrow as pa
+            import pyarrow.parquet as pq
 
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    with path.open("rb") as f:
-        return max(sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - 1, 0)
+            try:
+                return int(pq.ParquetFile(path).metadata.num_rows)
+            except pa.ArrowException as exc:
+                raise _unreadable(path, exc) from None
+        with path.open("rb") as f:
+            return max(sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - 1, 0)
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+
+
+def check_output(source: str | Path, output: str | Path, field: str = "output") -> Path:
+    """The file ``output`` will really be written to (symbolic links followed), or an InputError.
+
+    Writing the input as it is being read would truncate it mid-read: the output may not be the
+    source, however it is named (relative path, symbolic or hard link).
+    """
+    target = Path(os.path.realpath(output))
+    if target.is_dir():
+        raise InputError(field, str(output), "a file path to write", "a directory")
+    try:
+        same = os.path.samefile(source, target)
+    except OSError:  # the output does not exist yet (or the source cannot be read: reported when read)
+        same = False
+    if same:
+        raise InputError(field, str(output), f"a file other than the input {str(source)!r}", "the same file as the input")
+    return target
 
 
 def sweep_file(source: str | Path, output: str | Path, as_of: str | _dt.date | None = None, *,
@@ -627,40 +750,64 @@ def sweep_file(source: str | Path, output: str | Path, as_of: str | _dt.date | N
     """Stream ``source`` (CSV or Parquet) through the rules into ``output`` (CSV or Parquet, by suffix).
 
     Memory is bounded by ``chunksize``. ``progress`` is called with each chunk's row count.
-    Returns the number of rows per ``action_today``.
+    Returns the number of rows per ``action_today``. The rows go to a hidden file beside ``output``
+    that replaces it once every row is decided: a failed sweep leaves ``output`` as it was.
     """
-    output = Path(output)
-    parquet = output.suffix.lower() in (".parquet", ".pq")
+    target = check_output(source, output)
+    parquet = _is_parquet(Path(output))
+    # hidden, and ending in the output's own name: pandas infers compression (.csv.gz) from it
+    part = target.with_name(f".part-{secrets.token_hex(4)}-{target.name}")
+    try:
+        part.open("xb").close()  # an unwritable output fails now, not after the first chunk
+        if target.exists():
+            shutil.copymode(target, part)
+    except OSError as exc:
+        _remove(part)
+        raise InputError("output", str(output), "a path where a file can be written", f"cannot write: {exc.strerror or exc}") from None
     counts = dict.fromkeys(ACTIONS_TODAY, 0)
     writer: Any = None
     first = True
+    done = False
     try:
-        for decided in iter_sweep(read_chunks(source, chunksize), as_of, rules_dir=rules_dir, keep=keep):
-            for action, number in decided["action_today"].value_counts().items():
-                counts[str(action)] += int(number)
-            if parquet:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
+        try:
+            for decided in iter_sweep(read_chunks(source, chunksize), as_of, rules_dir=rules_dir, keep=keep):
+                for action, number in decided["action_today"].value_counts().items():
+                    counts[str(action)] += int(number)
+                if parquet:
+                    import pyarrow as pa
+                    import pyarrow.parquet as pq
 
-                table = pa.Table.from_pandas(to_output(decided), preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(output, table.schema)
-                writer.write_table(table)
-            else:
-                to_output(decided).to_csv(output, mode="w" if first else "a", header=first, index=False)
-            first = False
-            if progress is not None:
-                progress(len(decided))
-        if first:  # an empty table still gets a header
-            empty = pd.DataFrame(columns=[*(keep or ()), *DECISION_COLUMNS])
-            if parquet:
-                empty.to_parquet(output, index=False)
-            else:
-                empty.to_csv(output, index=False)
+                    table = pa.Table.from_pandas(to_output(decided), preserve_index=False)
+                    if writer is None:
+                        writer = pq.ParquetWriter(part, table.schema)
+                    writer.write_table(table)
+                else:
+                    to_output(decided).to_csv(part, mode="w" if first else "a", header=first, index=False)
+                first = False
+                if progress is not None:
+                    progress(len(decided))
+            if first:  # an empty table still gets a header
+                empty = pd.DataFrame(columns=[*(keep or ()), *DECISION_COLUMNS])
+                if parquet:
+                    empty.to_parquet(part, index=False)
+                else:
+                    empty.to_csv(part, index=False)
+        finally:
+            if writer is not None:
+                writer.close()
+        os.replace(part, target)
+        done = True
+    except OSError as exc:  # reading errors are InputErrors already: this is the output (disk full, say)
+        raise InputError("output", str(output), "a path where a file can be written", f"cannot write: {exc.strerror or exc}") from None
     finally:
-        if writer is not None:
-            writer.close()
+        if not done:
+            _remove(part)
     return counts
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not there (or its directory is not): nothing to clean
+        path.unlink()
 
 
 def to_output(decided: pd.DataFrame) -> pd.DataFrame:

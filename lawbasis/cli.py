@@ -1,8 +1,13 @@
 """The ``lawbasis`` command line (SPEC section 6).
 
 Exit status: 0 success; 1 a finding of severity ``violation`` in the output when ``--strict``;
-2 bad input (a LawbasisError, invalid JSON, an unreadable file, a bad option), always as one line
-on stderr; 3 an unexpected internal error (a defect, not the user's input), also one line.
+2 bad input (a LawbasisError, invalid JSON, an unreadable file, a bad option, a missing optional
+dependency), always as one line on stderr; 3 an unexpected internal error (a defect, not the
+user's input), also one line.
+
+Output the terminal's encoding cannot show (``PYTHONIOENCODING=ascii``, say) is still written whole:
+JSON with ``\\uXXXX`` escapes (the same data), text with backslash escapes; ``sweep`` writes its CSV
+as UTF-8 bytes whatever the terminal, exactly as ``--output FILE`` would.
 """
 from __future__ import annotations
 
@@ -88,15 +93,41 @@ def _read_json(name: str) -> Any:
         text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _BadInput(f"cannot read {name!r}: {getattr(exc, 'strerror', None) or exc}") from None
+    source = "stdin" if name == "-" else repr(name)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        source = "stdin" if name == "-" else repr(name)
         raise _BadInput(f"invalid JSON in {source}: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:  # json's parser recurses once per nested array or object
+        raise _BadInput(f"invalid JSON in {source}: arrays or objects nested too deeply") from None
+    except ValueError as exc:  # an integer past Python's int-string limit (4300 digits)
+        reason = str(exc).partition(":")[0]  # not the advice to call sys.set_int_max_str_digits()
+        raise _BadInput(f"invalid JSON in {source}: {reason}") from None
+
+
+def _encodable(text: str, stream: Any) -> bool:
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def _dump(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    # a terminal that cannot show the text gets the same JSON with \uXXXX escapes
+    return text if _encodable(text, sys.stdout) else json.dumps(data, indent=2, ensure_ascii=True)
+
+
+def _write(stream: Any, text: str) -> None:
+    """Write ``text`` whole: characters the stream's encoding lacks as backslash escapes."""
+    if not _encodable(text, stream):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        try:
+            text = text.encode(encoding, "backslashreplace").decode(encoding)
+        except LookupError:
+            text = text.encode("ascii", "backslashreplace").decode("ascii")
+    stream.write(text)
 
 
 def _cmd_policies(args: argparse.Namespace) -> tuple[str, bool]:
@@ -170,6 +201,11 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _message(exc: BaseException) -> str:
+    """The error and its notes (bulk adds the row as a note) on one line."""
+    return _one_line("; ".join([str(exc), *getattr(exc, "__notes__", ())]))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (the console script exits with it)."""
     try:
@@ -177,12 +213,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sweep":
             return run_sweep(args)
         output, violation = _COMMANDS[args.command](args)
-        sys.stdout.write(output + "\n")
+        _write(sys.stdout, output + "\n")
         sys.stdout.flush()
     except SystemExit as exc:  # --help (status 0)
         return int(exc.code or 0)
     except (LawbasisError, _BadInput) as exc:
-        sys.stderr.write(f"lawbasis: error: {_one_line(str(exc))}\n")
+        _write(sys.stderr, f"lawbasis: error: {_message(exc)}\n")
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into a reader that stopped early (head)
         return EXIT_OK
@@ -190,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("lawbasis: interrupted\n")
         return 130
     except Exception as exc:  # noqa: BLE001 - a defect: still one line, never a traceback
-        sys.stderr.write(f"lawbasis: internal error: {type(exc).__name__}: {_one_line(str(exc))}\n")
+        _write(sys.stderr, f"lawbasis: internal error: {type(exc).__name__}: {_message(exc)}\n")
         return EXIT_INTERNAL
     return EXIT_VIOLATION if violation and args.strict else EXIT_OK
 

@@ -7,17 +7,23 @@ input columns followed by the decision columns, ``action_today`` being one of ``
 as CSV to stdout. A one-line summary (rows per action) goes to stderr, with a progress bar while
 running when stderr is a terminal (``--progress always|never`` to force).
 
-This module imports pandas only when the command runs, so the rest of the CLI stays quick.
+This module imports pandas only when the command runs, so the rest of the CLI stays quick. Without
+the ``bulk`` extra (pandas, pyarrow, tqdm) the command says so and which extra to install (exit 2).
 """
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from ._errors import InputError
+from ._errors import InputError, LawbasisError
+
+# the top-level modules of the ``bulk`` extra that the command imports
+_BULK_MODULES = frozenset({"numpy", "pandas", "pyarrow", "tqdm"})
+_MAX_CHUNK = 2**31 - 1
 
 
 def add_sweep_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -38,6 +44,18 @@ def add_sweep_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run_sweep(args: argparse.Namespace) -> int:
     """Run ``lawbasis sweep``; returns the exit status. Bad input raises ``LawbasisError`` (exit 2)."""
+    try:
+        return _run_sweep(args)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in _BULK_MODULES:
+            raise  # not a missing extra: a defect (exit 3)
+        raise LawbasisError(
+            f"lawbasis sweep needs the 'bulk' extra, which is not installed (no module named {exc.name!r}): "
+            "pip install 'lawbasis[bulk]'"
+        ) from None
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from . import bulk
@@ -51,10 +69,14 @@ def run_sweep(args: argparse.Namespace) -> int:
         raise InputError("TABLE", str(table), "a file ending in .csv, .parquet or .pq", "unknown format")
     if args.chunksize < 1:
         raise InputError("--chunksize", args.chunksize, "a positive number of rows", "not positive")
+    if args.chunksize > _MAX_CHUNK:  # the readers take a C long; a chunk that size would not fit in memory anyway
+        raise InputError("--chunksize", args.chunksize, f"at most {_MAX_CHUNK} rows", "too large")
     rules = getattr(args, "rules", None)
     if rules is not None and not Path(rules).is_dir():
         raise InputError("--rules", rules, "a rule directory", "not a directory")
     keep = None if args.keep is None else [c.strip() for c in args.keep.split(",") if c.strip()]
+    if args.output:
+        bulk.check_output(table, args.output, "--output")
     total = bulk.count_rows(table)
     disable = {"auto": None, "always": False, "never": True}[args.progress]
     bar = tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr, disable=disable, desc="sweep")
@@ -65,10 +87,7 @@ def run_sweep(args: argparse.Namespace) -> int:
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / "decisions.csv"
                 counts = bulk.sweep_file(table, out, as_of, rules_dir=rules, chunksize=args.chunksize, keep=keep, progress=bar.update)
-                with out.open(encoding="utf-8") as f:
-                    for line in f:
-                        sys.stdout.write(line)
-                sys.stdout.flush()
+                _copy_to_stdout(out)
     except KeyError as exc:
         raise InputError("--keep", str(exc.args[0]) if exc.args else "", "columns of the table", "unknown column") from None
     finally:
@@ -77,6 +96,20 @@ def run_sweep(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{action} {counts[action]}" for action in bulk.ACTIONS_TODAY)
     sys.stderr.write(f"lawbasis sweep: {rows} rows as of {as_of.isoformat()}: {summary}\n")
     return 0
+
+
+def _copy_to_stdout(path: Path) -> None:
+    """The CSV file's UTF-8 bytes on stdout, whatever its text encoding (the same bytes as ``-o``)."""
+    sys.stdout.flush()
+    raw = getattr(sys.stdout, "buffer", None)
+    with path.open("rb") as f:
+        if raw is not None:
+            shutil.copyfileobj(f, raw, 1 << 20)
+            raw.flush()
+        else:  # a text-only stream (io.StringIO): nothing to encode
+            for line in f:
+                sys.stdout.write(line.decode("utf-8"))
+    sys.stdout.flush()
 
 
 __all__ = ["add_sweep_parser", "run_sweep"]
