@@ -115,7 +115,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._activity import DATE_KEYS, DATE_ORDER
+from ._activity import DATE_KEYS, DATE_ORDER, SCHEDULED_EVENTS
 from ._calendar import CALENDAR_ANCHORS, LAST_DAY, Period, window_overflow
 from ._decision import Decision
 from ._engine import Engine, default_engine
@@ -278,16 +278,16 @@ class _Group:
 def _window_of(decision: Decision) -> _Window:
     cuts: list[str] = []
     for step in decision.trace:
+        found = step.concluded.get("cut")  # the calendar step itself lists the cuts of scheduled events
+        for cut in found if isinstance(found, list) else [found] if found else []:
+            if cut["date"] in decision.activity.dates and cut["date"] not in cuts:
+                cuts.append(cut["date"])
         if step.rule == _WINDOW_RULE:
             status = step.concluded["window"]["status"]
             period = decision.retention.period
             anchor = decision.retention.from_
             usable = period is not None and anchor is not None
             return _Window(status, Period.parse(period) if usable and period else None, anchor if usable else None, tuple(cuts))
-        found = step.concluded.get("cut")
-        for cut in found if isinstance(found, list) else [found] if found else []:
-            if cut["date"] in decision.activity.dates:
-                cuts.append(cut["date"])
     return _Window(None, None, None, ())
 
 
@@ -352,6 +352,11 @@ class BulkEvaluator:
         self._values: dict[str, list[Any]] = {field: [] for field in DISCRETE_FIELDS}
         self._groups: dict[bytes, _Group] = {}
         self._specs: list[_Window] = []  # distinct per-row windows (anchor, period, cuts)
+        # the statutory duties (period, anchor) of the loaded policies, and which policies have each
+        self._duties: dict[tuple[str, str], frozenset[str]] = {}
+        for info in self.engine.policies():
+            for duty in self.engine.compiled(info.id).duties:
+                self._duties[duty] = self._duties.get(duty, frozenset()) | {info.id}
         self._spec_ids: dict[tuple[Any, ...], int] = {}
         self._answers: list[tuple[Any, ...]] = []  # distinct date-free answers
         self._answer_ids: dict[tuple[Any, ...], int] = {}
@@ -373,6 +378,28 @@ class BulkEvaluator:
             found = self._answer_ids[answer] = len(self._answers)
             self._answers.append(answer)
         return found
+
+    def _duty_codes(
+        self, policy_codes: np.ndarray, policies: list[Any], dates: Mapping[str, np.ndarray], as_of_days: np.ndarray, index: pd.Index
+    ) -> dict[tuple[str, str], np.ndarray]:
+        """Each statutory duty's status per row, as the engine's clock step gives it before the rules run.
+
+        0 where the row's policy has no such duty or its anchor date is unknown, 1 while it runs on
+        as_of, 2 once it has ended. An end past 9999-12-31 is the engine's InputError, for every row.
+        """
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for (period, anchor), owners in self._duties.items():
+            mine = np.array([p in owners for p in policies], dtype=bool)
+            if not mine.any():
+                continue
+            rows = np.flatnonzero(mine[policy_codes])
+            code = np.zeros(len(policy_codes), dtype=np.int8)
+            end = _anchored_end(_Window(None, Period.parse(period), anchor, ()), dates, rows, index)
+            if end is not None:
+                known = ~np.isnat(end)
+                code[rows[known]] = np.where(as_of_days[rows[known]] > end[known], 2, 1)
+            out[(period, anchor)] = code
+        return out
 
     def _new_group(self, key: bytes, i: int, dates: Mapping[str, np.ndarray], as_of_days: np.ndarray, index: Any) -> _Group:
         """The first row of a key never seen: the engine decides it; its trace gives the key's window."""
@@ -507,10 +534,16 @@ class BulkEvaluator:
             given = parse_date_column("as_of", frame[columns["as_of"]])
             as_of_days = np.where(np.isnat(given), as_of_days, given)
 
-        # 1. group rows by key: discrete facts + which dates are present (one int64 code per row)
+        # what the engine derives from the dates before the rules run: for each date, given and on
+        # or before as_of (0: not given, 1: later than as_of, 2: passed); for each statutory duty of
+        # the policies in the table, its status on as_of (0: unknown, 1: running, 2: ended)
+        when = {k: present[k].astype(np.int8) + (present[k] & (dates[k] <= as_of_days)).astype(np.int8) for k in present}
+        duties = self._duty_codes(codes["policy"], values["policy"], dates, as_of_days, frame.index)
+
+        # 1. group rows by key: discrete facts + the date codes above (one int64 code per row)
         varying = [f for f in DISCRETE_FIELDS if len(values[f]) > 1]
-        radix = [len(values[f]) for f in varying] + [2 for k in DATE_KEYS if k in present]
-        columns_of_key = [codes[f] for f in varying] + [present[k] for k in DATE_KEYS if k in present]
+        radix = [len(values[f]) for f in varying] + [3 for k in DATE_KEYS if k in present] + [3 for _ in duties]
+        columns_of_key = [codes[f] for f in varying] + [when[k] for k in DATE_KEYS if k in present] + list(duties.values())
         if not radix:
             inverse = np.zeros(n, dtype=np.int64)
         elif float(np.prod(np.array(radix, dtype=float))) < 2.0**62:
@@ -530,7 +563,8 @@ class BulkEvaluator:
         global_ids = {f: np.array([self._value_id(f, v) for v in values[f]], dtype=np.int64) for f in DISCRETE_FIELDS}
         key_matrix = np.column_stack(
             [global_ids[f][codes[f][first]] for f in DISCRETE_FIELDS]
-            + [present[k][first].astype(np.int64) if k in present else np.zeros(groups, dtype=np.int64) for k in DATE_KEYS]
+            + [when[k][first].astype(np.int64) if k in when else np.zeros(groups, dtype=np.int64) for k in DATE_KEYS]
+            + [duties[d][first].astype(np.int64) if d in duties else np.zeros(groups, dtype=np.int64) for d in self._duties]
         )
         # keys as bytes: no container objects per group, so no garbage-collector passes over the heap
         as_bytes = np.ascontiguousarray(key_matrix.astype(np.int32)).view(np.dtype((np.void, 4 * key_matrix.shape[1])))
@@ -590,6 +624,19 @@ class BulkEvaluator:
                 decision = self._decide(found_groups[g].facts, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i])
                 table[p] = found_groups[g].answers[window_status] = self._answer_id(_fixed(decision))
             answer_ids = table[pair]
+
+        # rows with a withdrawal or objection dated after as_of: the engine asks the rules again as
+        # of the event's date, which the key does not capture; each such row is decided on its own
+        scheduled = np.zeros(n, dtype=bool)
+        for key in SCHEDULED_EVENTS:
+            if key in when:
+                scheduled |= when[key] == 1
+        for i in np.flatnonzero(scheduled).tolist():
+            decision = self._decide(found_groups[int(inverse[i])].facts, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i])
+            if not answer_ids.flags.writeable:
+                answer_ids = answer_ids.copy()
+            answer_ids[i] = self._answer_id(_fixed(decision))
+            until[i] = np.datetime64(decision.retention.until, "D") if decision.retention.until else _NAT
 
         # 4. columns: each answer's values taken per row (no copies of the table's objects)
         per_answer = self._columns_per_answer()

@@ -47,6 +47,7 @@ __all__ = [
 CONCLUSIONS = (
     "lawful",
     "bases",
+    "bases_stopped",
     "objection_applies",
     "objection_continues",
     "objection_reason",
@@ -91,6 +92,7 @@ def conclusions(decision: Decision) -> dict[str, Any]:
     return {
         "lawful": decision.lawful,
         "bases": ",".join(decision.basis_letters),
+        "bases_stopped": ",".join(b.letter for b in decision.bases if b.stopped),
         "objection_applies": decision.objection.applies,
         "objection_continues": decision.objection.continues,
         "objection_reason": decision.objection.reason,

@@ -26,6 +26,7 @@ def expected_row(decision: lawbasis.Decision, as_of: dt.date) -> dict[str, objec
     return {
         "lawful": decision.lawful,
         "bases": ",".join(decision.basis_letters),
+        "bases_stopped": ",".join(b.letter for b in decision.bases if b.stopped),
         "objection_applies": decision.objection.applies,
         "objection_continues": decision.objection.continues,
         "may_process": decision.may_process,
@@ -149,12 +150,16 @@ def test_spec_examples_as_a_table():
     assert later["may_process"].tolist()[3] is False
 
 
-def test_dispute_holds():
-    table = pd.DataFrame({"policy": ["jetpak-se"], "purpose": ["bookkeeping"], "dispute": ["true"], "fiscal_year_end": ["2010-06-30"]})
+def test_dispute_holds_only_what_the_policy_ties_to_claims():
+    # the contract section keeps data for disputes; the bookkeeping section does not (SPEC 9.4)
+    table = pd.DataFrame({"policy": ["jetpak-se", "jetpak-se"], "purpose": ["contract", "bookkeeping"], "dispute": ["true", "true"],
+                          "contract_ended": ["2010-06-30", None], "fiscal_year_end": [None, "2010-06-30"]})
     out = evaluate_frame(table, as_of="2026-01-01")
-    assert out["extended"].tolist() == [True]
-    assert out["action_today"].tolist() == ["hold"]
+    assert out["extended"].tolist() == [True, False]
+    assert out["action_today"].tolist() == ["hold", "delete"]
     assert pd.isna(out["retention_until"].iloc[0])
+    assert out["retention_until"].iloc[1].date().isoformat() == "2017-12-31"
+    assert "legal_claims_hold_possible" in out["findings"].iloc[1].split(",")
 
 
 def test_a_million_rows_run_the_engine_a_few_times():
@@ -219,18 +224,19 @@ def test_sweep_file_streams_in_chunks(tmp_path, suffix):
 
 
 def test_cut_date_without_anchor_date_ends_the_window():
-    # objection upheld with a received date, window anchored on a fiscal year end the row lacks: the
+    # objection upheld with a received date, window anchored on a contract end the row lacks: the
     # engine ends the window at the cut date alone (regression: NaT must not swallow the cut)
-    facts = {"policy": "jetpak-se", "purpose": "crime_prevention", "customer_status": "prospect", "channel": "mms",
-             "objection": "general", "dates": {"contract_ended": "2018-03-26", "objection_received": "2025-11-16"}}
+    facts = {"policy": "jetpak-dk", "purpose": "business_development", "objection": "general",
+             "dates": {"objection_received": "2025-11-16"}}
     d = ENGINE.evaluate({**facts, "as_of": "2026-11-22"})
-    assert d.retention.from_ == "end_of_calendar_year_of_fiscal_year_end"
+    assert d.retention.from_ == "contract_ended"
     assert d.retention.until == dt.date(2025, 11, 16)
     row = {k: v for k, v in facts.items() if k != "dates"} | facts["dates"]
     out = evaluate_frame(pd.DataFrame([row, {**row, "objection_received": "2026-12-01"}]), as_of="2026-11-22")
     assert [u.date().isoformat() for u in out["retention_until"]] == ["2025-11-16", "2026-12-01"]
-    assert out["action_today"].tolist() == ["delete", "keep"]
-    assert out["may_process"].tolist() == [d.may_process, False]
+    assert out["action_today"].tolist() == ["anonymise", "keep"]
+    # the second objection is received after as_of: not yet effective, but it will end the window (SPEC 9.2)
+    assert out["may_process"].tolist() == [False, True]
 
 
 def test_empty_table():
@@ -244,17 +250,18 @@ def test_categorical_and_string_columns_give_the_same_answers():
         {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "contract_ended": "2025-06-30"},
         {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "email", "consent": "none"},
         {"policy": "jetpak-se", "purpose": "bookkeeping", "fiscal_year_end": "2018-06-30"},  # until 2025-12-31
-        {"policy": "sunclass-dk", "purpose": "bookkeeping", "fiscal_year_end": "2019-06-30", "dispute": True},
+        {"policy": "sunclass-dk", "purpose": "bookkeeping", "fiscal_year_end": "2019-06-30", "dispute": True},  # nothing held
+        {"policy": "jetpak-se", "purpose": "contract", "contract_ended": "2019-06-30", "dispute": True},  # held
     ])
     as_text = evaluate_frame(table, as_of="2026-11-22")
     categorical = table.astype({c: "category" for c in ("policy", "purpose", "customer_status", "channel", "consent")})
     as_categories = BulkEvaluator(ENGINE).evaluate_frame(categorical, as_of="2026-11-22")
     pd.testing.assert_frame_equal(as_text, as_categories)
-    assert as_categories["action_today"].tolist() == ["keep", "keep", "delete", "hold"]
+    assert as_categories["action_today"].tolist() == ["keep", "keep", "delete", "delete", "hold"]
 
 
 def test_unhashable_cell_raises_input_error():
     table = pd.DataFrame({"policy": ["jetpak-dk"] * 2, "purpose": ["marketing"] * 2, "consent": ["given", ["given"]]})
     with pytest.raises(lawbasis.InputError, match=r"'consent': wrong type list \(row 1\)"):
         evaluate_frame(table, as_of="2026-01-01")
-    assert evaluate_frame(table.head(1), as_of="2026-01-01")["bases"].tolist() == ["a,f"]  # no channel: no consent rule; nothing left behind
+    assert evaluate_frame(table.head(1), as_of="2026-01-01")["bases"].tolist() == ["f"]  # no channel: consent is not offered; nothing left behind

@@ -274,13 +274,14 @@ def test_bulk_past_9999_is_an_input_error_whatever_the_row_order(at, warm):
 def test_bulk_past_9999_in_a_held_window(at):
     """A pending dispute holds the data (status held for every row), but the engine still computes
     the window's end and rejects one past 9999; bulk must too, for rows the engine never saw."""
-    held = {"policy": "jetpak-se", "purpose": "bookkeeping", "dispute": True}
-    rows = [{**held, "fiscal_year_end": "2018-06-30"} for _ in range(3)]
+    # the contract section ties its data to claims, so a dispute holds them (SPEC 9.4)
+    held = {"policy": "jetpak-se", "purpose": "contract", "dispute": True}
+    rows = [{**held, "contract_ended": "2018-06-30"} for _ in range(3)]
     assert set(bulk.evaluate_frame(table(rows), "2026-01-01")["action_today"]) == {"hold"}
-    rows[at]["fiscal_year_end"] = "9995-06-30"
+    rows[at]["contract_ended"] = "9997-06-30"
     with pytest.raises(lawbasis.InputError) as raised:
         bulk.BulkEvaluator(lawbasis.Engine()).evaluate_frame(table(rows), "2026-01-01")
-    assert (raised.value.field, raised.value.value) == ("dates.fiscal_year_end", "9995-06-30")
+    assert (raised.value.field, raised.value.value) == ("dates.contract_ended", "9997-06-30")
 
 
 def test_bulk_datetime_column_past_9999_is_an_input_error():

@@ -12,7 +12,7 @@ ROWS = [
     {"id": "c1", "policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "contract_ended": "2025-06-30"},
     {"id": "c2", "policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "contract_ended": "2020-06-30"},
     {"id": "c3", "policy": "jetpak-se", "purpose": "bookkeeping", "fiscal_year_end": "2018-06-30"},
-    {"id": "c4", "policy": "jetpak-se", "purpose": "bookkeeping", "dispute": "true", "fiscal_year_end": "2010-06-30"},
+    {"id": "c4", "policy": "jetpak-se", "purpose": "contract", "dispute": "true", "contract_ended": "2010-06-30"},
 ]
 
 
@@ -42,7 +42,7 @@ def test_sweep_parquet_to_stdout_with_keep(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "id," + ",".join(DECISION_COLUMNS)
     assert [line.split(",")[0] for line in lines[1:]] == ["c1", "c2", "c3", "c4"]
-    assert lines[2].startswith("c2,yes,a,21(2),False,False,P36M,contract_ended,delete,2023-06-30,False,")
+    assert lines[2].startswith("c2,yes,a,,21(2),False,False,P36M,contract_ended,delete,2023-06-30,False,")
     assert lines[2].endswith(",delete")
 
 
