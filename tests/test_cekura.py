@@ -120,31 +120,41 @@ def test_every_finding_has_code_severity_message_and_citation(engine: lawbasis.E
 
 # (purpose, facts, letters, lawful, (applies, continues, reason), may_process,
 #  (period, from, action, until), extended, extra findings beyond STATIC[purpose])
+# A letter reads "f stopped" where an objection, an erasure request or the policy stopped that basis
+# (SPEC 9.1: it stays listed); a bare letter is a basis nothing stopped.
 CASES: list[tuple[str, dict[str, Any], list[str], str, tuple[str | None, bool, str], bool, tuple[str, str, str, str | None], bool, set[str]]] = [
     # 1. customer relationship: (b) and (f) stated; general window from relationship_ended
     (
         "customer_relationship", {}, ["b", "f"], "yes", ("21(1)", False, "no_compelling_legitimate_grounds"), True,
         ("P2M", "relationship_ended", "delete", None), False, {"consent_statement_inconsistent"},
     ),
+    # Left with its first-edition expectation and failing on purpose (see the report): the rules now
+    # add basis_after_contract_end for a prospect, whose (b) covers steps before a contract
+    # ("Hvis du ønsker at blive kunde hos CEKURA ... indgå en aftale"); no contract has ended.
     (
         "customer_relationship", {"customer_status": "prospect"}, ["b", "f"], "yes",
         ("21(1)", False, "no_compelling_legitimate_grounds"), True,
         ("P2M", "relationship_ended", "delete", None), False, {"consent_statement_inconsistent", "retention_start_ambiguous"},
     ),
+    # SPEC 9.9: the text names no legal-claims or legal-obligation basis for the two months after
+    # the customer stopped, so keeping the data on (b) then is reported
     (
         "customer_relationship", {"customer_status": "former_customer", "dates": {"relationship_ended": "2024-11-30"}},
         ["b", "f"], "yes", ("21(1)", False, "no_compelling_legitimate_grounds"), True,
-        ("P2M", "relationship_ended", "delete", "2025-01-30"), False, {"consent_statement_inconsistent"},
+        ("P2M", "relationship_ended", "delete", "2025-01-30"), False,
+        {"consent_statement_inconsistent", "basis_after_contract_end"},
     ),
     (
         "customer_relationship", {"customer_status": "former_customer", "dates": {"relationship_ended": "2024-03-31"}},
         ["b", "f"], "yes", ("21(1)", False, "no_compelling_legitimate_grounds"), False,
         ("P2M", "relationship_ended", "delete", "2024-05-31"), False, {"consent_statement_inconsistent"},
     ),
+    # SPEC 9.1: a general objection reaches (f) only; (b) goes on, so processing may go on
     (
-        "customer_relationship", {"objection": "general"}, ["b", "f"], "yes",
-        ("21(1)", False, "no_compelling_legitimate_grounds"), False,
-        ("P2M", "relationship_ended", "delete", None), False, {"consent_statement_inconsistent"},
+        "customer_relationship", {"objection": "general"}, ["b", "f stopped"], "yes",
+        ("21(1)", False, "no_compelling_legitimate_grounds"), True,
+        ("P2M", "relationship_ended", "delete", None), False,
+        {"consent_statement_inconsistent", "processing_partly_stopped"},
     ),
     (
         "customer_relationship", {"objection": "general", "compelling_grounds": True}, ["b", "f"], "yes",
@@ -157,16 +167,23 @@ CASES: list[tuple[str, dict[str, Any], list[str], str, tuple[str | None, bool, s
         ("P2M", "relationship_ended", "delete", None), False,
         {"consent_statement_inconsistent", "direct_marketing_objection_partial"},
     ),
+    # SPEC 9.4: section 7 keeps data past the window for a dispute: held, storage only (may_process
+    # false); 9.5: keeping ("gemme") is not processing for the claim, so an objection is not
+    # defeated by the dispute
     (
         "customer_relationship",
         {"customer_status": "former_customer", "dispute": True, "dates": {"relationship_ended": "2024-03-31"}},
-        ["b", "f"], "yes", ("21(1)", True, "legal_claims"), True,
-        ("P2M", "relationship_ended", "delete", None), True, {"consent_statement_inconsistent", "extension_open_ended"},
+        ["b", "f"], "yes", ("21(1)", False, "no_compelling_legitimate_grounds"), False,
+        ("P2M", "relationship_ended", "delete", None), True,
+        {"consent_statement_inconsistent", "extension_open_ended", "held_for_legal_claims"},
     ),
+    # SPEC 9.3: erasure ends (f) as an Art. 21(1) objection; (b) while the contract runs has no
+    # Art. 17(1) ground (erasure_not_applicable) and goes on
     (
-        "customer_relationship", {"erasure_requested": True}, ["b", "f"], "yes",
-        ("21(1)", False, "no_compelling_legitimate_grounds"), False,
-        ("P2M", "relationship_ended", "delete", None), False, {"consent_statement_inconsistent"},
+        "customer_relationship", {"erasure_requested": True}, ["b", "f stopped"], "yes",
+        ("21(1)", False, "no_compelling_legitimate_grounds"), True,
+        ("P2M", "relationship_ended", "delete", None), False,
+        {"consent_statement_inconsistent", "processing_partly_stopped", "erasure_not_applicable"},
     ),
     # 2. marketing: consent for electronic/telephone, (f) for post, ads, segmentation
     (
@@ -190,11 +207,11 @@ CASES: list[tuple[str, dict[str, Any], list[str], str, tuple[str | None, bool, s
     ),
     (
         "marketing", {"channel": "post", "objection": "direct_marketing", "dates": {"objection_received": "2024-11-01"}},
-        ["f"], "yes", ("21(2)", False, "direct_marketing_absolute"), False,
+        ["f stopped"], "yes", ("21(2)", False, "direct_marketing_absolute"), False,
         ("P1Y", "registered", "delete", "2024-11-01"), False, {"consent_statement_inconsistent"},
     ),
     (
-        "marketing", {"channel": "post", "objection": "general", "compelling_grounds": True}, ["f"], "yes",
+        "marketing", {"channel": "post", "objection": "general", "compelling_grounds": True}, ["f stopped"], "yes",
         ("21(2)", False, "direct_marketing_absolute"), False,
         ("P1Y", "registered", "delete", None), False, {"consent_statement_inconsistent"},
     ),
@@ -233,6 +250,10 @@ CASES: list[tuple[str, dict[str, Any], list[str], str, tuple[str | None, bool, s
         ("P2M", "contract_ended", "delete", None), False,
         {"consent_statement_inconsistent", "recording_for_training_without_consent", "retention_start_ambiguous"},
     ),
+    # Left with its first-edition expectation and failing on purpose (see the report): with consent
+    # given the rules drop (a) (consent_not_offered) although the recording serves training, for
+    # which the rules' own recording_for_training_without_consent says Danish practice requires
+    # consent, and block A ("litra a, litra b og litra f") names training too.
     (
         "call_recording", {"customer_status": "former_customer", "consent": "given", "dates": {"contract_ended": "2024-12-31"}},
         ["a", "f"], "yes", ("21(1)", False, "no_compelling_legitimate_grounds"), True,
@@ -245,16 +266,20 @@ CASES: list[tuple[str, dict[str, Any], list[str], str, tuple[str | None, bool, s
         {"consent_statement_inconsistent", "recording_for_training_without_consent", "retention_start_ambiguous"},
     ),
     (
-        "call_recording", {"erasure_requested": True}, ["f"], "yes", ("21(1)", False, "no_compelling_legitimate_grounds"), False,
+        "call_recording", {"erasure_requested": True}, ["f stopped"], "yes",
+        ("21(1)", False, "no_compelling_legitimate_grounds"), False,
         ("P2M", "contract_ended", "delete", None), False,
         {"consent_statement_inconsistent", "recording_for_training_without_consent", "retention_start_ambiguous"},
     ),
+    # SPEC 9.3/9.4: the erasure request and the recording promise end (f), but section 7 holds the
+    # recording for the dispute (storage only); 9.5: keeping is not pursuing the claim
     (
-        "call_recording", {"erasure_requested": True, "dispute": True}, ["f"], "yes", ("21(1)", True, "legal_claims"), True,
+        "call_recording", {"erasure_requested": True, "dispute": True}, ["f stopped"], "yes",
+        ("21(1)", False, "no_compelling_legitimate_grounds"), False,
         ("P2M", "contract_ended", "delete", None), True,
         {
             "consent_statement_inconsistent", "recording_for_training_without_consent", "retention_start_ambiguous",
-            "extension_open_ended", "erasure_limited_by_legal_claims",
+            "extension_open_ended", "erasure_limited_by_legal_claims", "held_for_legal_claims",
         },
     ),
     # bookkeeping: (c) from the statute, policy window equals the statutory one
@@ -269,10 +294,12 @@ CASES: list[tuple[str, dict[str, Any], list[str], str, tuple[str | None, bool, s
         ("P5Y", "fiscal_year_end", "delete", "2028-12-31"), False,
         {"consent_statement_inconsistent", "objection_right_overstated", "erasure_limited_by_legal_obligation"},
     ),
+    # SPEC 9.8: the bogføringsloven duty ended on 2024-06-30; from the next day (c) lapses and
+    # nothing else is stated, so the records are no longer lawfully kept
     (
-        "bookkeeping", {"dates": {"fiscal_year_end": "2019-06-30"}}, ["c"], "yes",
-        (None, True, "no_right_to_object_for_basis"), False,
-        ("P5Y", "fiscal_year_end", "delete", "2024-06-30"), False, {"consent_statement_inconsistent"},
+        "bookkeeping", {"dates": {"fiscal_year_end": "2019-06-30"}}, [], "no",
+        (None, True, "no_basis_no_objection_to_weigh"), False,
+        ("P5Y", "fiscal_year_end", "delete", "2024-06-30"), False, set(),
     ),
     # competitions: no basis stated; one year from the end of the competition
     (
@@ -326,7 +353,7 @@ def test_outcome(
     extra: set[str],
 ) -> None:
     d = ev(engine, purpose, **facts)
-    assert d.basis_letters == letters
+    assert [b.letter + (" stopped" if b.stopped else "") for b in d.bases] == letters
     assert d.lawful == lawful
     assert (d.objection.applies, d.objection.continues, d.objection.reason) == objection
     assert d.may_process is may_process
@@ -431,8 +458,19 @@ def test_post_ads_and_segmentation_on_legitimate_interest(engine: lawbasis.Engin
     assert (d.lawful, d.basis_letters, d.may_process) == ("yes", ["f"], True)
     assert "cekura-dk/marketing/direct-marketing" in d.fired()
     assert "consent_required_not_given" not in d.finding_codes
+    # SPEC 9.1: the policy limits its consent to the electronic and telephone marketing ("framelde dig
+    # den elektroniske og/ eller telefoniske markedsføring"), so withdrawing it reaches only that:
+    # letters, ads and segmentation go on on (f), nothing stopped
     withdrawn = ev(engine, "marketing", channel=channel, consent="withdrawn")
-    assert (withdrawn.lawful, withdrawn.may_process) == ("no", False)
+    assert (withdrawn.lawful, withdrawn.may_process) == ("yes", True)
+    assert [(b.letter, b.stated_in_policy, b.stopped) for b in withdrawn.bases] == [("f", True, False)]
+    fired = withdrawn.fired()
+    assert "cekura-dk/marketing/consent-limited-to-channels" in fired
+    assert "gdpr/consent/withdrawal-objects-to-direct-marketing" not in fired
+    assert "gdpr/consent/no-swapping-after-withdrawal" not in fired
+    # the same withdrawal on a channel it covers leaves nothing: (f) cannot replace the consent
+    sms = ev(engine, "marketing", channel="sms", consent="withdrawn")
+    assert (sms.lawful, sms.bases, sms.may_process) == ("no", (), False)
 
 
 def test_marketing_window_counts_a_year_from_registration(engine: lawbasis.Engine) -> None:
@@ -475,8 +513,30 @@ def test_special_category_without_explicit_consent(engine: lawbasis.Engine, purp
     }
 
 
-@pytest.mark.parametrize("purpose", ["customer_relationship", "call_recording", "special_category_data"])
-def test_special_category_with_explicit_consent(engine: lawbasis.Engine, purpose: str) -> None:
+@pytest.mark.parametrize(
+    ("purpose", "bases"),
+    [("customer_relationship", [("b", True), ("f", True)]), ("special_category_data", [("a", True)])],
+)
+def test_special_category_with_explicit_consent(
+    engine: lawbasis.Engine, purpose: str, bases: list[tuple[str, bool]]
+) -> None:
+    """Explicit consent satisfies Art. 9(2)(a) wherever health data are involved; SPEC 9.7: it is an
+    Art. 6(1)(a) basis only where the policy offers consent (the sensitive data), never beside a
+    contract that needs the data (the customer relationship: consent_not_offered)."""
+    d = ev(engine, purpose, special_category=True, consent="explicit")
+    assert d.lawful == "yes"
+    assert d.may_process is True
+    assert [(b.letter, b.stated_in_policy) for b in d.bases] == bases
+    assert not any(b.stopped for b in d.bases)
+    assert "special_category_without_explicit_consent" not in d.finding_codes
+    assert "special_category_relies_on_ordinary_consent" not in d.finding_codes
+    assert ("consent_not_offered" in d.finding_codes) is (purpose == "customer_relationship")
+
+
+# Left with its first-edition expectation and failing on purpose (see the report and CASES
+# call_recording-22): consent given for recordings that serve training is dropped as not offered.
+@pytest.mark.parametrize("purpose", ["call_recording"])
+def test_special_category_with_explicit_consent_on_recordings(engine: lawbasis.Engine, purpose: str) -> None:
     d = ev(engine, purpose, special_category=True, consent="explicit")
     assert d.lawful == "yes"
     assert "a" in d.basis_letters
@@ -509,6 +569,14 @@ def test_dispute_holds_every_window_open_ended(engine: lawbasis.Engine, purpose:
     assert finding.severity == "warning"
     assert "cekura-dk/retention/extension-open-ended" in d.fired()
     assert "window_closed" not in " ".join(d.may_process_reasons)
+    # SPEC 9.4: section 7 ties the data to the dispute, so they are held: storage only, past the
+    # window (window_until keeps its own end), whatever the purpose; none of them is the claim itself
+    assert d.action_today == "hold"
+    assert d.may_process is False
+    assert "held_for_legal_claims" in d.may_process_reasons
+    assert d.retention.window_until is not None and d.retention.window_until < dt.date(2025, 1, 1)
+    assert next(f for f in d.findings if f.code == "held_for_legal_claims").severity == "info"
+    assert "legal_claims_hold_possible" not in d.finding_codes
     calm = ev(engine, purpose, consent="given", customer_status="former_customer",
               dates={"contract_ended": "2020-01-31", "relationship_ended": "2020-01-31", "fiscal_year_end": "2010-12-31",
                      "competition_ended": "2020-01-31", "registered": "2020-01-31"})
@@ -518,11 +586,22 @@ def test_dispute_holds_every_window_open_ended(engine: lawbasis.Engine, purpose:
 
 
 def test_call_recording_erasure_is_the_policy_promise_and_the_law(engine: lawbasis.Engine) -> None:
+    """SPEC 9.3: two grounds end the recording's (f): the request as an Art. 21(1) objection (c) and
+    the policy's own promise to delete recordings on request; the recording goes now."""
     d = ev(engine, "call_recording", erasure_requested=True)
-    assert d.may_process is False
-    assert d.may_process_reasons == ("erasure_requested",)
-    assert "cekura-dk/call-recording/erasure-on-request" in d.fired()
-    assert "gdpr/erasure/stops-processing" in d.fired()
+    assert [(b.letter, b.stated_in_policy, b.stopped) for b in d.bases] == [("f", True, True)]
+    assert (d.may_process, d.may_process_reasons) == (False, ("every_basis_stopped",))
+    assert d.action_today == "delete"
+    fired = d.fired()
+    assert "cekura-dk/call-recording/erasure-on-request" in fired
+    assert {"gdpr/erasure/policy-promise", "gdpr/erasure/objects-to-legitimate-interest"} <= set(fired)
+    assert "erasure_not_applicable" not in d.finding_codes
+    # the promise alone ends it: compelling grounds defeat the objection, not the promise
+    promised = ev(engine, "call_recording", erasure_requested=True, compelling_grounds=True)
+    assert [(b.letter, b.stopped) for b in promised.bases] == [("f", True)]
+    assert promised.may_process is False
+    assert "gdpr/erasure/objects-to-legitimate-interest" not in promised.fired()
+    assert "gdpr/erasure/policy-promise" in promised.fired()
 
 
 def test_call_recording_training_consent_finding(engine: lawbasis.Engine) -> None:
@@ -556,6 +635,85 @@ def test_objection_right_overstated_only_where_the_law_gives_none(engine: lawbas
     assert "objection_right_overstated" not in ev(engine, "customer_relationship", objection="general").finding_codes
     assert "objection_right_overstated" not in ev(engine, "marketing", channel="email", consent="given",
                                                    objection="general").finding_codes
+
+
+# --- second edition of the legal model (SPEC 9) ---------------------------------------------------
+
+
+def test_customer_relationship_general_objection_stops_f_and_keeps_b(engine: lawbasis.Engine) -> None:
+    """SPEC 9.1: Art. 21(1) reaches the (f) part of the customer relationship only; the contract (b)
+    goes on. (f) stays listed, stopped; the objection outcome speaks of the (f) processing."""
+    d = ev(engine, "customer_relationship", objection="general")
+    assert [(b.letter, b.stated_in_policy, b.stopped) for b in d.bases] == [("b", True, False), ("f", True, True)]
+    assert d.lawful == "yes"
+    assert (d.objection.applies, d.objection.continues, d.objection.reason) == ("21(1)", False, "no_compelling_legitimate_grounds")
+    assert (d.may_process, d.may_process_reasons) == (True, ("lawful_and_inside_window",))
+    assert d.action_today == "keep"
+    f = next(f for f in d.findings if f.code == "processing_partly_stopped")
+    assert (f.severity, f.rule) == ("warning", "gdpr/basis/partly-stopped")
+    assert "GDPR Art. 6(1)(f)" in f.message and "GDPR Art. 6(1)(b)" not in f.message
+    assert [s.concluded for s in d.trace if s.rule == "gdpr/objection/21-1-upheld"] == [
+        {"stopped": {"letter": "f", "reason": "objection_upheld"}}
+    ]
+    assert "gdpr/objection/direct-marketing-stops-every-basis" not in d.fired()
+    grounds = ev(engine, "customer_relationship", objection="general", compelling_grounds=True)
+    assert not any(b.stopped for b in grounds.bases)
+    assert "processing_partly_stopped" not in grounds.finding_codes
+
+
+def test_partly_stopped_window_is_not_cut_at_the_objection(engine: lawbasis.Engine) -> None:
+    """SPEC 9.1: the window is cut at the objection date only when every basis is stopped; with (b)
+    still running the two months count from the end of the relationship."""
+    d = ev(engine, "customer_relationship", objection="general", customer_status="former_customer",
+           dates={"relationship_ended": "2024-12-15", "objection_received": "2024-12-20"})
+    assert [(b.letter, b.stopped) for b in d.bases] == [("b", False), ("f", True)]
+    assert d.retention.until == dt.date(2025, 2, 15)
+    assert d.may_process is True
+    assert "gdpr/objection/erase-from-objection-date" not in d.fired()
+    # letters on (f) alone: the objection stops every basis, and the window ends on its date
+    post = ev(engine, "marketing", channel="post", objection="direct_marketing",
+              dates={"registered": "2024-06-15", "objection_received": "2024-12-20"})
+    assert [(b.letter, b.stopped) for b in post.bases] == [("f", True)]
+    assert post.retention.until == dt.date(2024, 12, 20)
+    assert post.action_today == "delete"
+
+
+def test_scheduled_objection_is_not_yet_effective(engine: lawbasis.Engine) -> None:
+    """SPEC 9.2: an objection dated after as_of has not taken effect: nothing is stopped yet."""
+    d = ev(engine, "customer_relationship", objection="general", dates={"objection_received": "2025-02-01"})
+    assert [(b.letter, b.stopped) for b in d.bases] == [("b", False), ("f", False)]
+    assert "processing_partly_stopped" not in d.finding_codes
+    assert next(f for f in d.findings if f.code == "event_after_as_of").rule == "gdpr/events/scheduled-objection"
+
+
+def test_call_recording_erasure_during_a_dispute_is_held_not_erased(engine: lawbasis.Engine) -> None:
+    """SPEC 9.3 and 9.4: the promise to delete recordings on request ends (f), but section 7 keeps
+    data for a dispute: the recording is held for the claim (storage only) instead of deleted."""
+    d = ev(engine, "call_recording", erasure_requested=True, dispute=True, customer_status="former_customer",
+           dates={"contract_ended": "2024-11-30"})
+    assert [(b.letter, b.stopped) for b in d.bases] == [("f", True)]
+    assert d.action_today == "hold"
+    assert d.may_process is False
+    assert set(d.may_process_reasons) == {"every_basis_stopped", "held_for_legal_claims"}
+    r = d.retention
+    assert (r.extended, r.until, r.window_until) == (True, None, dt.date(2025, 1, 30))
+    assert {"erasure_limited_by_legal_claims", "held_for_legal_claims"} <= set(d.finding_codes)
+    after = ev(engine, "call_recording", erasure_requested=True, customer_status="former_customer",
+               dates={"contract_ended": "2024-11-30"})
+    assert (after.action_today, after.retention.extended) == ("delete", False)
+
+
+def test_bookkeeping_statutory_duty_ends_with_the_window(engine: lawbasis.Engine) -> None:
+    """SPEC 9.8: (c) rests on bogføringsloven and lasts as long as the duty: on the last day of the
+    five years it holds, from the next day it lapses and the records are deleted."""
+    last = engine.evaluate({"policy": POLICY, "purpose": "bookkeeping", "as_of": "2024-06-30",
+                            "dates": {"fiscal_year_end": "2019-06-30"}})
+    assert [(b.letter, b.stated_in_policy, b.stopped) for b in last.bases] == [("c", False, False)]
+    assert (last.lawful, last.may_process, last.action_today) == ("yes", True, "keep")
+    nxt = engine.evaluate({"policy": POLICY, "purpose": "bookkeeping", "as_of": "2024-07-01",
+                           "dates": {"fiscal_year_end": "2019-06-30"}})
+    assert (nxt.lawful, nxt.bases, nxt.may_process, nxt.action_today) == ("no", (), False, "delete")
+    assert "gdpr/legal-obligation/statutory-duty-ended" in nxt.fired()
 
 
 # --- invariants over many fact combinations ------------------------------------------------------
@@ -593,3 +751,15 @@ def test_invariants(engine: lawbasis.Engine, facts: dict[str, Any]) -> None:
         assert d.lawful == "yes"
     if purpose == "bookkeeping":
         assert "c" in d.basis_letters and d.objection.applies is None
+    # SPEC 9.1: processing goes on only on a basis nothing stopped; a partial stop is reported
+    if d.may_process:
+        assert any(not b.stopped for b in d.bases)
+    if any(b.stopped for b in d.bases) and any(not b.stopped for b in d.bases):
+        assert "processing_partly_stopped" in d.finding_codes
+    # SPEC 9.4: section 7 holds every purpose's data for a dispute, storage only (no purpose is the
+    # claim itself)
+    if facts["dispute"]:
+        assert d.action_today == "hold" and d.retention.until is None and d.may_process is False
+    # SPEC 9.3: erasure leaves processing going only where it reaches no basis
+    if facts["erasure_requested"] and d.may_process:
+        assert {"erasure_not_applicable", "erasure_limited_by_legal_obligation"} & set(d.finding_codes)

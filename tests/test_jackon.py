@@ -90,12 +90,16 @@ def test_worked_example_6_security(engine: lawbasis.Engine) -> None:
     assert "retention_not_stated" in d.finding_codes
     assert d.retention.until is None
     out = d.to_dict()
+    # window_until (SPEC 5, 9.4): the window's own end ignoring holds; no window, so null as well
     assert out["retention"] == {
-        "period": None, "from": None, "action": "delete", "until": None, "extended": False, "stated_in_policy": False,
+        "period": None, "from": None, "action": "delete", "until": None, "window_until": None,
+        "extended": False, "stated_in_policy": False,
     }
     assert out["lawful"] == "undetermined"
     assert out["bases"] == []
     assert out["may_process"] is False
+    assert out["action_today"] == "keep"
+    assert d.may_process_reasons == ("not_lawful",)
 
 
 # --- no basis, no retention: per purpose ---------------------------------------------------------
@@ -157,7 +161,64 @@ def test_email_to_business_contact_person_needs_consent(engine: lawbasis.Engine)
 
 
 @pytest.mark.parametrize("purpose", MARKETING)
-@pytest.mark.parametrize("channel", ELECTRONIC + NON_ELECTRONIC)
+@pytest.mark.parametrize("channel", ELECTRONIC)
+@pytest.mark.parametrize("consent", ["given", "explicit"])
+def test_electronic_marketing_consent_is_basis_a_through_mfl_10(
+    engine: lawbasis.Engine, purpose: str, channel: str, consent: str
+) -> None:
+    """SPEC 9.7: the policy offers no consent, so consent counts only where a law requires it:
+    markedsføringsloven § 10 on e-mail, SMS, MMS and automated calls. The basis is the law's, not
+    the text's (stated_in_policy false)."""
+    d = ev(engine, purpose, channel=channel, consent=consent)
+    assert d.lawful == "yes"
+    assert [(b.letter, b.stated_in_policy, b.stopped) for b in d.bases] == [("a", False, False)]
+    assert d.to_dict()["bases"][0]["dpv"] == "https://w3id.org/dpv/legal/eu/gdpr#A6-1-a"
+    assert d.may_process is True
+    assert (d.objection.applies, d.objection.continues, d.objection.reason) == ("21(2)", False, "direct_marketing_absolute")
+    assert "consent_mechanism_not_described" in d.finding_codes
+    assert "consent_required_not_given" not in d.finding_codes
+    assert "consent_not_offered" not in d.finding_codes
+    fired = d.fired()
+    assert "gdpr/consent/required-by-law" in fired
+    assert fired.index("dk/mfl-10/prior-consent") < fired.index("gdpr/consent/required-by-law")
+    assert "gdpr/consent/offered" not in fired
+    assert "gdpr/consent/required-by-policy" not in fired
+    step = next(s for s in d.trace if s.rule == "dk/mfl-10/prior-consent")
+    assert "markedsføringsloven § 10, stk. 1" in {c.law for c in step.cites}
+
+
+@pytest.mark.parametrize(
+    ("purpose", "channel"),
+    [(p, c) for p in MARKETING for c in NON_ELECTRONIC if not (p == "targeted_marketing" and c in ("web", "social"))],
+)
+@pytest.mark.parametrize("consent", ["given", "explicit"])
+def test_marketing_consent_off_the_electronic_channels_adds_no_basis(
+    engine: lawbasis.Engine, purpose: str, channel: str | None, consent: str
+) -> None:
+    """SPEC 9.7: the text only mentions "eventuelt samtykke" in its rights section; it offers consent
+    for no purpose, and off the electronic channels no law requires it, so consent adds no basis and
+    the purpose (with no basis stated) stays undetermined."""
+    d = ev(engine, purpose, channel=channel, consent=consent)
+    assert d.lawful == "undetermined"
+    assert d.lawful_reasons == ("no_basis_stated_or_settled_by_law",)
+    assert d.bases == ()
+    assert (d.may_process, d.may_process_reasons) == (False, ("not_lawful",))
+    assert (d.objection.applies, d.objection.continues, d.objection.reason) == ("21(2)", False, "direct_marketing_absolute")
+    f = finding(d, "consent_not_offered")
+    assert (f.severity, f.rule) == ("warning", "gdpr/consent/not-offered")
+    assert laws(f) == ["GDPR Art. 6(1)(a)", "GDPR Art. 7(4)"]
+    assert "consent_mechanism_not_described" in d.finding_codes
+    assert not any("consent_required" in s.concluded for s in d.trace)
+
+
+# Kept with its first-edition expectation and left failing on purpose (see the report of the
+# second-edition test review): Jackon's device data from cookies are used for "markedsføring på
+# internettet", the decision itself reports device_access_consent_required (ePrivacy Art. 5(3),
+# cookiebekendtgørelsen § 3) for targeted_marketing, and SPEC 9.7 counts consent where "a law
+# requires consent for it"; yet targeting on the web or social media with consent given comes out
+# undetermined with consent_not_offered, whose message says no law requires consent.
+@pytest.mark.parametrize("purpose", ["targeted_marketing"])
+@pytest.mark.parametrize("channel", ["web", "social"])
 @pytest.mark.parametrize("consent", ["given", "explicit"])
 def test_consent_given_is_basis_a_not_stated_in_policy(
     engine: lawbasis.Engine, purpose: str, channel: str | None, consent: str
@@ -179,12 +240,28 @@ def test_consent_given_is_basis_a_not_stated_in_policy(
 def test_objection_stops_marketing(
     engine: lawbasis.Engine, purpose: str, objection: str, consent: str, channel: str | None
 ) -> None:
+    """Art. 21(2)-(3): neither compelling grounds nor a dispute keeps direct marketing going. Only
+    consent on e-mail gives a basis (SPEC 9.7, markedsføringsloven § 10); the objection stops it
+    (9.1, stays listed as stopped). A dispute holds nothing: Jackon ties no data to claims (9.4)."""
     d = ev(engine, purpose, channel=channel, consent=consent, objection=objection,
            compelling_grounds=True, dispute=True)
-    assert (d.objection.applies, d.objection.continues) == ("21(2)", False)
+    assert (d.objection.applies, d.objection.continues, d.objection.reason) == ("21(2)", False, "direct_marketing_absolute")
     assert d.may_process is False
-    assert "objection_upheld" in d.may_process_reasons or d.lawful != "yes"
-    assert "gdpr/objection/upheld-stops-processing" in d.fired()
+    assert d.action_today != "hold"
+    assert d.retention.extended is False
+    assert finding(d, "legal_claims_hold_possible").rule == "gdpr/legal-claims/hold-possible"
+    assert "held_for_legal_claims" not in d.finding_codes
+    if channel == "email" and consent == "given":
+        assert d.lawful == "yes"
+        assert [(b.letter, b.stated_in_policy, b.stopped) for b in d.bases] == [("a", False, True)]
+        assert d.may_process_reasons == ("every_basis_stopped",)
+        assert "gdpr/objection/direct-marketing-stops-every-basis" in d.fired()
+        assert "processing_partly_stopped" not in d.finding_codes
+    else:
+        assert d.lawful == ("no" if channel == "email" else "undetermined")
+        assert d.bases == ()
+        assert d.may_process_reasons == ("not_lawful",)
+        assert "gdpr/objection/direct-marketing-stops-every-basis" not in d.fired()
 
 
 @pytest.mark.parametrize("purpose", MARKETING)
@@ -232,11 +309,20 @@ def test_legal_obligation_survives_erasure_request(engine: lawbasis.Engine) -> N
     assert finding(d, "erasure_limited_by_legal_obligation").severity == "info"
 
 
-def test_legal_obligation_withdrawn_consent_leaves_c(engine: lawbasis.Engine) -> None:
+def test_legal_obligation_rests_on_c_alone_whatever_the_consent(engine: lawbasis.Engine) -> None:
+    """SPEC 9.7: consent never adds (a) beside (c): what the law requires does not depend on the
+    person's choice, so consent given is reported (consent_not_offered) and a withdrawal changes
+    nothing."""
     d = ev(engine, "legal_obligation", consent="withdrawn")
-    assert d.basis_letters == ["c"]
-    given = ev(engine, "legal_obligation", consent="given")
-    assert given.basis_letters == ["a", "c"]
+    assert [(b.letter, b.stated_in_policy, b.stopped) for b in d.bases] == [("c", False, False)]
+    assert (d.lawful, d.may_process) == ("yes", True)
+    assert "consent_not_offered" not in d.finding_codes
+    for consent in ("given", "explicit"):
+        given = ev(engine, "legal_obligation", consent=consent)
+        assert [(b.letter, b.stated_in_policy, b.stopped) for b in given.bases] == [("c", False, False)]
+        assert (given.lawful, given.may_process) == ("yes", True)
+        assert given.objection.applies is None
+        assert finding(given, "consent_not_offered").severity == "warning"
 
 
 # --- undetermined purposes -----------------------------------------------------------------------
@@ -265,11 +351,25 @@ def test_general_objection_without_basis_is_upheld_and_reported(engine: lawbasis
 
 
 @pytest.mark.parametrize("purpose", UNDETERMINED)
-def test_undetermined_with_consent_rests_on_consent(engine: lawbasis.Engine, purpose: str) -> None:
-    d = ev(engine, purpose, consent="given")
-    assert d.lawful == "yes"
-    assert [(b.letter, b.stated_in_policy) for b in d.bases] == [("a", False)]
-    assert d.objection.applies is None
+@pytest.mark.parametrize("consent", ["given", "explicit"])
+@pytest.mark.parametrize("channel", [None, "email", "web"])
+def test_undetermined_with_consent_stays_undetermined(
+    engine: lawbasis.Engine, purpose: str, consent: str, channel: str | None
+) -> None:
+    """SPEC 9.7: consent is a basis only where the policy offers it or a law requires it. Jackon
+    offers consent for none of its purposes (the rights section presumes "eventuelt samtykke"
+    without asking for it), and these purposes are not direct marketing, so no law requires it."""
+    d = ev(engine, purpose, consent=consent, channel=channel)
+    assert d.lawful == "undetermined"
+    assert d.bases == ()
+    assert (d.may_process, d.may_process_reasons) == (False, ("not_lawful",))
+    assert (d.objection.applies, d.objection.continues, d.objection.reason) == (
+        None, True, "no_basis_no_objection_to_weigh",
+    )
+    f = finding(d, "consent_not_offered")
+    assert (f.severity, f.rule) == ("warning", "gdpr/consent/not-offered")
+    assert "consent_mechanism_not_described" in d.finding_codes
+    assert "consent_not_offered" not in ev(engine, purpose, channel=channel).finding_codes
 
 
 # --- findings from POLICIES.md 4.1 ---------------------------------------------------------------
@@ -330,6 +430,86 @@ def test_withdrawn_consent_never_basis_a(engine: lawbasis.Engine, purpose: str, 
     assert "a" not in d.basis_letters
     if purpose != "legal_obligation":
         assert d.may_process is False
+
+
+# --- second edition of the legal model (SPEC 9) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("purpose", MARKETING)
+@pytest.mark.parametrize("channel", ELECTRONIC)
+def test_erasure_of_electronic_marketing_withdraws_consent_and_objects(
+    engine: lawbasis.Engine, purpose: str, channel: str
+) -> None:
+    """SPEC 9.3 (b) and (c): a request to erase marketing data withdraws the consent and is an
+    objection to direct marketing; the only basis is stopped and the data go (no window: delete)."""
+    d = ev(engine, purpose, channel=channel, consent="given", erasure_requested=True)
+    assert d.lawful == "yes"
+    assert [(b.letter, b.stated_in_policy, b.stopped) for b in d.bases] == [("a", False, True)]
+    assert (d.may_process, d.may_process_reasons) == (False, ("every_basis_stopped",))
+    assert d.action_today == "delete"
+    fired = d.fired()
+    assert {"gdpr/erasure/withdraws-consent", "gdpr/erasure/objects-to-direct-marketing"} <= set(fired)
+    assert "gdpr/today/erased-without-window" in fired
+    assert "erasure_not_applicable" not in d.finding_codes
+    assert "processing_partly_stopped" not in d.finding_codes
+
+
+@pytest.mark.parametrize("purpose", UNDETERMINED)
+def test_erasure_of_processing_without_basis_deletes(engine: lawbasis.Engine, purpose: str) -> None:
+    """SPEC 9.3 (d): processing without a basis (undetermined) has an Art. 17(1) ground; the data go
+    now, while without the request the same decision keeps them (no window to end)."""
+    d = ev(engine, purpose, erasure_requested=True)
+    assert (d.lawful, d.bases, d.may_process) == ("undetermined", (), False)
+    assert d.action_today == "delete"
+    assert "gdpr/today/erased-without-window" in d.fired()
+    assert "erasure_not_applicable" not in d.finding_codes
+    assert ev(engine, purpose).action_today == "keep"
+
+
+def test_erasure_never_ends_the_legal_obligation_even_in_a_dispute(engine: lawbasis.Engine) -> None:
+    """SPEC 9.3: erasure never ends (c) (Art. 17(3)(b)); SPEC 9.4: disclosing data "ved pålæg fra
+    domstolene" is a legal obligation, not a clause that keeps data for a claim, so a dispute holds
+    nothing and the (c) processing simply goes on."""
+    d = ev(engine, "legal_obligation", erasure_requested=True, dispute=True)
+    assert [(b.letter, b.stated_in_policy, b.stopped) for b in d.bases] == [("c", False, False)]
+    assert (d.may_process, d.may_process_reasons) == (True, ("lawful_and_inside_window",))
+    assert d.action_today == "keep"
+    assert d.retention.extended is False
+    assert finding(d, "erasure_limited_by_legal_obligation").rule == "gdpr/erasure/legal-obligation-exception"
+    assert finding(d, "legal_claims_hold_possible").severity == "info"
+    assert not {"held_for_legal_claims", "erasure_limited_by_legal_claims", "erasure_not_applicable"} & set(d.finding_codes)
+
+
+@pytest.mark.parametrize("purpose", PURPOSES)
+def test_a_dispute_holds_nothing_jackon_ties_no_data_to_claims(engine: lawbasis.Engine, purpose: str) -> None:
+    """SPEC 9.4: the text has no clause that keeps data for a dispute or claim, so a pending dispute
+    changes nothing but the finding legal_claims_hold_possible."""
+    facts: dict[str, Any] = {"channel": "email", "consent": "given"} if purpose in MARKETING else {}
+    without = ev(engine, purpose, **facts)
+    d = ev(engine, purpose, dispute=True, **facts)
+    assert (d.lawful, d.bases, d.may_process, d.objection) == (
+        without.lawful, without.bases, without.may_process, without.objection,
+    )
+    assert d.action_today == without.action_today == "keep"
+    assert d.retention == without.retention
+    assert set(d.finding_codes) - set(without.finding_codes) == {"legal_claims_hold_possible"}
+    assert not any("hold" in s.concluded for s in d.trace)
+
+
+@pytest.mark.parametrize("purpose", MARKETING)
+def test_scheduled_withdrawal_of_electronic_marketing_consent(engine: lawbasis.Engine, purpose: str) -> None:
+    """SPEC 9.2: a withdrawal dated after as_of has not taken effect: the consent the law requires
+    still counts (event_after_as_of); once the date has passed the marketing is unlawful again."""
+    later = ev(engine, purpose, channel="sms", consent="withdrawn", dates={"consent_withdrawn": "2026-02-01"})
+    assert later.lawful == "yes"
+    assert [(b.letter, b.stated_in_policy, b.stopped) for b in later.bases] == [("a", False, False)]
+    assert later.may_process is True
+    assert finding(later, "event_after_as_of").rule == "gdpr/events/scheduled-withdrawal"
+    assert "consent_required_not_given" not in later.finding_codes
+    earlier = ev(engine, purpose, channel="sms", consent="withdrawn", dates={"consent_withdrawn": "2026-01-01"})
+    assert (earlier.lawful, earlier.lawful_reasons) == ("no", ("consent_required_not_given",))
+    assert (earlier.bases, earlier.may_process) == ((), False)
+    assert "event_after_as_of" not in earlier.finding_codes
 
 
 # --- explanation and sources ---------------------------------------------------------------------
