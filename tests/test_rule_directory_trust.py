@@ -8,6 +8,7 @@ subprocess with a timeout.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,8 @@ import pytest
 
 import lawbasis
 from lawbasis import Engine, RuleFileError
+from lawbasis._conflicts import check_conflicts
+from lawbasis._rulefile import load_directory
 from lawbasis._safeyaml import MAX_DEPTH, MAX_SNIPPET, load_yaml
 
 JETPAK_FILES = ("gdpr.yaml", "dk.yaml", "se.yaml", "jetpak-dk.yaml", "jetpak-se.yaml")
@@ -366,3 +369,194 @@ def test_law_id_must_be_a_string(rules: Path) -> None:
     _edit(rules / "dk.yaml", "  id: dk\n", "  id: 45\n")
     error = _refused(rules)
     assert (error.file, error.problem) == ("dk.yaml", "law/id: 45 is not of type 'string'")
+
+
+# --- 5. contradictory rules are found at load time ----------------------------------------------------
+
+_EXTRA_PURPOSE = f"  extra:\n    heading: {HEADING}\n"
+
+
+def _with_extra_purpose(rules: Path, yaml_rules: str) -> None:
+    """Rules on a purpose of jetpak-dk of their own (the heading reused), so no shipped rule interferes."""
+    _edit(rules / "jetpak-dk.yaml", "purposes:\n", "purposes:\n" + _EXTRA_PURPOSE)
+    _append(rules / "jetpak-dk.yaml", yaml_rules)
+
+
+def _retention(rule_id: str, period: str, when: str = "") -> str:
+    return textwrap.dedent(f"""\
+    - id: {rule_id}
+      purpose: extra
+      when: [{when}]
+      then:
+        - retention: {{period: {period}, from: contract_ended, action: delete, stated: true, action_stated: true}}
+      cites:
+        - law: GDPR Art. 5(1)(e)
+    """)
+
+
+def _flag(rule_id: str, name: str, when: str) -> str:
+    return textwrap.dedent(f"""\
+    - id: {rule_id}
+      purpose: extra
+      when: [{when}]
+      then:
+        - flag: {{name: {name}}}
+      cites:
+        - law: GDPR Art. 5(1)(e)
+    """)
+
+
+def _extra(**facts: object) -> dict[str, object]:
+    return {"policy": "jetpak-dk", "purpose": "extra", "dates": {"contract_ended": "2025-06-30"}, "as_of": "2026-01-01", **facts}
+
+
+def test_shipped_rules_have_no_conflicts() -> None:
+    base = load_directory(lawbasis.default_rules_dir())
+    assert len(base.policies) >= 5
+    for policy_id in base.policies:
+        rules = base.rules_for(policy_id)
+        check_conflicts(base.policies[policy_id], rules)
+
+
+def test_two_windows_for_one_purpose_are_refused_naming_both(rules: Path) -> None:
+    _with_extra_purpose(rules, _retention("x/one", "P1Y") + _retention("x/two", "P2Y", "activity: {dispute: false}"))
+    error = _refused(rules)
+    assert (error.file, error.rule) == ("jetpak-dk.yaml", "x/two")
+    assert error.problem.startswith(
+        "concludes retention {period: P2Y, from: contract_ended, action: delete, stated: true} and rule 'x/one' "
+        "(jetpak-dk.yaml) concludes retention {period: P1Y, from: contract_ended, action: delete, stated: true}, "
+        "and their conditions do not provably exclude each other for policy jetpak-dk"
+    )
+
+
+@pytest.mark.parametrize(
+    ("conclusion", "when", "other"),
+    [
+        ('lawful: {value: "no", reason: x}', "activity: {channel: post}", "gdpr/lawful/yes"),
+        ("objection: {applies: 21(1), continues: true, reason: x}", "", "gdpr/objection/direct-marketing-absolute"),
+        ("may_process: {value: true, reason: x}", "activity: {consent: withdrawn}", "gdpr/may-process/not-lawful"),
+        ("today: {action: delete, reason: x}", "", "gdpr/today/hold"),
+    ],
+)
+def test_policy_rule_contradicting_the_law_is_refused_naming_both_files(
+    rules: Path, conclusion: str, when: str, other: str
+) -> None:
+    # before, these loaded and failed only when an activity reached both rules (EngineError, no file)
+    _append(rules / "jetpak-dk.yaml", f"""\
+    - id: x/contradiction
+      purpose: marketing
+      when: [{when}]
+      then:
+        - {conclusion}
+      cites:
+        - law: GDPR Art. 21(1)
+    """)
+    error = _refused(rules)
+    assert (error.file, error.rule) == ("jetpak-dk.yaml", "x/contradiction")
+    assert f"and rule {other!r} (gdpr.yaml) concludes" in error.problem
+
+
+def test_one_rule_concluding_two_values_is_refused(rules: Path) -> None:
+    _append(rules / "jetpak-dk.yaml", """\
+    - id: x/both
+      purpose: marketing
+      then:
+        - lawful: {value: "yes", reason: x}
+        - lawful: {value: "no", reason: y}
+      cites:
+        - law: GDPR Art. 6(1)
+    """)
+    error = _refused(rules)
+    assert (error.file, error.rule) == ("jetpak-dk.yaml", "x/both")
+
+
+def test_removing_an_exclusion_from_the_law_is_refused(rules: Path) -> None:
+    # without "absent basis f", Art. 21(1) on basis f and "no right to object" both apply
+    _edit(rules / "gdpr.yaml", "      - absent: {fact: basis, letter: e}\n      - absent: {fact: basis, letter: f}\n",
+          "      - absent: {fact: basis, letter: e}\n")
+    error = _refused(rules)
+    assert (error.file, error.rule) == ("gdpr.yaml", "gdpr/objection/not-reachable")
+    assert "and rule 'gdpr/objection/21-1-" in error.problem and "(gdpr.yaml)" in error.problem
+
+
+def test_windows_on_disjoint_activity_values_are_accepted(rules: Path) -> None:
+    _with_extra_purpose(rules, _retention("x/prospect", "P1Y", "activity: {customer_status: prospect}")
+                        + _retention("x/customer", "P2Y", "activity: {customer_status: {not: prospect}}"))
+    engine = Engine(rules_dir=rules)
+    assert engine.evaluate(_extra(customer_status="prospect")).retention.period == "P1Y"
+    assert engine.evaluate(_extra(customer_status="former_customer")).retention.period == "P2Y"
+
+
+def test_windows_on_a_fact_and_its_absence_are_accepted(rules: Path) -> None:
+    _with_extra_purpose(rules, _flag("x/long", "long_kept", "activity: {dispute: true}")
+                        + _retention("x/long-window", "P2Y", "{fact: flag, name: long_kept}")
+                        + _retention("x/short-window", "P1Y", "absent: {fact: flag, name: long_kept}"))
+    engine = Engine(rules_dir=rules)
+    assert engine.evaluate(_extra(dispute=True)).retention.period == "P2Y"
+    assert engine.evaluate(_extra(dispute=False)).retention.period == "P1Y"
+
+
+def test_windows_on_facts_with_exclusive_producers_are_accepted(rules: Path) -> None:
+    _with_extra_purpose(rules, _flag("x/a", "a", "activity: {dispute: true}") + _flag("x/b", "b", "activity: {dispute: false}")
+                        + _retention("x/on-a", "P2Y", "{fact: flag, name: a}") + _retention("x/on-b", "P1Y", "{fact: flag, name: b}"))
+    engine = Engine(rules_dir=rules)
+    assert engine.evaluate(_extra(dispute=True)).retention.period == "P2Y"
+    assert engine.evaluate(_extra(dispute=False)).retention.period == "P1Y"
+
+
+def test_windows_on_facts_whose_producers_overlap_are_refused(rules: Path) -> None:
+    _with_extra_purpose(rules, _flag("x/a", "a", "activity: {dispute: true}") + _flag("x/b", "b", "activity: {customer_status: prospect}")
+                        + _retention("x/on-a", "P2Y", "{fact: flag, name: a}") + _retention("x/on-b", "P1Y", "{fact: flag, name: b}"))
+    error = _refused(rules)
+    assert (error.file, error.rule) == ("jetpak-dk.yaml", "x/on-b")
+    assert "rule 'x/on-a' (jetpak-dk.yaml)" in error.problem
+
+
+_CONDITIONS = [
+    "activity: {dispute: true}",
+    "activity: {dispute: false}",
+    "activity: {customer_status: prospect}",
+    "activity: {customer_status: [customer, former_customer]}",
+    "activity: {customer_status: {not: customer}}",
+    "{fact: flag, name: a}",
+    "absent: {fact: flag, name: a}",
+    "{fact: flag, name: b}",
+    "absent: {fact: flag, name: b}",
+]
+
+
+def _random_rules(rng: random.Random) -> str:
+    out = [
+        _flag("x/a", "a", rng.choice(_CONDITIONS[:5])),
+        _flag("x/b", "b", rng.choice([*_CONDITIONS[:5], "{fact: flag, name: a}", "absent: {fact: flag, name: a}"])),
+    ]
+    for n in range(rng.randint(2, 4)):
+        when = ", ".join(rng.sample(_CONDITIONS, rng.randint(0, 2)))
+        out.append(_retention(f"x/window-{n}", rng.choice(["P1Y", "P2Y"]), when))
+    return "".join(out)
+
+
+def test_accepted_rulesets_never_disagree_at_evaluation(tmp_path: Path) -> None:
+    """Soundness, sampled: random windows over flags and activity values; whenever the load-time
+    check accepts a ruleset, no activity makes two rules disagree at evaluation time."""
+    source = Path(lawbasis.default_rules_dir())
+    rng = random.Random(20261126)
+    accepted = refused = 0
+    for case in range(40):
+        directory = tmp_path / f"case{case}"
+        shutil.copytree(source / "policies", directory / "policies")
+        for name in JETPAK_FILES:
+            shutil.copy(source / name, directory / name)
+        _with_extra_purpose(directory, _random_rules(rng))
+        try:
+            engine = Engine(rules_dir=directory, memo_size=0)
+        except RuleFileError as error:
+            assert "do not provably exclude each other" in error.problem or "not stratifiable" in error.problem, error
+            refused += 1
+            continue
+        accepted += 1
+        for dispute in (True, False):
+            for status in ("prospect", "customer", "former_customer"):
+                engine.evaluate(_extra(dispute=dispute, customer_status=status))  # an EngineError fails the test
+        engine.close()
+    assert accepted >= 5 and refused >= 5, (accepted, refused)
