@@ -34,9 +34,10 @@ from typing import Any
 
 import attrs
 
+from . import _vocabulary
 from ._errors import RuleFileError
 from ._rulefile import Policy, Rule, to_fact_value
-from ._vocabulary import ACTIVITY_FIELDS, KINDS
+from ._vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, KINDS
 
 #: Kinds with one value per evaluation, and the fields that value is: ``Decision`` assembly refuses
 #: two facts that differ on them (``_decision.assemble``), the calendar refuses two windows.
@@ -52,49 +53,53 @@ SINGLE_VALUED: dict[str, tuple[str, ...]] = {
 MAX_DEPTH = 3  # producer expansions along one line of reasoning
 MAX_STEPS = 20_000  # proof steps per pair; past this the pair is reported as not proved exclusive
 _MISSING = "\x00missing"  # a field a producer leaves out: a pattern testing it never matches
+#: Kinds the engine asserts itself (the calendar's window; on vocabularies that have them, the
+#: clock's facts before the first stratum): not concluded by rules, so never "impossible".
+_EXTERNAL = frozenset((*CALENDAR_KINDS, *getattr(_vocabulary, "CLOCK_KINDS", ())))
 _HELD = frozenset({"held"})
 _NOT_HELD = frozenset(s for s in KINDS["window"]["status"] or () if s != "held")
 
 Values = frozenset[str] | None  # None: any string
-Fields = tuple[tuple[str, frozenset[str]], ...]  # sorted (field, allowed values)
+Term = str | frozenset[str]  # a variable ("?n") or, in an absent pattern, the values it allows
 
 
 @attrs.frozen
 class Pattern:
-    kind: str
-    fields: Fields
+    """A fact condition. In a needed fact every field is a variable (its values are in the
+    domains); in an absent fact a field is a variable (the same value as a needed fact's) or a set."""
 
-    def get(self, field: str) -> frozenset[str] | None:
-        for name, values in self.fields:
+    kind: str
+    fields: tuple[tuple[str, Term], ...]
+
+    def get(self, field: str) -> Term | None:
+        for name, term in self.fields:
             if name == field:
-                return values
+                return term
         return None
 
 
 @attrs.frozen
-class _Body:
-    """What a rule needs, variables kept: activity sets, fact patterns (field -> values or a variable)."""
-
-    activity: tuple[tuple[str, frozenset[str]], ...]
-    positives: tuple[tuple[str, tuple[tuple[str, frozenset[str] | str], ...]], ...]
-    absents: tuple[tuple[str, tuple[tuple[str, frozenset[str] | str], ...]], ...]
-
-
-@attrs.frozen
 class _Conj:
+    """Conditions that hold together: the activity's values, needed and absent facts, variables."""
+
     activity: tuple[tuple[str, frozenset[str]], ...]
     positives: frozenset[Pattern]
     absents: frozenset[Pattern]
+    domains: tuple[tuple[str, frozenset[str]], ...] = ()  # variable -> its possible values (absent: any)
     expanded: frozenset[Pattern] = frozenset()
 
     def join(self, other: _Conj) -> _Conj:
-        mine = dict(self.activity)
+        activity = dict(self.activity)
         for field, values in other.activity:
-            mine[field] = mine[field] & values if field in mine else values
+            activity[field] = activity[field] & values if field in activity else values
+        domains = dict(self.domains)
+        for var, values in other.domains:
+            domains[var] = domains[var] & values if var in domains else values
         return _Conj(
-            tuple(sorted(mine.items())),
+            tuple(sorted(activity.items())),
             self.positives | other.positives,
             self.absents | other.absents,
+            tuple(sorted(domains.items())),
             self.expanded | other.expanded,
         )
 
@@ -115,62 +120,43 @@ class _Analysis:
             else:
                 assert allowed is not None, field
                 self.domains[field] = frozenset(allowed)
-        self.bodies = {id(rule): self._body(rule) for rule in rules}
         self.binding = {id(rule): self._bindings(rule) for rule in rules}
-        # rules whose conditions are all literal: their conditions as sets are exact, not relaxed
-        self.plain = {
-            id(rule): all(isinstance(v, frozenset) for _, fs in (*body.positives, *body.absents) for _, v in fs)
-            for rule in rules
-            for body in (self.bodies[id(rule)],)
-        }
         self.producers: dict[str, list[tuple[Rule, dict[str, str]]]] = {}
         for rule in rules:
             for kind, fields in rule.then:
                 self.producers.setdefault(kind, []).append((rule, fields))
         self.effective = self._effective()
+        self.activity = {id(rule): self._activity(rule) for rule in rules}
         self.steps = 0
+        self.fresh = 0
 
     # --- rules as sets -------------------------------------------------------------------------
 
-    def _body(self, rule: Rule) -> _Body:
+    def _activity(self, rule: Rule) -> tuple[tuple[str, frozenset[str]], ...]:
         activity = dict(self.domains)
         if rule.purposes:
             activity["purpose"] = activity["purpose"] & frozenset(rule.purposes)
-        positives: list[tuple[str, tuple[tuple[str, frozenset[str] | str], ...]]] = []
-        absents: list[tuple[str, tuple[tuple[str, frozenset[str] | str], ...]]] = []
         for condition in rule.when:
-            if "activity" in condition:
-                for field, test in condition["activity"].items():
-                    if isinstance(test, dict):
-                        allowed = self.domains[field] - frozenset(_raw(test["not"]))
-                    else:
-                        allowed = frozenset(_raw(test))
-                    activity[field] = activity[field] & allowed
-                continue
-            negated = "absent" in condition
-            pattern = condition["absent"] if negated else condition
-            fields: list[tuple[str, frozenset[str] | str]] = []
-            for field, raw in pattern.items():
-                if field == "fact":
-                    continue
-                values = _raw(raw)
-                if len(values) == 1 and values[0].startswith("$"):
-                    fields.append((field, values[0]))
+            for field, test in condition.get("activity", {}).items():
+                if isinstance(test, dict):
+                    allowed = self.domains[field] - frozenset(_raw(test["not"]))
                 else:
-                    fields.append((field, frozenset(values)))
-            entry = (pattern["fact"], tuple(sorted(fields, key=lambda f: f[0])))
-            (absents if negated else positives).append(entry)
-        return _Body(tuple(sorted(activity.items())), tuple(positives), tuple(absents))
+                    allowed = frozenset(_raw(test))
+                activity[field] = activity[field] & allowed
+        return tuple(sorted(activity.items()))
 
     @staticmethod
     def _bindings(rule: Rule) -> dict[str, tuple[str, str]]:
-        """variable -> (kind, field) of the positive condition that binds it first."""
+        """variable -> (kind, field) of the needed fact that binds it first."""
         out: dict[str, tuple[str, str]] = {}
         for condition in rule.when:
             if "activity" in condition or "absent" in condition:
                 continue
             for field, raw in condition.items():
-                value = to_fact_value(raw) if not isinstance(raw, list) else ""
+                if isinstance(raw, dict) and "as" in raw:
+                    value = raw["as"]
+                else:
+                    value = to_fact_value(raw) if not isinstance(raw, (list, dict)) else ""
                 if field != "fact" and value.startswith("$") and value not in out:
                     out[value] = (condition["fact"], field)
         return out
@@ -181,8 +167,10 @@ class _Analysis:
         for kind, vocabulary in KINDS.items():
             for field in vocabulary:
                 eff[(kind, field)] = frozenset()
+        for kind in _EXTERNAL:
+            for field in KINDS[kind]:
+                eff[(kind, field)] = None
         eff[("window", "status")] = _HELD | _NOT_HELD
-        eff[("window", "until")] = None
         changed = True
         while changed:
             changed = False
@@ -207,40 +195,75 @@ class _Analysis:
                             changed = True
         return eff
 
-    def values(self, pattern: Pattern, field: str) -> Values:
-        """The values a fact matching ``pattern`` can have in ``field``."""
-        eff = self.effective.get((pattern.kind, field))
-        own = pattern.get(field)
-        if own is None:
-            return eff
-        return own if eff is None else own & eff
+    def _new(self, kind: str, field: str, domains: dict[str, frozenset[str]], allowed: Values = None) -> str:
+        """A fresh variable for a field of a needed fact, its domain what the ruleset can produce."""
+        self.fresh += 1
+        var = f"?{self.fresh}"
+        eff = self.effective.get((kind, field))
+        values = None if eff is None else eff - {_MISSING}
+        if allowed is not None:
+            values = allowed if values is None else values & allowed
+        if values is not None:
+            domains[var] = values
+        return var
 
-    def instantiate(self, rule: Rule, known: dict[str, frozenset[str]]) -> _Conj:
-        """A rule's conditions as sets, with variables narrowed to ``known`` values where given."""
-        body = self.bodies[id(rule)]
+    def _needed(self, kind: str, fields: dict[str, Term], domains: dict[str, frozenset[str]]) -> Pattern:
+        """A needed fact: every field a variable; required fields always there (every producer
+        writes them), so a needed fact never leaves one unconstrained."""
+        out = dict(fields)
+        for field in _vocabulary.REQUIRED.get(kind, ()):
+            if field not in out:
+                out[field] = self._new(kind, field, domains)
+        return Pattern(kind, tuple(sorted(out.items())))
+
+    def instantiate(self, rule: Rule, given: dict[str, str], domains: dict[str, frozenset[str]]) -> _Conj:
+        """A rule's conditions with its variables renamed apart (``given``: some already mapped)."""
+        names = dict(given)
         positives = set()
-        for kind, fields in body.positives:
-            literal = []
-            for field, value in fields:
-                if isinstance(value, str):
-                    if value in known:
-                        literal.append((field, known[value]))
-                else:
-                    literal.append((field, value))
-            positives.add(Pattern(kind, tuple(literal)))
         absents = set()
-        for kind, fields in body.absents:
-            literal = []
-            for field, value in fields:
-                if isinstance(value, str):
-                    if len(known.get(value, ())) != 1:
-                        break  # an absent on an unknown variable says nothing usable: drop it
-                    literal.append((field, known[value]))
+        for condition in rule.when:
+            if "activity" in condition:
+                continue
+            negated = "absent" in condition
+            pattern = condition["absent"] if negated else condition
+            kind = pattern["fact"]
+            fields: dict[str, Term] = {}
+            usable = True
+            for field, raw in pattern.items():
+                if field == "fact":
+                    continue
+                if isinstance(raw, dict):  # {in: [...], as: $X}: one of the values, bound to $X
+                    allowed = frozenset(_raw(raw["in"]))
+                    if raw["as"] in names:
+                        var = names[raw["as"]]
+                        domains[var] = domains[var] & allowed if var in domains else allowed
+                    else:
+                        var = names[raw["as"]] = self._new(kind, field, domains, allowed)
+                    fields[field] = var
+                    continue
+                values = _raw(raw)
+                if len(values) == 1 and values[0].startswith("$"):
+                    if values[0] in names:
+                        fields[field] = names[values[0]]
+                    elif negated:
+                        usable = False  # unbound inside absent (the loader forbids it): drop
+                    else:
+                        fields[field] = names[values[0]] = self._new(kind, field, domains)
+                elif negated:
+                    fields[field] = frozenset(values)
                 else:
-                    literal.append((field, value))
+                    fields[field] = self._new(kind, field, domains, frozenset(values))
+            if negated:
+                if usable:
+                    absents.add(Pattern(kind, tuple(sorted(fields.items()))))
             else:
-                absents.add(Pattern(kind, tuple(literal)))
-        return _Conj(body.activity, frozenset(positives), frozenset(absents))
+                positives.add(self._needed(kind, fields, domains))
+        return _Conj(self.activity[id(rule)], frozenset(positives), frozenset(absents))
+
+    def start(self, rule: Rule) -> _Conj:
+        domains: dict[str, frozenset[str]] = {}
+        conj = self.instantiate(rule, {}, domains)
+        return _Conj(conj.activity, conj.positives, conj.absents, tuple(sorted(domains.items())))
 
     def conclusion_values(self, rule: Rule, kind: str, fields: dict[str, str], field: str) -> Values:
         value = fields.get(field)
@@ -253,106 +276,253 @@ class _Analysis:
 
     # --- the proof ---------------------------------------------------------------------------
 
-    def covers(self, absent: Pattern, positive: Pattern) -> bool:
-        """Every fact matching ``positive`` matches ``absent``."""
-        if absent.kind != positive.kind:
+    @staticmethod
+    def _same(a: Term, b: Term, domains: dict[str, frozenset[str]]) -> bool:
+        """``a`` and ``b`` surely have one value: the same variable, or one and the same value each."""
+        if a == b:
+            return True
+        da = domains.get(a) if isinstance(a, str) else a
+        db = domains.get(b) if isinstance(b, str) else b
+        return da is not None and db is not None and len(da) == 1 and da == db
+
+    def _within(self, term: Term | None, allowed: frozenset[str], domains: dict[str, frozenset[str]]) -> bool:
+        """Every value ``term`` can have is in ``allowed`` (None: an unconstrained field)."""
+        if term is None:
             return False
-        for field, allowed in absent.fields:
-            values = self.values(positive, field)
-            if values is None or not values <= allowed:
+        values = domains.get(term) if isinstance(term, str) else term
+        return values is not None and values <= allowed
+
+    def covers(self, absent: Pattern, fact: Pattern, domains: dict[str, frozenset[str]]) -> bool:
+        """Every fact matching ``fact`` matches ``absent``."""
+        if absent.kind != fact.kind:
+            return False
+        for field, term in absent.fields:
+            other = fact.get(field)
+            if isinstance(term, frozenset):
+                if not self._within(other, term, domains):
+                    return False
+            elif other is None or not self._same(term, other, domains):
                 return False
         return True
 
-    def covered(self, positive: Pattern, absents: Iterable[Pattern]) -> bool:
+    def covered(self, positive: Pattern, absents: Iterable[Pattern], domains: dict[str, frozenset[str]]) -> bool:
         same = [a for a in absents if a.kind == positive.kind]
         if not same:
             return False
-        if any(self.covers(a, positive) for a in same):
+        if any(self.covers(a, positive, domains) for a in same):
             return True
-        # split on one field: every value of it covered by some absent pattern
-        for field in KINDS.get(positive.kind, {}):
-            values = self.values(positive, field)
-            if values is None or not values:
+        # split on one variable: for each of its values, some absent pattern covers the fact
+        for _, var in positive.fields:
+            if not isinstance(var, str):
                 continue
-            rest = tuple(f for f in positive.fields if f[0] != field)
-            if all(
-                any(self.covers(a, Pattern(positive.kind, tuple(sorted((*rest, (field, frozenset({v}))))))) for a in same)
-                for v in values
-            ):
+            values = domains.get(var)
+            if not values or len(values) > 16:
+                continue
+            if all(any(self.covers(a, positive, {**domains, var: frozenset({v})}) for a in same) for v in values):
                 return True
         return False
 
-    def impossible(self, positive: Pattern) -> bool:
-        """No fact matching it can exist: some field has no value it allows (or it is never produced)."""
-        if positive.kind == "window":
-            return any(self.values(positive, f) == frozenset() for f in ("status", "until"))
-        if positive.kind not in self.producers:
+    def impossible(self, fact: Pattern, domains: dict[str, frozenset[str]]) -> bool:
+        """No fact matching it can exist: a variable with no value left, or nothing produces it."""
+        if fact.kind not in _EXTERNAL and fact.kind not in self.producers:
             return True
-        return any(not ((self.values(positive, field) or frozenset({""})) - {_MISSING}) for field, _ in positive.fields)
+        return any(isinstance(t, str) and domains.get(t) == frozenset() for _, t in fact.fields)
 
-    def producers_of(self, positive: Pattern) -> Iterator[_Conj]:
-        """The conditions under which some rule produces a fact matching ``positive``."""
+    def producers_of(self, positive: Pattern, domains: dict[str, frozenset[str]]) -> Iterator[_Conj]:
+        """The conditions under which something produces a fact matching ``positive``."""
         if positive.kind == "window":
-            status = self.values(positive, "status")
-            status = _HELD | _NOT_HELD if status is None else status
-            retention = Pattern("retention", ())
-            if status & _HELD:
-                yield _Conj((), frozenset({retention, Pattern("hold", ())}), frozenset())
-            if status & _NOT_HELD:
-                yield _Conj((), frozenset({retention}), frozenset({Pattern("hold", ())}))
+            status = positive.get("status")
+            assert isinstance(status, str)
+            now = domains.get(status, _HELD | _NOT_HELD)
+            for branch, hold_needed in ((_HELD, True), (_NOT_HELD, False)):
+                if not now & branch:
+                    continue
+                extra: dict[str, frozenset[str]] = {status: now & branch}
+                retention = self._needed("retention", {}, extra)
+                hold = self._needed("hold", {}, extra)
+                if hold_needed:
+                    yield _Conj((), frozenset({retention, hold}), frozenset(), tuple(sorted(extra.items())))
+                else:
+                    yield _Conj((), frozenset({retention}), frozenset({Pattern("hold", ())}), tuple(sorted(extra.items())))
             return
-        for rule, fields in self.producers.get(positive.kind, []):
-            known: dict[str, frozenset[str]] = {}
+        if positive.kind in _EXTERNAL:  # what the engine asserts depends on the dates: anything
+            yield _Conj((), frozenset(), frozenset())
+            return
+        for rule, concluded in self.producers.get(positive.kind, []):
+            names: dict[str, str] = {}
+            extra = {}
             possible = True
-            for field, allowed in positive.fields:
-                value = fields.get(field)
+            for field, var in positive.fields:
+                assert isinstance(var, str)
+                value = concluded.get(field)
+                current = domains.get(var)
                 if value is None:
                     possible = False
                 elif value.startswith("$"):
-                    known[value] = known[value] & allowed if value in known else allowed
-                elif value not in allowed:
+                    if value in names and names[value] != var:  # one value in two fields: same domains
+                        other = names[value]
+                        both = _meet(_meet(domains.get(other), extra.get(other)), _meet(current, extra.get(var)))
+                        if both is not None:
+                            extra[var] = both
+                            extra[other] = both
+                    else:
+                        names[value] = var
+                elif current is not None and value not in current:
                     possible = False
+                else:
+                    extra[var] = frozenset({value})
             if possible:
-                yield self.instantiate(rule, known)
+                conj = self.instantiate(rule, names, extra)
+                yield _Conj(conj.activity, conj.positives, conj.absents, tuple(sorted(extra.items())))
 
-    def forced(self, wanted: Pattern, conj: _Conj, depth: int) -> bool:
-        """Proved: whenever ``conj`` holds, some rule concludes a fact matching ``wanted``.
-
-        Only rules whose conditions share no variable count (a join ignored would make a rule look
-        easier to satisfy than it is), and only conclusions whose values ``wanted`` allows.
-        """
-        if wanted.kind == "window" or depth < 0:
-            return False
-        if any(self.covers(wanted, positive) for positive in conj.positives):
+    def forced(self, wanted: Pattern, conj: _Conj, domains: dict[str, frozenset[str]], depth: int) -> bool:
+        """Proved: whenever ``conj`` holds, some rule concludes a fact matching ``wanted``: its
+        conditions are met by facts ``conj`` needs (variables matched), its absents implied by
+        ``conj``'s absents, its activity values allowed by ``conj``'s."""
+        if any(self.covers(wanted, fact, domains) for fact in conj.positives):
             return True
+        if wanted.kind in _EXTERNAL or depth < 0:
+            return False
         have = dict(conj.activity)
-        for rule, fields in self.producers.get(wanted.kind, []):
-            body = self.bodies[id(rule)]
-            if not self.plain[id(rule)]:
+        for rule, concluded in self.producers.get(wanted.kind, []):
+            if not all(field in have and have[field] <= allowed for field, allowed in self.activity[id(rule)]):
                 continue
-            if not all(fields.get(f) is not None and fields[f] in allowed for f, allowed in wanted.fields):
-                continue
-            if not all(field in have and have[field] <= allowed for field, allowed in body.activity):
-                continue
-            needs = self.instantiate(rule, {})
-            if not all(self.forced(p, conj, depth - 1) for p in needs.positives):
-                continue
-            if all(self.impossible(a) or any(self.covers(c, a) for c in conj.absents) for a in needs.absents):
+            if self._fires(rule, concluded, wanted, conj, domains, depth):
                 return True
         return False
+
+    def _fires(
+        self, rule: Rule, concluded: dict[str, str], wanted: Pattern, conj: _Conj, domains: dict[str, frozenset[str]], depth: int
+    ) -> bool:
+        needed = [c for c in rule.when if "activity" not in c and "absent" not in c]
+        absent = [c["absent"] for c in rule.when if "absent" in c]
+
+        def conclusion_matches(names: dict[str, Term]) -> bool:
+            for field, term in wanted.fields:
+                value = concluded.get(field)
+                if value is None:
+                    return False
+                mine: Term = names.get(value, "") if value.startswith("$") else frozenset({value})
+                if mine == "":
+                    return False
+                if isinstance(term, frozenset):
+                    if not self._within(mine, term, domains):
+                        return False
+                elif not self._same(term, mine, domains):
+                    return False
+            return True
+
+        def absents_hold(names: dict[str, Term]) -> bool:
+            for pattern in absent:
+                fields: dict[str, Term] = {}
+                for field, raw in pattern.items():
+                    if field == "fact":
+                        continue
+                    values = _raw(raw)
+                    if len(values) == 1 and values[0].startswith("$"):
+                        if values[0] not in names:
+                            return False
+                        fields[field] = names[values[0]]
+                    else:
+                        fields[field] = frozenset(values)
+                mine = Pattern(pattern["fact"], tuple(sorted(fields.items())))
+                if mine.kind not in _EXTERNAL and mine.kind not in self.producers:
+                    continue  # nothing produces it: absent for sure
+                if not any(self._implies(theirs, mine, domains) for theirs in conj.absents):
+                    return False
+            return True
+
+        def match(index: int, names: dict[str, Term]) -> bool:
+            if self.steps > MAX_STEPS:
+                return False
+            self.steps += 1
+            if index == len(needed):
+                return absents_hold(names) and conclusion_matches(names)
+            condition = needed[index]
+            kind = condition["fact"]
+            for fact in conj.positives:
+                if fact.kind != kind:
+                    continue
+                trial = self._unify(condition, fact, names, domains)
+                if trial is not None and match(index + 1, trial):
+                    return True
+            # not among the facts conj needs: forced itself, if it names no new variable
+            literal = self._literal(condition, names)
+            if literal is not None and self.forced(literal, conj, domains, depth - 1):
+                return match(index + 1, names)
+            return False
+
+        return match(0, {})
+
+    def _unify(
+        self, condition: dict[str, Any], fact: Pattern, names: dict[str, Term], domains: dict[str, frozenset[str]]
+    ) -> dict[str, Term] | None:
+        """``names`` extended so that ``fact`` (a needed fact of conj) surely meets ``condition``."""
+        out = dict(names)
+        for field, raw in condition.items():
+            if field == "fact":
+                continue
+            term = fact.get(field)
+            if term is None:
+                return None
+            if isinstance(raw, dict):
+                if not self._within(term, frozenset(_raw(raw["in"])), domains):
+                    return None
+                raw = raw["as"]
+            values = _raw(raw)
+            if len(values) == 1 and values[0].startswith("$"):
+                if values[0] in out:
+                    if not self._same(out[values[0]], term, domains):
+                        return None
+                else:
+                    out[values[0]] = term
+            elif not self._within(term, frozenset(values), domains):
+                return None
+        return out
+
+    @staticmethod
+    def _literal(condition: dict[str, Any], names: dict[str, Term]) -> Pattern | None:
+        fields: dict[str, Term] = {}
+        for field, raw in condition.items():
+            if field == "fact":
+                continue
+            if isinstance(raw, dict):
+                return None
+            values = _raw(raw)
+            if len(values) == 1 and values[0].startswith("$"):
+                if values[0] not in names:
+                    return None
+                fields[field] = names[values[0]]
+            else:
+                fields[field] = frozenset(values)
+        return Pattern(condition["fact"], tuple(sorted(fields.items())))
+
+    def _implies(self, theirs: Pattern, mine: Pattern, domains: dict[str, frozenset[str]]) -> bool:
+        """No fact matches ``theirs`` implies no fact matches ``mine`` (every ``mine`` is a ``theirs``)."""
+        if theirs.kind != mine.kind:
+            return False
+        for field, term in theirs.fields:
+            other = mine.get(field)
+            if isinstance(term, frozenset):
+                if not self._within(other, term, domains):
+                    return False
+            elif other is None or not self._same(term, other, domains):
+                return False
+        return True
 
     def unsat(self, conj: _Conj, depth: int) -> bool:
         """Proved: the conditions in ``conj`` never hold together."""
         self.steps += 1
         if self.steps > MAX_STEPS:
             return False
-        if any(not values for _, values in conj.activity):
+        domains = dict(conj.domains)
+        if any(not values for _, values in conj.activity) or any(not values for values in domains.values()):
             return True
         for positive in conj.positives:
-            if self.impossible(positive) or self.covered(positive, conj.absents):
+            if self.impossible(positive, domains) or self.covered(positive, conj.absents, domains):
                 return True
         for absent in conj.absents:
-            if self.forced(absent, conj, 2):
+            if self.forced(absent, conj, domains, 2):
                 return True
         single = [p for p in conj.positives if p.kind in SINGLE_VALUED]
         for i, first in enumerate(single):
@@ -360,20 +530,28 @@ class _Analysis:
                 if first.kind != second.kind:
                     continue
                 for field in SINGLE_VALUED[first.kind]:
-                    a, b = self.values(first, field), self.values(second, field)
-                    if a is not None and b is not None and not a & b:
+                    a, b = first.get(field), second.get(field)
+                    da = domains.get(a) if isinstance(a, str) else None
+                    db = domains.get(b) if isinstance(b, str) else None
+                    if da is not None and db is not None and not da & db:
                         return True
         if depth == 0:
             return False
         for positive in sorted(conj.positives - conj.expanded, key=_order):
-            marked = _Conj(conj.activity, conj.positives, conj.absents, conj.expanded | {positive})
-            if all(self.unsat(marked.join(producer), depth - 1) for producer in self.producers_of(positive)):
+            marked = _Conj(conj.activity, conj.positives, conj.absents, conj.domains, conj.expanded | {positive})
+            if all(self.unsat(marked.join(producer), depth - 1) for producer in self.producers_of(positive, domains)):
                 return True
         return False
 
 
+def _meet(a: Values, b: Values) -> Values:
+    if a is None:
+        return b
+    return a if b is None else a & b
+
+
 def _order(pattern: Pattern) -> tuple[str, str]:
-    return pattern.kind, str([(field, sorted(values)) for field, values in pattern.fields])
+    return pattern.kind, str([(field, term if isinstance(term, str) else sorted(term)) for field, term in pattern.fields])
 
 
 def _differs(analysis: _Analysis, first: tuple[Rule, dict[str, str]], second: tuple[Rule, dict[str, str]], kind: str) -> bool:
@@ -409,7 +587,7 @@ def check_conflicts(policy: Policy, rules: list[Rule]) -> None:
                 elif not _differs(analysis, (r1, f1), (r2, f2), kind):
                     continue
                 analysis.steps = 0
-                conj = analysis.instantiate(r1, {}).join(analysis.instantiate(r2, {}))
+                conj = analysis.start(r1).join(analysis.start(r2))
                 if analysis.unsat(conj, MAX_DEPTH):
                     continue
                 if r1 is r2:
