@@ -8,24 +8,27 @@ evaluation-time "rules disagree" error; a pair it rejects may, rarely, be exclus
 does not see (then make the exclusion explicit in the rules: a ``fact``/``absent`` pair or disjoint
 activity values).
 
-Exclusivity is proved over the final model of a stratified evaluation, at the first moment two
-different values of a single-valued kind would exist (facts are never retracted; an ``absent``
-holds for the whole evaluation, because every producer of what it negates runs in a lower stratum).
-At that moment both rules' positive conditions hold, their ``absent`` conditions hold, and every
-single-valued kind still has one value. Conditions are therefore unsatisfiable together when:
+Exclusivity is proved about the first moment two different values of a single-valued kind would
+exist. Facts are never retracted, and an ``absent`` holds for the whole evaluation (every producer of
+what it negates runs in a lower stratum), so at that moment both rules' needed facts exist, their
+``absent`` conditions hold, and every single-valued kind still has one value. The conditions of the
+two rules (their variables renamed apart) are unsatisfiable together when:
 
 * **activity**: some activity field (the purpose scope included) has no value both allow;
 * **fact vs absent**: a needed fact is covered by ``absent`` patterns (one pattern, or several that
   together cover every value of one field, as ``absent basis e`` and ``absent basis f`` cover
-  ``basis [e, f]``);
+  ``basis [e, f]``), variables compared by identity;
 * **single-valued**: two needed facts of a single-valued kind differ on a compared field;
-* **producers**: every rule that could produce a needed fact (with the values it needs pushed into
-  the producer's variables) has conditions unsatisfiable together with the rest, to a bounded depth.
-  The calendar produces ``window``: status ``held`` exactly when a ``hold`` fact exists.
+* **forced**: an ``absent`` pattern is contradicted by a rule that must fire: its needed facts are
+  among those needed (variables matched, so joins count), its ``absent`` conditions are implied by
+  the ones that hold, its activity values allow all the activity can be;
+* **producers**: every rule that could produce a needed fact (the fact's variables passed into the
+  producer's conclusion) has conditions unsatisfiable together with the rest, to a bounded depth.
+  The calendar produces ``window``: status ``held`` exactly when a ``hold`` fact exists, and only
+  when a ``retention`` fact does.
 
-Everything else is a relaxation and so keeps the check sound: joins between facts (shared variables)
-are ignored, an ``absent`` with a variable is dropped unless the variable is known to be one value,
-and field values are bounded by what the ruleset can produce (``effective domains``).
+Everything else errs on the side of "not proved": a variable's values are bounded only by what the
+ruleset can produce for its field, and a proof cut off by ``MAX_DEPTH`` or ``MAX_STEPS`` rejects.
 """
 from __future__ import annotations
 

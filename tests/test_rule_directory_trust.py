@@ -7,6 +7,7 @@ subprocess with a timeout.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import random
 import shutil
@@ -18,9 +19,10 @@ from pathlib import Path
 import pytest
 
 import lawbasis
-from lawbasis import Engine, RuleFileError
+from lawbasis import Activity, Engine, EngineError, RuleFileError
 from lawbasis._conflicts import check_conflicts
-from lawbasis._rulefile import load_directory
+from lawbasis._decision import assemble
+from lawbasis._rulefile import Rule, load_directory
 from lawbasis._safeyaml import MAX_DEPTH, MAX_SNIPPET, load_yaml
 
 JETPAK_FILES = ("gdpr.yaml", "dk.yaml", "se.yaml", "jetpak-dk.yaml", "jetpak-se.yaml")
@@ -560,3 +562,50 @@ def test_accepted_rulesets_never_disagree_at_evaluation(tmp_path: Path) -> None:
                 engine.evaluate(_extra(dispute=dispute, customer_status=status))  # an EngineError fails the test
         engine.close()
     assert accepted >= 5 and refused >= 5, (accepted, refused)
+
+
+def _claimed_rules(absent: str) -> str:
+    return textwrap.dedent(f"""\
+    - id: x/candidate
+      purpose: extra
+      when: [activity: {{dispute: true}}]
+      then:
+        - candidate: {{letter: b, stated: true}}
+      cites:
+        - law: GDPR Art. 6(1)(b)
+    - id: x/claimed
+      purpose: extra
+      when: [{{fact: candidate, letter: $L}}, absent: {absent}]
+      then:
+        - flag: {{name: claimed}}
+      cites:
+        - law: GDPR Art. 6(1)
+    """) + _retention("x/window-basis", "P1Y", "{fact: basis}") + _retention("x/window-unclaimed", "P2Y", "absent: {fact: flag, name: claimed}")
+
+
+def test_exclusion_through_a_shared_variable_is_accepted(rules: Path) -> None:
+    # the shape of the rewritten gdpr.yaml: a basis L needs a candidate L with no blocked L, and a
+    # candidate L with no blocked L (reason r) raises a flag; "basis" and "no flag" cannot both hold
+    _with_extra_purpose(rules, _claimed_rules("{fact: blocked, letter: $L, reason: some_reason}"))
+    engine = Engine(rules_dir=rules)
+    assert engine.evaluate(_extra(dispute=True)).retention.period == "P1Y"
+    assert engine.evaluate(_extra(dispute=False)).retention.period == "P2Y"
+
+
+def test_exclusion_without_the_shared_variable_is_refused(rules: Path) -> None:
+    # the flag now needs no blocked *a*: a withdrawn consent blocks a, basis b stands, no flag
+    _with_extra_purpose(rules, _claimed_rules("{fact: blocked, letter: a}"))
+    error = _refused(rules)
+    assert (error.file, error.rule) == ("jetpak-dk.yaml", "x/window-unclaimed")
+    assert "rule 'x/window-basis' (jetpak-dk.yaml)" in error.problem
+
+
+def test_evaluation_time_disagreement_names_rules_and_files() -> None:
+    # the safety net behind the load-time check: unreachable from a ruleset the check accepts
+    activity = Activity.from_dict({"policy": "jetpak-dk", "purpose": "contract", "as_of": "2026-01-01"})
+    one = Rule("x/yes", "one.yaml", "jetpak-dk", (), (), (("lawful", {"value": "yes", "reason": "r"}),), ())
+    two = Rule("x/no", "two.yaml", "jetpak-dk", (), (), (("lawful", {"value": "no", "reason": "r"}),), ())
+    records = [("lawful", {"value": "yes", "reason": "r"}, one), ("lawful", {"value": "no", "reason": "r"}, two)]
+    with pytest.raises(EngineError) as info:
+        assemble(activity, _dt.date(2026, 1, 1), records, [])
+    assert str(info.value).endswith("(x/no (two.yaml), x/yes (one.yaml))")
