@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from ._conflicts import check_conflicts
 from ._errors import RuleFileError
 from ._rulefile import Rule, RuleBase, to_fact_value
 from ._vocabulary import CALENDAR_INPUTS, CALENDAR_KINDS, CLOCK_KINDS, KEYED_KINDS, KINDS
@@ -243,6 +244,7 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
     patterns = [condition.get("absent") or condition for rule in rules for condition in rule.when if "activity" not in condition]
     reads_until = any(p["fact"] in CALENDAR_KINDS and ("until" in p or "window_until" in p) for p in patterns)
     read_kinds = frozenset(p["fact"] for p in patterns)
+    check_conflicts(policy, rules)
     duties = sorted({(fields["period"], fields["from"]) for rule in rules for kind, fields in rule.then if kind == "statutory"})
     return CompiledPolicy(
         policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds, tuple(duties)

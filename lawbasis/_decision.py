@@ -208,7 +208,7 @@ def assemble(
             return None
         distinct = {tuple(v.get(f) for f in fields) for v, _ in items}
         if len(distinct) > 1:
-            rules = ", ".join(sorted({r.id for _, r in items}))
+            rules = ", ".join(sorted({f"{r.id} ({r.file})" for _, r in items}))
             raise EngineError(f"rules disagree on {kind} for {activity.policy}/{activity.purpose}: {sorted(distinct)} ({rules})")
         reasons = []
         for v, _ in items:

@@ -15,13 +15,19 @@ from typing import Any
 
 import attrs
 import jsonschema  # type: ignore[import-untyped]
-import yaml
 
 from ._calendar import Period
 from ._errors import InputError, RuleFileError
+from ._safeyaml import MAX_RULE_FILE, MAX_TEXT_FILE, contained, load_yaml, read_bounded, short
 from ._vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, CLOCK_KINDS, KINDS, REQUIRED
 
 _ID = r"^[a-z0-9][a-z0-9_-]*$"
+#: The longest period a rule may state, in days counted generously (a year as 366 days, a month as
+#: 31): 1,000 years. A retention or statutory period is years at most, and every window end must
+#: stay inside ``datetime.date`` (year 9999) from any real anchor date.
+MAX_PERIOD_DAYS = 1000 * 366
+_PERIOD_FIELDS = ("period", "statutory_period")
+
 _RULE_ID = r"^[a-z0-9][a-z0-9_./-]*$"
 
 _VALUE = {"type": ["string", "boolean", "null"]}
@@ -266,17 +272,25 @@ def _values(raw: object) -> list[str]:
     return [to_fact_value(raw)]
 
 
-def _load_yaml(path: Path) -> Any:
+def _load_yaml(root: Path, path: Path) -> Any:
+    # a *.yaml may be a symlink: only to a regular file inside the directory
+    target = contained(root, path.name, path.name, "rule file")
+    return load_yaml(read_bounded(target, MAX_RULE_FILE, path.name, "rule file"), path.name)
+
+
+def _check_period(file: str, rule_id: str, where: str, value: str) -> None:
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except yaml.YAMLError as exc:
-        raise RuleFileError(path.name, None, f"not valid YAML: {exc}") from None
-    except OSError as exc:
-        raise RuleFileError(path.name, None, f"cannot be read: {exc.strerror}") from None
+        period = Period.parse(value)
+    except InputError:
+        raise RuleFileError(file, rule_id, f"{where}: {short(value)} is not an ISO 8601 date duration") from None
+    if period.years * 366 + period.months * 31 + period.days > MAX_PERIOD_DAYS:
+        raise RuleFileError(file, rule_id, f"{where}: {short(value)} is longer than 1000 years")
 
 
 def _schema_error(file: str, data: Any) -> None:
+    if not isinstance(data, dict):
+        # no content shown: a *.yaml that is really some other file must not be echoed
+        raise RuleFileError(file, None, f"top level: a mapping with 'policy' or 'law' is expected, not {_describe(data)}")
     errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: len(list(e.absolute_path)))
     if not errors:
         return
@@ -294,9 +308,24 @@ def _schema_error(file: str, data: Any) -> None:
     if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
         rules = data.get("rules") if isinstance(data, dict) else None
         if isinstance(rules, list) and path[1] < len(rules) and isinstance(rules[path[1]], dict):
-            rule_id = rules[path[1]].get("id") or f"#{path[1] + 1}"
-    where = "/".join(str(p) for p in path) or "top level"
-    raise RuleFileError(file, rule_id, f"{where}: {best.message}")
+            given = rules[path[1]].get("id")
+            rule_id = given if isinstance(given, str) and 0 < len(given) <= 80 else f"#{path[1] + 1}"
+    where = "/".join(str(p)[:40] for p in path) or "top level"
+    # jsonschema's message quotes the whole offending value: keep it to one short line
+    message = best.message.replace(repr(best.instance), _describe(best.instance))
+    if len(message) > 300:
+        message = message[:297] + "..."
+    raise RuleFileError(file, rule_id, f"{where}: {message}")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"a mapping of {len(value)} keys"
+    if isinstance(value, list):
+        return f"a list of {len(value)} items"
+    if isinstance(value, str) and (len(value) > 80 or "\n" in value):
+        return f"a text of {len(value)} characters"
+    return short(value)
 
 
 def _check_condition(file: str, rule_id: str, condition: dict[str, Any], bound: set[str]) -> None:
@@ -372,11 +401,8 @@ def _check_conclusions(file: str, rule_id: str, then: list[dict[str, Any]], boun
             _check_value(file, rule_id, f"{kind}.{field}", KINDS[kind][field], value)
             if value.startswith("$") and value not in bound:
                 raise RuleFileError(file, rule_id, f"{kind}.{field}: variable {value} is not bound by a condition")
-            if field == "period" and value not in ("null",) and not value.startswith("$"):
-                try:
-                    Period.parse(value)
-                except InputError:
-                    raise RuleFileError(file, rule_id, f"{kind}.period: {value!r} is not an ISO 8601 date duration") from None
+            if field in _PERIOD_FIELDS and value != "null" and not value.startswith("$"):
+                _check_period(file, rule_id, f"{kind}.{field}", value)
             values[field] = value
         out.append((kind, values))
     return out
@@ -394,14 +420,16 @@ def _check_quote(file: str, rule_id: str, texts: dict[str, str], policy: str | N
 def load_directory(directory: str | Path) -> RuleBase:
     """Load and check every ``*.yaml`` file of a rule directory."""
     root = Path(directory)
-    if not root.is_dir():
+    if not root.exists():
         raise RuleFileError(str(root), None, "rule directory does not exist")
+    if not root.is_dir():
+        raise RuleFileError(str(root), None, "rule directory is not a directory")
     files = sorted(root.glob("*.yaml"))
     if not files:
         raise RuleFileError(str(root), None, "rule directory holds no *.yaml rule files")
     raw = {}
     for path in files:
-        data = _load_yaml(path)
+        data = _load_yaml(root, path)
         _schema_error(path.name, data)
         raw[path.name] = data
 
@@ -412,11 +440,8 @@ def load_directory(directory: str | Path) -> RuleBase:
             meta = data["policy"]
             if meta["id"] in policies:
                 raise RuleFileError(name, None, f"policy {meta['id']!r} is also defined in {policies[meta['id']].file}")
-            text_path = root / meta["text"]
-            try:
-                text = normalise_space(text_path.read_text(encoding="utf-8"))
-            except OSError:
-                raise RuleFileError(name, None, f"policy text {meta['text']!r} cannot be read") from None
+            what = f"policy text {short(meta['text'])}"
+            text = normalise_space(read_bounded(contained(root, meta["text"], name, "policy text"), MAX_TEXT_FILE, name, what))
             purposes = {}
             for pid, pdata in data["purposes"].items():
                 if normalise_space(pdata["heading"]) not in text:
