@@ -37,10 +37,9 @@ from typing import Any
 
 import attrs
 
-from . import _vocabulary
 from ._errors import RuleFileError
 from ._rulefile import Policy, Rule, to_fact_value
-from ._vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, KINDS
+from ._vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, CLOCK_KINDS, KINDS, REQUIRED
 
 #: Kinds with one value per evaluation, and the fields that value is: ``Decision`` assembly refuses
 #: two facts that differ on them (``_decision.assemble``), the calendar refuses two windows.
@@ -58,7 +57,7 @@ MAX_STEPS = 20_000  # proof steps per pair; past this the pair is reported as no
 _MISSING = "\x00missing"  # a field a producer leaves out: a pattern testing it never matches
 #: Kinds the engine asserts itself (the calendar's window; on vocabularies that have them, the
 #: clock's facts before the first stratum): not concluded by rules, so never "impossible".
-_EXTERNAL = frozenset((*CALENDAR_KINDS, *getattr(_vocabulary, "CLOCK_KINDS", ())))
+_EXTERNAL = frozenset((*CALENDAR_KINDS, *CLOCK_KINDS))
 _HELD = frozenset({"held"})
 _NOT_HELD = frozenset(s for s in KINDS["window"]["status"] or () if s != "held")
 
@@ -214,7 +213,7 @@ class _Analysis:
         """A needed fact: every field a variable; required fields always there (every producer
         writes them), so a needed fact never leaves one unconstrained."""
         out = dict(fields)
-        for field in _vocabulary.REQUIRED.get(kind, ()):
+        for field in REQUIRED.get(kind, ()):
             if field not in out:
                 out[field] = self._new(kind, field, domains)
         return Pattern(kind, tuple(sorted(out.items())))

@@ -628,9 +628,9 @@ class BulkEvaluator:
         # rows with a withdrawal or objection dated after as_of: the engine asks the rules again as
         # of the event's date, which the key does not capture; each such row is decided on its own
         scheduled = np.zeros(n, dtype=bool)
-        for key in SCHEDULED_EVENTS:
-            if key in when:
-                scheduled |= when[key] == 1
+        for event in SCHEDULED_EVENTS:
+            if event in when:
+                scheduled |= when[event] == 1
         for i in np.flatnonzero(scheduled).tolist():
             decision = self._decide(found_groups[int(inverse[i])].facts, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i])
             if not answer_ids.flags.writeable:
