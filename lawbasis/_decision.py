@@ -234,7 +234,7 @@ def assemble(
     retention_fact = single("retention", ("period", "from", "action", "stated"))
     window = single("window", ("status", "until", "window_until"))
     if retention_fact is None:
-        retention = Retention(None, None, "delete", None, False, False)
+        retention = Retention(None, None, "delete", None, bool(window and window[0]["status"] == "held"), False)
     else:
         values = retention_fact[0]
         until = _py(window[0]["until"]) if window else None

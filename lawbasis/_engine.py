@@ -407,8 +407,9 @@ class Engine:
 def _window_fact(records: list[_Record], activity: Activity, as_of: _dt.date, scheduled: tuple[_Scheduled, ...] = ()) -> dict[str, str] | None:
     """Calendar step between strata: turn the chosen window into an end date and a status."""
     retentions = [(v, r) for k, v, r in records if k == "retention"]
-    if not retentions:
-        return None
+    held = any(k == "hold" for k, _, _ in records)
+    if not retentions:  # no window; a hold still keeps the data (for the claim only)
+        return {"status": "held", "until": "null", "window_until": "null"} if held else None
     distinct = {(v["period"], v["from"]) for v, _ in retentions}
     if len(distinct) > 1:
         raise EngineError(
@@ -424,7 +425,7 @@ def _window_fact(records: list[_Record], activity: Activity, as_of: _dt.date, sc
     cuts += [dates[v["date"]] for v, _ in scheduled]
     if cuts:
         until = min([*cuts, *([until] if until else [])])
-    if any(k == "hold" for k, _, _ in records):
+    if held:
         status, shown = "held", None
     elif until is None:
         status, shown = ("open_ended" if values["period"] == "null" else "unknown"), None
