@@ -11,6 +11,14 @@ What the compiler guarantees, so the traps in durable_rules cannot be reached fr
   that read freed memory inside ``$and`` (durable_rules issue #381).
 * **Strings only**: every literal is a string from the vocabulary, so loose typing never matters.
 * **Structural limits** checked before ``create_ruleset`` (which can hang or corrupt itself past them).
+  ``native_limits`` rebuilds the alpha network durable_rules will build from the native JSON and
+  bounds, for any fact, how many alpha nodes its matching keeps pending at once: past 64 the
+  first evaluation fails with error 303 half-way through and the next ``delete_state`` corrupts
+  the heap. Value lists (``$or``: every rule's list adds a node that is always pending), ``not``
+  tests (``$neq``: all but one match) and joins (always pending) are what counts; equality tests
+  on one field count once. Also bounded: children per node (a full 512-slot table loops forever),
+  rules per node, expressions per condition (error 113). ``tests/reliability/probe_limits.py``
+  pins each limit against durable_rules itself.
 * **A silent sink** for every fact type, so no assert ever raises ``MessageNotHandledException``.
 * **Negation sees every fact**: rules are compiled with ``dist: 0``; durable_rules' default
   ("distinct") hides facts already bound in the same activation from a ``$not``.
@@ -18,6 +26,7 @@ What the compiler guarantees, so the traps in durable_rules cannot be reached fr
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -29,8 +38,14 @@ from ._rulefile import Rule, RuleBase, to_fact_value
 from ._vocabulary import CALENDAR_INPUTS, CALENDAR_KINDS, CLOCK_KINDS, KEYED_KINDS, KINDS
 
 MAX_CONDITIONS = 16  # error 304 past this
-MAX_RULES = 256  # every rule shares the phase-marker alpha node: error 108 past this
-MAX_NON_HASHED = 64  # error 303: a fact satisfying more sibling non-equality tests
+MAX_RULES = 255  # every rule of a stratum shares its phase-marker alpha node (MAX_BETAS)
+# The limits of durable_rules 2.0.28's alpha network (src/rules/*.h), pinned by tests/reliability/probe_limits.py.
+MAX_PENDING = 64  # events.c MAX_STACK_SIZE: alpha nodes pending at once while one fact is matched (error 303)
+MAX_CHILDREN = 511  # rules.h NEXT_BUCKET_LENGTH 512: a full child table makes lookups loop forever
+# rules.h BETA_LIST_LENGTH 256: conditions ending on one alpha node; the list is zero-terminated
+# without room for the zero, so the 256th makes matching read past its end (a segfault, measured)
+MAX_BETAS = 255
+MAX_EXPRESSIONS = 31  # rete.h MAX_SEQUENCE_EXPRESSIONS 32: one condition's and/or markers and joins (error 113)
 SINK = "__sink__"
 NEVER = "__never__"
 
@@ -104,20 +119,17 @@ def _and(tests: list[dict[str, Any]]) -> dict[str, Any]:
     return tests[0] if len(tests) == 1 else {"$and": tests}
 
 
-def _compile_conditions(rule: Rule) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]], int]:
-    """Durable conditions (after the phase marker) and variable bindings. Returns non-hashed count."""
+def _compile_conditions(rule: Rule) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]]]:
+    """Durable conditions (after the phase marker) and variable bindings."""
     activity_tests: list[dict[str, Any]] = [{"t": "activity"}]
     if rule.purposes:
         activity_tests.append(_test("purpose", list(rule.purposes)))
-    non_hashed = 0
     conditions: list[dict[str, Any]] = []
     bindings: dict[str, tuple[str, str]] = {}
     for index, condition in enumerate(rule.when):
         if "activity" in condition:
             for field, raw in condition["activity"].items():
-                test = _test(field, raw)
-                non_hashed += int(isinstance(raw, dict))
-                activity_tests.append(test)
+                activity_tests.append(_test(field, raw))
             continue
         negated = "absent" in condition
         pattern = condition["absent"] if negated else condition
@@ -140,7 +152,7 @@ def _compile_conditions(rule: Rule) -> tuple[list[dict[str, Any]], dict[str, tup
             tests.append(_test(field, raw))
         conditions.append({f"{alias}$not" if negated else alias: _and(tests)})
     # the activity condition goes first after the marker: it is the cheapest filter
-    return [{"act": _and(activity_tests)}, *conditions], bindings, non_hashed
+    return [{"act": _and(activity_tests)}, *conditions], bindings
 
 
 def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> CompiledPolicy:
@@ -224,10 +236,8 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
     if len(rules) > MAX_RULES:
         raise RuleFileError(policy.file, None, f"{len(rules)} rules apply to {policy_id}; durable_rules allows {MAX_RULES}")
     compiled = []
-    non_hashed_total = 0
     for index, rule in enumerate(rules):
-        conditions, bindings, non_hashed = _compile_conditions(rule)
-        non_hashed_total += non_hashed
+        conditions, bindings = _compile_conditions(rule)
         s = stratum[id(rule)]
         marker = {"phase": {"$and": [{"t": "phase"}, {"n": str(s)}]}}
         # dist 0: by default durable_rules never lets one fact fill two positions of a rule, and
@@ -238,14 +248,186 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
             raise RuleFileError(rule.file, rule.id, f"{len(all_conditions)} conditions; durable_rules allows {MAX_CONDITIONS}")
         spec = {"all": all_conditions, "dist": 0}
         compiled.append(CompiledRule(rule, s, f"r{index}", spec, bindings))
-    if non_hashed_total > MAX_NON_HASHED:
-        raise RuleFileError(policy.file, None, f"{non_hashed_total} 'not' tests on the activity; durable_rules allows {MAX_NON_HASHED}")
     compiled.sort(key=lambda c: c.stratum)
     patterns = [condition.get("absent") or condition for rule in rules for condition in rule.when if "activity" not in condition]
     reads_until = any(p["fact"] in CALENDAR_KINDS and ("until" in p or "window_until" in p) for p in patterns)
     read_kinds = frozenset(p["fact"] for p in patterns)
     check_conflicts(policy, rules)
     duties = sorted({(fields["period"], fields["from"]) for rule in rules for kind, fields in rule.then if kind == "statutory"})
-    return CompiledPolicy(
+    result = CompiledPolicy(
         policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds, tuple(duties)
     )
+    problem = native_limits(result.definition())
+    if problem is not None:
+        owners, what = problem
+        culprit = _blame([c.rule for name in owners for c in compiled if c.name == name])
+        if culprit is None:  # only built-in sinks: the rules of the policy as a whole are too many
+            raise RuleFileError(policy.file, None, f"the ruleset of {policy_id}: {what}")
+        raise RuleFileError(culprit.file, culprit.id, f"in the ruleset of {policy_id}: {what}")
+    return result
+
+
+def _blame(owners: list[Rule]) -> Rule | None:
+    """The rule to name for a crowded node: of the file with the most links there, the rule with the
+    most links (the last of them on a tie: the one that tipped it over)."""
+    if not owners:
+        return None
+    by_file: dict[str, int] = defaultdict(int)
+    for rule in owners:
+        by_file[rule.file] += 1
+    file = max(by_file, key=lambda f: by_file[f])
+    mine = [r for r in owners if r.file == file]
+    most = max(mine.count(r) for r in mine)
+    return [r for r in mine if mine.count(r) == most][-1]
+
+
+# --- durable_rules' alpha network, as create_ruleset builds it (src/rules/rete.c) ------------------
+#
+# Every condition of every rule is a chain of alpha nodes from the root, then a beta node. A test
+# reuses a sibling with the same field, operator and literal value (findAlpha); a join (a value that
+# names another fact's field) is never reused. ``$and`` chains its tests; ``$or`` adds a fresh
+# "forward" node that every alternative lists as always to be visited. Matching a fact is a
+# depth-first walk with a fixed stack of 64 pending nodes (events.c handleAlpha): a node pushes
+# every child the fact satisfies, each of its forward nodes, and each of its joins.
+
+
+class _Node:
+    __slots__ = ("children", "forwards", "betas", "owners")
+
+    def __init__(self) -> None:
+        self.children: dict[tuple[str, str, str], _Node] = {}  # (field, operator, value) -> node
+        self.forwards: list[_Node] = []  # always pushed (one entry per link, duplicates included)
+        self.betas: list[str] = []  # rule names whose condition ends here
+        self.owners: list[str] = []  # the rule name behind each child link and forward link
+
+
+def native_limits(definition: dict[str, Any]) -> tuple[list[str], str] | None:
+    """The first durable_rules limit a native ruleset definition exceeds, or None.
+
+    Returns the names of the rules involved (one entry per link at the crowded node) and the problem.
+    """
+    root = _Node()
+    expressions: dict[str, int] = {}
+
+    def add(parent: _Node, expr: dict[str, Any], rule: str, where: str) -> _Node:
+        (key, value), = expr.items()
+        if key in ("$and", "$or"):
+            expressions[where] += 2  # the operator and its end marker
+            if key == "$and":
+                node = parent
+                for sub in value:
+                    node = add(node, sub, rule, where)
+                return node
+            forward = _Node()
+            for sub in value:
+                end = add(parent, sub, rule, where)
+                end.forwards.append(forward)
+                end.owners.append(rule)
+            return forward
+        operator, (field, literal) = (key, next(iter(value.items()))) if key.startswith("$") else ("$eq", (key, value))
+        if isinstance(literal, dict):  # a join: a node of its own, and an expression in the beta
+            expressions[where] += 1
+            child_key = (field, operator, f"join#{len(parent.children)}")
+        else:
+            child_key = (field, operator, json.dumps(literal))
+        found = parent.children.get(child_key)
+        if found is None:
+            found = parent.children[child_key] = _Node()
+            parent.owners.append(rule)
+        return found
+
+    for rule, spec in definition.items():
+        for index, condition in enumerate(spec["all"]):
+            (_, expr), = condition.items()
+            where = f"{rule}#{index}"
+            expressions[where] = 0
+            add(root, expr, rule, where).betas.append(rule)
+            if expressions[where] > MAX_EXPRESSIONS:
+                return [rule], (f"a condition with {expressions[where]} value lists, 'not' lists and joins; "
+                              f"durable_rules allows {MAX_EXPRESSIONS} per condition (error 113)")
+
+    seen: set[int] = set()
+    every: list[_Node] = []
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        every.append(node)
+        todo.extend(node.children.values())
+        todo.extend(node.forwards)
+    for node in every:
+        if len(node.children) > MAX_CHILDREN:
+            return node.owners, f"{len(node.children)} different tests after one shared test; durable_rules allows {MAX_CHILDREN}"
+        if len(node.betas) > MAX_BETAS:
+            return node.betas, f"{len(node.betas)} conditions end on the same tests; durable_rules allows {MAX_BETAS}"
+    peak, worst = _pending(root)
+    if peak > MAX_PENDING:
+        return worst.owners, (
+            f"a fact can leave {peak} tests pending at once (value lists, 'not' tests and joins on one fact); "
+            f"durable_rules allows {MAX_PENDING} and corrupts its heap past that")
+    return None
+
+
+def _pushed(node: _Node) -> tuple[int, int]:
+    """How many hashed children a fact can make ``node`` push at most, and how many forward nodes.
+
+    Per field, of the equality tests on distinct values one matches at most; of the ``$neq`` tests all
+    but one can match; joins and forward nodes are always pushed. Combining the worst case of every
+    field (and, in ``_pending``, of every level) bounds what one fact can do from above.
+    """
+    equal: dict[str, set[str]] = defaultdict(set)
+    unequal: dict[str, set[str]] = defaultdict(set)
+    count = 0
+    for field, operator, value in node.children:
+        if operator == "$eq" and not value.startswith("join#"):
+            equal[field].add(value)
+        elif operator == "$neq" and not value.startswith("join#"):
+            unequal[field].add(value)
+        else:
+            count += 1
+    for field in set(equal) | set(unequal):
+        count += len(unequal[field]) + (1 if equal[field] - unequal[field] else 0)
+    return count, len(node.forwards)
+
+
+def _pending(root: _Node) -> tuple[int, _Node]:
+    """The most nodes pending on durable_rules' matching stack at once (an upper bound over every
+    fact), and the node on that walk that pushes the most (whose rules are blamed).
+
+    A popped node pushes its forward nodes first, then the children the fact matches, on top of
+    what is pending; the walk goes depth first, so while one child's subtree is walked its siblings
+    pushed before it stay pending. The matched children are therefore walked with at most every
+    forward node and every other matched child below them, the forward nodes (walked last) with at
+    most the other forward nodes below them.
+    """
+    memo: dict[int, tuple[int, _Node | None]] = {}
+
+    def peak(node: _Node) -> int:
+        found = memo.get(id(node))
+        if found is not None:
+            return found[0]
+        memo[id(node)] = (0, None)  # the network is acyclic; this only guards against surprises
+        hashed, forwards = _pushed(node)
+        best, via = hashed + forwards, None
+        for child in node.children.values():
+            below = forwards + hashed - 1 + peak(child)
+            if below > best:
+                best, via = below, child
+        for child in node.forwards:
+            below = forwards - 1 + peak(child)
+            if below > best:
+                best, via = below, child
+        memo[id(node)] = (best, via)
+        return best
+
+    total = max(1, peak(root))  # the root starts on the stack alone and is popped first
+    crowded, most = root, -1
+    node: _Node | None = root
+    while node is not None:
+        pushed = sum(_pushed(node))
+        if pushed > most:
+            crowded, most = node, pushed
+        node = memo[id(node)][1]
+    return total, crowded

@@ -1,7 +1,8 @@
 """``make bench``: every figure as a ratio against baselines measured in the same run.
 
 Writes ``bench-results/bench-<timestamp>.json`` (and ``bench-results/latest.json``) and prints a table.
-Not collected by pytest (no ``test_`` prefix). Sizes can be reduced for a quick look:
+Not collected by pytest (no ``test_`` prefix). ``python tests/benchmarks/run.py --random-traffic`` runs
+the random-traffic figure (memo vs ``memo_size=0``) alone. Sizes can be reduced for a quick look:
 ``LAWBASIS_BENCH_ROWS=100000 LAWBASIS_BENCH_DASK_ROWS=200000 python tests/benchmarks/run.py``.
 
 Targets (issue 6): median evaluate() <= 2x the raw durable_rules floor (a) for the same facts;
@@ -194,6 +195,64 @@ def request_stream() -> dict[str, Any]:
         "median_us": med, "p90_us": q[89] * 1e6, "p99_us": q[98] * 1e6, "floor_median_us": fmed,
         "ratio_to_floor": med / fmed, "p99_ratio_to_floor": q[98] * 1e6 / fmed,
     }
+
+
+def random_activities(engine: lawbasis.Engine, n: int, seed: int) -> list[dict[str, Any]]:
+    """Requests with every discrete fact and every date drawn at random: the memo's worst case."""
+    import random
+
+    rnd = random.Random(seed)
+    purposes = [(info.id, purpose.id) for info in engine.policies() for purpose in info.purposes]
+    day = dt.date(2018, 1, 1)
+    items: list[dict[str, Any]] = []
+    while len(items) < n:
+        policy, purpose = rnd.choice(purposes)
+        consent = rnd.choice(["none", "given", "explicit", "withdrawn"])
+        objection = rnd.choice(["none", "general", "direct_marketing"])
+        dates = {k: (day + dt.timedelta(days=rnd.randrange(2900))).isoformat()
+                 for k in ("contact_collected", "contract_ended", "fiscal_year_end", "recorded", "relationship_ended") if rnd.random() < 0.6}
+        if consent == "withdrawn":
+            dates["consent_withdrawn"] = (day + dt.timedelta(days=rnd.randrange(2900))).isoformat()
+        if objection != "none":
+            dates["objection_received"] = (day + dt.timedelta(days=rnd.randrange(2900))).isoformat()
+        item = {"policy": policy, "purpose": purpose, "consent": consent, "objection": objection,
+                "customer_status": rnd.choice(["prospect", "customer", "former_customer"]),
+                "channel": rnd.choice(["email", "sms", "post", "phone"]), "dispute": rnd.random() < 0.3,
+                "compelling_grounds": rnd.random() < 0.3, "erasure_requested": rnd.random() < 0.2,
+                "dates": dates, "as_of": (dt.date(2024, 1, 1) + dt.timedelta(days=rnd.randrange(2500))).isoformat()}
+        try:
+            lawbasis.Activity.from_dict(item)
+        except lawbasis.InputError:  # dates drawn in an order the facts forbid: draw again
+            continue
+        items.append(item)
+    return items
+
+
+def random_traffic(n: int = int(os.environ.get("LAWBASIS_BENCH_RANDOM", "20000"))) -> dict[str, Any]:
+    """Random requests (every fact and date drawn) through an engine with the memo and one without.
+
+    Both serve the same sequence; the figure is the mean per call, so first-seen combinations and
+    memo misses count as much as hits."""
+    memo, cold = lawbasis.Engine(), lawbasis.Engine(memo_size=0)
+    items = random_activities(memo, n, seed=11)
+    for engine in (memo, cold):  # warm the code paths, not the memo: other requests
+        for item in random_activities(engine, 200, seed=12):
+            engine.evaluate(item)
+    memo.clear_memo()
+    runs, hits = memo.runs, memo.memo_hits
+    out: dict[str, Any] = {"requests": n}
+    for name, engine in (("memo", memo), ("no_memo", cold)):
+        gc.collect()
+        t0 = time.perf_counter()
+        for item in items:
+            engine.evaluate(item)
+        out[f"{name}_mean_us"] = (time.perf_counter() - t0) / n * 1e6
+    out["memo_hit_rate"] = (memo.memo_hits - hits) / n
+    out["memo_runs"] = memo.runs - runs
+    out["ratio_memo_to_no_memo"] = out["memo_mean_us"] / out["no_memo_mean_us"]
+    memo.close()
+    cold.close()
+    return out
 
 
 def profile_evaluate(engine: lawbasis.Engine, n: int = 2000) -> list[dict[str, Any]]:
@@ -414,6 +473,12 @@ def main() -> int:
     if sys.argv[1:] == ["--dask"]:
         print(json.dumps(dask_sweep()))
         return 0
+    if sys.argv[1:] == ["--random-traffic"]:  # this figure alone
+        rt = random_traffic()
+        print(json.dumps(rt))
+        print(f"random traffic: memo {rt['memo_mean_us']:.0f} us, no memo {rt['no_memo_mean_us']:.0f} us per call, "
+              f"ratio {rt['ratio_memo_to_no_memo']:.2f}x, hit rate {rt['memo_hit_rate'] * 100:.1f} %")
+        return 0
     engine = lawbasis.default_engine()
     started = time.time()
     results: dict[str, Any] = {
@@ -424,6 +489,7 @@ def main() -> int:
     }
     print("per call ...", file=sys.stderr)
     results["per_call"] = per_call(engine)
+    results["random_traffic"] = random_traffic()
     results["profile_evaluate"] = profile_evaluate(engine)
     results["profile_evaluate_no_memo"] = profile_evaluate(lawbasis.Engine(memo_size=0), n=500)
     print("rule growth ...", file=sys.stderr)
@@ -468,6 +534,10 @@ def table(r: dict[str, Any]) -> str:
     row(f"request stream ({st['requests']:,} table rows, own dates) median vs floor", f"{st['median_us']:.0f} us", st["ratio_to_floor"], 2.0)
     row(f"  memo hit rate after {st['warm_requests']:,} warm-up requests", f"{st['memo_hit_rate'] * 100:.1f} %")
     row("  p99 vs floor (first-seen combinations run durable_rules)", f"{st['p99_us']:.0f} us", st["p99_ratio_to_floor"])
+    rt = r["random_traffic"]
+    row(f"random traffic ({rt['requests']:,} requests, every fact drawn): memo vs memo_size=0",
+        f"{rt['memo_mean_us']:.0f} / {rt['no_memo_mean_us']:.0f} us", rt["ratio_memo_to_no_memo"])
+    row("  memo hit rate on random traffic", f"{rt['memo_hit_rate'] * 100:.1f} %")
     for g in r["rule_growth"]:
         row(f"  + {g['extra_rules']} non-firing rules ({g['rules_in_ruleset']} in ruleset), memo / no memo", f"{g['evaluate_median_us']:.0f} / {g['evaluate_no_memo_median_us']:.0f} us", g["no_memo_ratio_to_floor"])
     for title, key in (("with memo", "profile_evaluate"), ("no memo", "profile_evaluate_no_memo")):
