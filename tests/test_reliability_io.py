@@ -298,7 +298,7 @@ def test_sweep_past_9999_exits_2_naming_the_field(tmp_path, capsys):
     rows[6]["contract_ended"] = "9999-12-31"
     table(rows).to_csv(source, index=False)
     code, _, err = run(capsys, "sweep", str(source), "--as-of", "2026-01-01", "-o", str(tmp_path / "o.csv"))
-    assert code == 2 and "'dates.contract_ended'" in one_error_line(err) and "(row 6)" in err
+    assert code == 2 and "'dates.contract_ended'" in one_error_line(err) and "row 6" in err
 
 
 # --- 4. bad input is exit 2 with one line, never an internal error ------------------------------

@@ -437,7 +437,7 @@ def test_two_windows_for_one_purpose_are_refused_naming_both(rules: Path) -> Non
         ('lawful: {value: "no", reason: x}', "activity: {channel: post}", "gdpr/lawful/yes"),
         ("objection: {applies: 21(1), continues: true, reason: x}", "", "gdpr/objection/direct-marketing-absolute"),
         ("may_process: {value: true, reason: x}", "activity: {consent: withdrawn}", "gdpr/may-process/not-lawful"),
-        ("today: {action: delete, reason: x}", "", "gdpr/today/hold"),
+        ("today: {action: delete, reason: x}", "", "gdpr/today/window-ended"),
     ],
 )
 def test_policy_rule_contradicting_the_law_is_refused_naming_both_files(

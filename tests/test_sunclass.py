@@ -364,17 +364,17 @@ def test_check_in_with_consent_stays_undetermined() -> None:
         assert "basis_not_stated" in codes(d)
 
 
-# Kept with its first-edition expectation and left failing on purpose (see the report of the
-# second-edition test review). Section 8 of the text says: "Hvis vi skal indsamle og håndtere dine
-# personoplysninger til et andet formål, kræves derimod, at du accepterer behandlingen." SPEC 9.7
-# counts such a general consent line "for a purpose the text gives no other basis", and the text
-# gives none to the next-of-kin form, customer care or call recordings (check-in is the spec's own
-# exception: necessary for the contract). The rules now answer undetermined + consent_not_offered.
+# Section 8 of the text says: "Hvis vi skal indsamle og håndtere dine personoplysninger til et andet
+# formål, kræves derimod, at du accepterer behandlingen." SPEC 9.7 counts such a general consent line
+# "for a purpose the text gives no other basis", and the text gives none to the next-of-kin form,
+# customer care or call recordings (check-in is the spec's own exception: necessary for the contract).
 @pytest.mark.parametrize("purpose", ["next_of_kin", "customer_care", "call_recording"])
 def test_no_basis_purposes_with_consent(purpose: str) -> None:
     d = ev(purpose, consent="given", dates={"recorded": "2025-05-01"})
     assert d.lawful == "yes"
-    assert [(b.letter, b.stated_in_policy) for b in d.bases] == [("a", False)]
+    # section 8 offers consent for purposes with no other basis (sunclass-dk/rights/consent-for-other-purposes)
+    assert [(b.letter, b.stated_in_policy) for b in d.bases] == [("a", True)]
+    assert "sunclass-dk/rights/consent-for-other-purposes" in d.fired()
     assert (d.objection.applies, d.objection.continues, d.objection.reason) == (None, True, "no_right_to_object_for_basis")
     assert d.may_process is True
     assert "basis_not_stated" in codes(d)
@@ -881,13 +881,16 @@ def test_properties(facts: dict[str, Any], recorded: dt.date) -> None:
         # SPEC 9.3: erasure leaves processing going only where it reaches no basis: a legal
         # obligation (Art. 17(3)(b)) or a basis with no Art. 17(1) ground (reported)
         if facts["erasure_requested"]:
-            assert {"erasure_limited_by_legal_obligation", "erasure_not_applicable"} & set(d.finding_codes)
+            reasons = {"erasure_limited_by_legal_obligation", "erasure_not_applicable", "erasure_limited_by_legal_claims"}
+            assert reasons & set(d.finding_codes)
     if any(b.stopped for b in d.bases) and any(not b.stopped for b in d.bases):
         assert "processing_partly_stopped" in d.finding_codes
-    # SPEC 9.4: the text ties no purpose's data to legal claims, so a dispute never holds anything
-    assert d.retention.extended is False
-    assert d.action_today != "hold"
-    assert ("legal_claims_hold_possible" in d.finding_codes) is facts["dispute"]
+    # SPEC 9.4/9.5: the text ties data to legal claims only where it pursues them (debt collection
+    # under fraud prevention, "Til inkasso"); a dispute holds nothing else
+    held = facts["dispute"] and purpose == "fraud_prevention"
+    assert d.retention.extended is held
+    assert (d.action_today == "hold") is held
+    assert ("legal_claims_hold_possible" in d.finding_codes) is (facts["dispute"] and not held)
     if facts["special_category"]:
         assert "art9_condition_not_stated" in d.finding_codes
         if facts["consent"] != "explicit":
