@@ -12,8 +12,28 @@ if TYPE_CHECKING:
     from ._rulefile import Cite
 
 
+def _objected(d: Decision) -> bool:
+    """Whether the facts hold an objection on as_of (one received later has not happened yet)."""
+    received = d.activity.dates.get("objection_received")
+    return d.activity.objection != "none" and not (received is not None and received > d.as_of)
+
+
+def _objection_outcome(d: Decision) -> str:
+    """What the objection does: the one in the facts, or the one that would apply if the person objected."""
+    obj = d.objection
+    outcome = "processing may continue" if obj.continues else "processing must stop"
+    if not obj.continues and obj.applies == "21(1)" and any(b.letter not in "ef" for b in d.bases):
+        outcome = "processing on (e)/(f) must stop; the other bases go on"
+    return outcome if _objected(d) else f"if the person objects: {outcome}"
+
+
 def _conclusion_lines(d: Decision) -> list[str]:
-    bases = ", ".join(f"({b.letter}) {b.name} [{b.article}]" + ("" if b.stated_in_policy else " (from the law, not the policy)") for b in d.bases)
+    bases = ", ".join(
+        f"({b.letter}) {b.name} [{b.article}]"
+        + ("" if b.stated_in_policy else " (from the law, not the policy)")
+        + (" (stopped)" if b.stopped else "")
+        for b in d.bases
+    )
     r = d.retention
     if r.period is None and r.until is None:
         window = "no retention period stated"
@@ -26,7 +46,7 @@ def _conclusion_lines(d: Decision) -> list[str]:
         f"{d.policy} / {d.purpose} (as of {d.as_of.isoformat()})",
         f"  lawful:       {d.lawful}" + (f"  ({', '.join(d.lawful_reasons)})" if d.lawful_reasons else ""),
         f"  bases:        {bases or 'none'}",
-        f"  objection:    {applies}; processing {'may continue' if obj.continues else 'must stop'} ({obj.reason})",
+        f"  objection:    {applies}; {_objection_outcome(d)} ({obj.reason})",
         f"  may process:  {'yes' if d.may_process else 'no'}" + (f"  ({', '.join(d.may_process_reasons)})" if d.may_process_reasons else ""),
         f"  retention:    {window}; until {until}; then {r.action}" + ("" if r.stated_in_policy else " (not stated in the policy)"),
         f"  today:        {d.action_today} the data",
@@ -116,13 +136,14 @@ def to_html(d: Decision) -> str:
     bases = "".join(
         f"<tr><td style='{_CELL}'>({e(b.letter)})</td><td style='{_CELL}'>{e(b.name)}</td>"
         f"<td style='{_CELL}'><a href='{e(b.dpv)}'>{e(b.article)}</a></td>"
-        f"<td style='{_CELL}'>{'stated in the policy' if b.stated_in_policy else 'from the law, not the policy'}</td></tr>"
+        f"<td style='{_CELL}'>{'stated in the policy' if b.stated_in_policy else 'from the law, not the policy'}"
+        f"{'; <b>stopped</b>' if b.stopped else ''}</td></tr>"
         for b in d.bases
     ) or f"<tr><td style='{_CELL}' colspan='4'>none</td></tr>"
     obj = d.objection
     objection = (
         (f"Art. {e(obj.applies)}" if obj.applies else "no right to object reaches this processing")
-        + f"; processing {'may continue' if obj.continues else 'must stop'} <small>({e(obj.reason)})</small>"
+        + f"; {e(_objection_outcome(d))} <small>({e(obj.reason)})</small>"
     )
     r = d.retention
     if r.period is None and r.until is None and not r.extended:

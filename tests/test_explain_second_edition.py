@@ -1,0 +1,35 @@
+"""Text and HTML say what an objection would do when the facts hold none, and which bases are stopped."""
+from __future__ import annotations
+
+import html
+import re
+
+import lawbasis
+
+AS_OF = "2026-11-22"
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def test_without_an_objection_the_outcome_is_conditional() -> None:
+    d = lawbasis.evaluate({"policy": "jetpak-dk", "purpose": "business_development", "as_of": AS_OF})
+    line = next(x for x in d.explain().splitlines() if x.strip().startswith("objection:"))
+    assert line.strip() == "objection:    Art. 21(1); if the person objects: processing must stop (no_compelling_legitimate_grounds)"
+    assert "if the person objects: processing must stop" in _text(d._repr_html_())
+
+
+def test_an_objection_received_later_is_still_conditional() -> None:
+    d = lawbasis.evaluate({"policy": "jetpak-dk", "purpose": "business_development", "objection": "general",
+                           "dates": {"objection_received": "2027-01-01"}, "as_of": AS_OF})
+    assert "if the person objects: processing must stop" in d.explain()
+
+
+def test_a_partial_stop_names_the_bases_that_go_on() -> None:
+    d = lawbasis.evaluate({"policy": "cekura-dk", "purpose": "customer_relationship", "objection": "general", "as_of": AS_OF})
+    text = d.explain()
+    assert "(f) legitimate_interest [GDPR Art. 6(1)(f)] (stopped)" in text
+    assert "(b) contract [GDPR Art. 6(1)(b)]," in text  # not stopped
+    assert "processing on (e)/(f) must stop; the other bases go on" in text
+    assert "stated in the policy; stopped" in _text(d._repr_html_())
