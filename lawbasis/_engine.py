@@ -288,8 +288,9 @@ class Engine:
             raise InputError("memo_size", memo_size, "an integer >= 0 (0: no memo)", "not a size")
         #: combinations remembered (per level, least recently used forgotten first); 0 runs durable_rules every time
         self.memo_size = memo_size
-        self._memo_lower: OrderedDict[tuple[Any, ...], list[tuple[str, dict[str, str], Rule]]] = OrderedDict()
+        self._memo_lower: OrderedDict[tuple[Any, ...], tuple[tuple[str, dict[str, str], int], ...]] = OrderedDict()
         self._memo_full: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
+        self._seen: OrderedDict[tuple[Any, ...], None] = OrderedDict()  # seen once, not yet remembered
         self._closed = False
         self.runs = 0  #: durable_rules sessions run so far
         self.memo_hits = 0  #: evaluations answered from the memo
@@ -300,6 +301,12 @@ class Engine:
         serial = next(self._instances)
         for policy_id in sorted(self._base.policies):
             self._compiled[policy_id] = compile_policy(self._base, policy_id, f"lawbasis{serial}:{policy_id}")
+        # the memo keeps rules by number: its entries then hold only strings, ints and the tuples and
+        # dicts of them, which the garbage collector stops tracking (rule objects would keep every
+        # remembered record tracked, and a memo that mostly misses would cost more collections than
+        # it saves runs)
+        self._rules: list[Rule] = [_CALENDAR_RULE, _CLOCK_RULE, *self._base.rules]
+        self._rule_number = {id(rule): i for i, rule in enumerate(self._rules)}
         # every host this engine used; the finaliser frees them (it must not hold the engine itself)
         self._hosts: list[_SyncHost] = []
         self._finalizer = weakref.finalize(self, _free_hosts, self._hosts)
@@ -403,7 +410,14 @@ class Engine:
                 if self._host.poisoned:
                     self._replace_host()
         if self.memo_size:
-            self._remember(key, compiled, session)
+            # admission: a combination is remembered the second time it is seen, so traffic that never
+            # repeats costs the memo almost nothing (remembered records are long-lived objects the
+            # garbage collector keeps visiting); a repeated one is answered from the third time on
+            window_key = (key, _window_key(_window_of_session(session), compiled))
+            if window_key in self._seen or key in self._memo_lower:
+                self._remember(key, compiled, session)
+            else:
+                self._memo_put(self._seen, window_key, None)
         return session.records, session.trace
 
     def _scheduled_cuts(self, compiled: CompiledPolicy, policy: Policy, activity: Activity, as_of: _dt.date) -> tuple[_Scheduled, ...]:
@@ -482,16 +496,18 @@ class Engine:
     def _recall(
         self, key: tuple[Any, ...], compiled: CompiledPolicy, activity: Activity, as_of: _dt.date, scheduled: tuple[_Scheduled, ...]
     ) -> tuple[list[_Record], list[_Step]] | None:
-        lower = self._memo_get(self._memo_lower, key)
-        if lower is None:
+        kept = self._memo_get(self._memo_lower, key)
+        if kept is None:
             return None
-        window = _window_fact(lower, activity, as_of, scheduled)
+        rules = self._rules
+        window = _window_fact([(k, v, rules[i]) for k, v, i in kept], activity, as_of, scheduled)
         found = self._memo_get(self._memo_full, (key, _window_key(window, compiled)))
         if found is None:
             return None
-        records, trace, at_record, at_step = found
+        kept_records, kept_trace, at_record, at_step = found
+        records = [(k, v, rules[i]) for k, v, i in kept_records]
+        trace = [(rules[i], list(concluded)) for i, concluded in kept_trace]
         if window is not None:
-            records, trace = list(records), list(trace)
             records[at_record] = ("window", window, _CALENDAR_RULE)
             trace[at_step] = _calendar_step(window, scheduled)
         return records, trace
@@ -500,10 +516,12 @@ class Engine:
         at_record = next((i for i, (_, _, rule) in enumerate(session.records) if rule is _CALENDAR_RULE), -1)
         window = session.records[at_record][1] if at_record >= 0 else None
         at_step = next((i for i, (rule, _) in enumerate(session.trace) if rule is _CALENDAR_RULE), -1)
-        # the session's lists are not changed after the run (a hit copies before putting its window in)
+        number = self._rule_number
+        records = tuple((k, v, number[id(rule)]) for k, v, rule in session.records)
+        trace = tuple((number[id(rule)], tuple(concluded)) for rule, concluded in session.trace)
         if key not in self._memo_lower:
-            self._memo_put(self._memo_lower, key, session.records[: session.before_calendar])
-        self._memo_put(self._memo_full, (key, _window_key(window, compiled)), (session.records, session.trace, at_record, at_step))
+            self._memo_put(self._memo_lower, key, records[: session.before_calendar])
+        self._memo_put(self._memo_full, (key, _window_key(window, compiled)), (records, trace, at_record, at_step))
 
     @staticmethod
     def _memo_get(memo: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...]) -> Any:
@@ -523,6 +541,7 @@ class Engine:
         with self._lock:
             self._memo_lower.clear()
             self._memo_full.clear()
+            self._seen.clear()
 
     def evaluate_many(self, items: Iterable[Activity | Mapping[str, Any]]) -> list[Decision]:
         return [self.evaluate(item) for item in items]
@@ -534,6 +553,7 @@ class Engine:
             self._compiled = {}
             self._memo_lower.clear()
             self._memo_full.clear()
+            self._seen.clear()
             self._finalizer()  # runs once: later calls (and garbage collection) do nothing
 
     # --- internals ----------------------------------------------------------------------------
@@ -639,6 +659,10 @@ def _window_fact(records: list[_Record], activity: Activity, as_of: _dt.date, sc
         "until": shown.isoformat() if shown else "null",
         "window_until": until.isoformat() if until else "null",
     }
+
+
+def _window_of_session(session: _Session) -> dict[str, str] | None:
+    return next((values for kind, values, rule in session.records if rule is _CALENDAR_RULE), None)
 
 
 def _calendar_step(window: dict[str, str], scheduled: tuple[_Scheduled, ...]) -> _Step:

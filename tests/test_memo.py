@@ -48,6 +48,7 @@ def test_memo_answers_equal_durable_rules_every_time(pair: tuple[Activity, Activ
     runs = MEMO.runs
     same(MEMO.evaluate(second), COLD.evaluate(second))
     assert MEMO.runs - runs <= 1 + scheduled  # at most one run per question the rules are asked
+    same(MEMO.evaluate(second), COLD.evaluate(second))  # seen twice: now remembered
     runs, hits = MEMO.runs, MEMO.memo_hits
     same(MEMO.evaluate(second), COLD.evaluate(second))
     # the same activity again: every question from the memo
@@ -59,21 +60,24 @@ def test_window_status_is_part_of_the_key() -> None:
     engine = lawbasis.Engine()
     base = {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "as_of": "2026-11-22"}
     inside = engine.evaluate({**base, "dates": {"contract_ended": "2025-06-30"}})
+    engine.evaluate({**base, "dates": {"contract_ended": "2025-06-30"}})  # seen twice: remembered
     ended = engine.evaluate({**base, "dates": {"contract_ended": "2020-01-31"}})
     again = engine.evaluate({**base, "dates": {"contract_ended": "2024-02-29"}})
     assert (inside.may_process, inside.retention.until) == (True, dt.date(2028, 6, 30))
     assert (ended.may_process, ended.retention.until) == (False, dt.date(2023, 1, 31))
     assert (again.may_process, again.retention.until) == (True, dt.date(2027, 2, 28))
-    assert (engine.runs, engine.memo_hits) == (2, 1)  # the third shares the first one's open window
+    assert (engine.runs, engine.memo_hits) == (3, 1)  # the last shares the first one's open window
     assert "retention_window_closed" in ended.may_process_reasons
 
 
 def test_memo_is_bounded_and_can_be_turned_off() -> None:
     engine = lawbasis.Engine(memo_size=2)
     for purpose in ("marketing", "contract", "bookkeeping", "marketing"):
-        engine.evaluate({"policy": "jetpak-se", "purpose": purpose, "as_of": "2026-11-22"})
-    assert len(engine._memo_lower) <= 2 and len(engine._memo_full) <= 2
-    assert engine.runs == 4  # marketing was forgotten after two newer combinations
+        for _ in range(2):  # remembered the second time it is seen
+            engine.evaluate({"policy": "jetpak-se", "purpose": purpose, "as_of": "2026-11-22"})
+    assert len(engine._memo_lower) <= 2 and len(engine._memo_full) <= 2 and len(engine._seen) <= 2
+    # marketing was forgotten after two newer combinations, so it runs twice more to be remembered again
+    assert (engine.runs, engine.memo_hits) == (8, 0)
     off = lawbasis.Engine(memo_size=0)
     for _ in range(3):
         off.evaluate({"policy": "jetpak-se", "purpose": "marketing", "as_of": "2026-11-22"})

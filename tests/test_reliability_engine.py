@@ -295,16 +295,18 @@ def test_memo_evicts_the_least_recently_used() -> None:
     engine = lawbasis.Engine(memo_size=3)
     combos = [{"policy": "jetpak-se", "purpose": p, "as_of": "2026-11-22"} for p in ("marketing", "contract", "bookkeeping")]
     combos.append({"policy": "jackon-dk", "purpose": "security", "as_of": "2026-11-22"})
-    for combo in combos[:3]:
+    for combo in combos[:3]:  # a combination is remembered the second time it is seen
         engine.evaluate(combo)
-    assert (engine.runs, engine.memo_hits) == (3, 0)
+        engine.evaluate(combo)
+    assert (engine.runs, engine.memo_hits) == (6, 0)
     engine.evaluate(combos[0])  # a hit: combos[0] is now the most recently used
-    engine.evaluate(combos[3])  # evicts combos[1], the least recently used (FIFO would evict combos[0])
-    assert (engine.runs, engine.memo_hits) == (4, 1)
+    engine.evaluate(combos[3])
+    engine.evaluate(combos[3])  # remembered: evicts combos[1], the least recently used (FIFO would evict combos[0])
+    assert (engine.runs, engine.memo_hits) == (8, 1)
     engine.evaluate(combos[0])
-    assert (engine.runs, engine.memo_hits) == (4, 2)
+    assert (engine.runs, engine.memo_hits) == (8, 2)
     engine.evaluate(combos[1])  # forgotten
-    assert (engine.runs, engine.memo_hits) == (5, 2)
+    assert (engine.runs, engine.memo_hits) == (9, 2)
     assert len(engine._memo_full) <= 3 and len(engine._memo_lower) <= 3
 
 
