@@ -216,6 +216,16 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
             i = int(np.flatnonzero(outside)[0])
             raise InputError(f"dates.{name}", str(out[i]), "an ISO date YYYY-MM-DD", f"year outside 1-9999 (row {column.index[i]!r})")
         return out
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        # each category parsed once, at the first row that holds it (so an error names that row)
+        codes = column.cat.codes.to_numpy()
+        used, first = np.unique(codes, return_index=True)
+        first, used = first[used >= 0], used[used >= 0]
+        out_table = np.full(len(column.cat.categories) + 1, _NAT)  # the last entry is for empty cells (code -1)
+        if len(used):
+            texts = pd.Series(np.asarray(column.cat.categories, dtype=object)[used], index=column.index[first], dtype=object)
+            out_table[used] = parse_date_column(name, texts)
+        return out_table[codes]
     present = column.notna().to_numpy().copy()
     if column.dtype == object:
         present &= (column != "").to_numpy()
@@ -223,8 +233,10 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
     if not present.any():
         return out
     values = column[present]
-    kinds = {type(v) for v in values}
-    if kinds <= {str}:
+    # a string dtype (pandas 3's default ``str``, ``string[pyarrow]``) holds nothing but text; other
+    # columns are asked in C (infer_dtype) rather than cell by cell in Python
+    textual = isinstance(values.dtype, pd.StringDtype) or pd.api.types.infer_dtype(values, skipna=True) == "string"
+    if textual:
         ok = values.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
         if not ok.all():
             i = int(np.flatnonzero(~ok)[0])

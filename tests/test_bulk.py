@@ -265,3 +265,18 @@ def test_unhashable_cell_raises_input_error():
     with pytest.raises(lawbasis.InputError, match=r"'consent': wrong type list \(row 1\)"):
         evaluate_frame(table, as_of="2026-01-01")
     assert evaluate_frame(table.head(1), as_of="2026-01-01")["bases"].tolist() == ["f"]  # no channel: consent is not offered; nothing left behind
+
+
+def test_date_columns_of_every_dtype_parse_alike():
+    """Text, object, string[pyarrow] and category date columns give the same dates; bad cells name their row."""
+    from lawbasis.bulk import parse_date_column
+
+    texts = ["2020-01-31", None, "2024-02-29", "2020-01-31"]
+    want = np.array(["2020-01-31", "NaT", "2024-02-29", "2020-01-31"], dtype="datetime64[D]")
+    for dtype in (None, object, "string[pyarrow]", "category"):
+        column = pd.Series(texts, dtype=dtype)
+        got = parse_date_column("contract_ended", column)
+        assert (np.isnat(got) == np.isnat(want)).all() and (got[~np.isnat(got)] == want[~np.isnat(want)]).all(), dtype
+        bad = pd.Series(["2020-01-31", "2021-02-30", None], dtype=dtype)
+        with pytest.raises(lawbasis.InputError, match=r"impossible date \(row 1\)"):
+            parse_date_column("contract_ended", bad)
