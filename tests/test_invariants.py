@@ -147,3 +147,67 @@ def test_check_all_lists_every_failure() -> None:
         inv.check_all(MARKETING.to_dict(), broken)
     text = str(info.value)
     assert "check_direct_marketing_objection_stops" in text and "check_bases_sorted_unique" in text
+
+
+# --- the second edition's invariants can fail too -------------------------------------------------
+
+def test_consent_check_catches_consent_where_none_is_offered() -> None:
+    a = lawbasis.Activity(policy="jetpak-se", purpose="bookkeeping", consent="given", as_of="2026-01-01",
+                          dates={"fiscal_year_end": "2023-06-30"})
+    d = _decision(a)
+    assert d.basis_letters == ["c"]
+    inv.check_consent_counts_where_offered(a, d)
+    with pytest.raises(AssertionError, match="no rule offers or requires consent"):
+        inv.check_consent_counts_where_offered(a, attrs.evolve(d, bases=(lawbasis.Basis("a", False), *d.bases)))
+
+
+def test_consent_check_catches_consent_beside_a_legal_obligation() -> None:
+    d = _decision(MARKETING)
+    assert d.basis_letters == ["a"]
+    with pytest.raises(AssertionError, match=r"consent \(a\) beside \['c'\]"):
+        inv.check_consent_counts_where_offered(MARKETING, attrs.evolve(d, bases=(*d.bases, lawbasis.Basis("c", False))))
+
+
+def test_public_task_check_catches_e_without_a_law() -> None:
+    a = lawbasis.Activity(policy="jetpak-dk", purpose="crime_prevention", as_of="2026-01-01")
+    d = _decision(a)
+    assert d.lawful == "undetermined" and d.basis_letters == []
+    inv.check_public_task_needs_law(a, d)
+    with pytest.raises(AssertionError, match=r"basis \(e\) without a rule naming the law"):
+        inv.check_public_task_needs_law(a, attrs.evolve(d, bases=(lawbasis.Basis("e", True),), lawful="yes"))
+
+
+def test_hold_check_catches_held_data_processed_for_another_purpose() -> None:
+    a = lawbasis.Activity(policy="cekura-dk", purpose="marketing", channel="post", dispute=True, as_of="2026-01-01",
+                          dates={"registered": "2025-06-01"})
+    d = _decision(a)
+    assert d.retention.extended is True and d.may_process is False and d.action_today == "hold"
+    inv.check_held_data_are_stored_only(a, d)
+    with pytest.raises(AssertionError, match="processed for a purpose that is not the claim"):
+        inv.check_held_data_are_stored_only(a, attrs.evolve(d, may_process=True))
+    with pytest.raises(AssertionError, match="data held, yet action_today='keep'"):
+        inv.check_held_data_are_stored_only(a, attrs.evolve(d, action_today="keep"))
+
+
+def test_scheduled_event_check_catches_an_event_applied_early() -> None:
+    a = MARKETING.replace(objection="none", consent="withdrawn", dates={"contract_ended": "2025-06-30", "consent_withdrawn": "2026-06-01"})
+    d = _decision(a)
+    assert d.basis_letters == ["a"] and d.may_process is True
+    inv.check_scheduled_event_not_yet_effective(a, d)
+    with pytest.raises(AssertionError, match="without event_after_as_of"):
+        inv.check_scheduled_event_not_yet_effective(a, attrs.evolve(d, findings=()))
+    early = lawbasis.TraceStep("x/early", {"blocked": {"letter": "a", "reason": "consent_withdrawn"}}, ())
+    with pytest.raises(AssertionError, match="consent treated as withdrawn before 2026-06-01"):
+        inv.check_scheduled_event_not_yet_effective(a, attrs.evolve(d, trace=(*d.trace, early)))
+
+
+def test_objection_check_catches_an_objection_that_stops_a_contract() -> None:
+    a = lawbasis.Activity(policy="cekura-dk", purpose="customer_relationship", objection="general", as_of="2026-01-01")
+    d = _decision(a)
+    assert [(b.letter, b.stopped) for b in d.bases] == [("b", False), ("f", True)]
+    inv.check_objection_consistent(a, d)
+    wrong = lawbasis.TraceStep("x/wrong", {"stopped": {"letter": "b", "reason": "objection_upheld"}}, ())
+    with pytest.raises(AssertionError, match=r"an Art. 21\(1\) objection stopped \['b'\]"):
+        inv.check_objection_consistent(a, attrs.evolve(d, trace=(*d.trace, wrong)))
+    with pytest.raises(AssertionError, match=r"yet bases \['f'\] go on"):
+        inv.check_objection_consistent(a, attrs.evolve(d, bases=(lawbasis.Basis("b", True), lawbasis.Basis("f", True))))
