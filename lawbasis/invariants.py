@@ -351,7 +351,8 @@ def check_action_today(activity: Activity | Mapping[str, Any], decision: Decisio
     if r.extended:
         want: tuple[str, ...] = ("hold",)
     elif r.until is not None and decision.as_of > r.until:
-        want = (r.action,)
+        # its end action, or delete where a corporate event or an ended statutory duty left no basis
+        want = (r.action,) if decision.may_process or _active(decision) else (r.action, "delete")
     elif decision.may_process:
         want = ("keep",)
     else:  # every basis ended (erasure, a corporate event, a statutory duty), or the window still runs
