@@ -32,7 +32,7 @@ import attrs
 
 from ._activity import DATE_KEYS, SCHEDULED_EVENTS, Activity
 from ._decision import SEVERITY_ORDER, Decision
-from ._errors import UnknownPurposeError
+from ._errors import InputError, UnknownPurposeError
 from ._rulefile import Rule, to_fact_value
 
 if TYPE_CHECKING:
@@ -461,7 +461,7 @@ def _checked_dates(policy_id: str, purpose_id: str, as_of: _dt.date | str | None
             # a withdrawal and an objection, so that their dates may be given
             "consent": "withdrawn",
             "objection": "general",
-            "dates": dict(dates or {}),
+            "dates": dates if dates is not None else {},
             "as_of": as_of if as_of is not None else _dt.date.today(),
         }
     )
@@ -483,10 +483,15 @@ def report(
     ``purposes`` limits the report to those purposes (in the rule file's order).
     """
     policy = engine.policy(policy_id)
-    for wanted in purposes or ():
-        if wanted not in policy.purposes:
-            raise UnknownPurposeError("purpose", wanted, ", ".join(policy.purposes), f"not a purpose of {policy.id}")
-    chosen = [p for p in policy.purposes if purposes is None or p in purposes]
+    if isinstance(purposes, str):
+        purposes = [purposes]
+    elif purposes is not None and not isinstance(purposes, Iterable):
+        raise InputError("purposes", purposes, "a list of purpose ids", f"wrong type {type(purposes).__name__}")
+    wanted = None if purposes is None else list(purposes)
+    for item in wanted or ():
+        if not isinstance(item, str) or item not in policy.purposes:
+            raise UnknownPurposeError("purpose", item, ", ".join(policy.purposes), f"not a purpose of {policy.id}")
+    chosen = [p for p in policy.purposes if wanted is None or p in wanted]
     day, given = _checked_dates(policy.id, next(iter(policy.purposes)), as_of, dates)
     return PolicyReport(
         policy=policy.id,

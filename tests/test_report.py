@@ -155,6 +155,12 @@ def test_bad_report_input_names_the_field():
         report(engine, "jetpak-dk", as_of="2029-02-30", purposes=["bookkeeping"])
     with pytest.raises(lawbasis.LawbasisError, match="'dates.nosuch'"):
         report(engine, "jetpak-dk", dates={"nosuch": "2020-01-01"}, purposes=["bookkeeping"])
+    with pytest.raises(lawbasis.InputError, match="'dates': wrong type list"):
+        report(engine, "jetpak-dk", dates=["2020-01-01"])
+    with pytest.raises(lawbasis.InputError, match="'purposes': wrong type int"):
+        report(engine, "jetpak-dk", purposes=5)
+    # one purpose id on its own is taken as that purpose
+    assert [p.purpose for p in report(engine, "jackon-dk", purposes="security", as_of="2025-01-01").purposes] == ["security"]
 
 
 def test_restructuring_varies_corporate_event_only_where_rules_test_it(dk):
