@@ -3,8 +3,9 @@
 For every purpose id both policies define, the engine decides each combination of the fact grid
 (see ``_report``: reachable rules and value classes, here taken over the rules of both policies)
 under both policies, with one fixed set of dates, and compares the answers aspect by aspect:
-``lawful``, the basis letters, the objection outcome (applies / continues), ``may_process``, the
-retention window (period, anchor, end action, end date) and each finding code with its severity.
+``lawful``, the basis letters (and which are stopped), the objection outcome (applies / continues),
+``may_process``, ``action_today``, the retention window (period, anchor, end action, end date) and
+each finding code with its severity.
 
 Combinations with the same difference in the same aspect form one row; the facts that vary across
 them are described compactly, and each side names the policy clauses (verbatim quotes from the
@@ -20,10 +21,15 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ._decision import Decision, TraceStep
-from ._report import FIXED_FACTS, describe, purpose_grid
+from ._report import describe, purpose_grid
 
 if TYPE_CHECKING:
     from ._engine import Engine
+
+#: Facts the diff holds at one value rather than varying. The Art. 9 and Art. 17 rules are law rules
+#: both versions share, and varying these two on jetpak-dk/jetpak-se gave the same rows at 5.3 times
+#: the evaluations; ``lawbasis report`` varies them.
+DIFF_FIXED_FACTS: dict[str, Any] = {"special_category": False, "erasure_requested": False}
 
 #: The day every diff evaluation is asked on.
 DIFF_AS_OF = _dt.date(2025, 3, 1)
@@ -46,12 +52,13 @@ OBJECTION_RECEIVED = "2024-10-01"
 #: Which derived facts explain each aspect (for choosing the clauses to show).
 _ASPECT_KINDS: dict[str, frozenset[str]] = {
     "lawful": frozenset({"candidate", "blocked", "consent_required", "flag", "lawful"}),
-    "bases": frozenset({"candidate", "blocked", "consent_required", "basis"}),
+    "bases": frozenset({"candidate", "blocked", "consent_required", "basis", "stopped"}),
     "objection": frozenset({"flag", "objection", "candidate"}),
-    "may_process": frozenset({"stop", "cut", "hold", "retention", "candidate", "consent_required", "flag"}),
+    "may_process": frozenset({"stop", "stopped", "cut", "hold", "retention", "candidate", "consent_required", "flag"}),
+    "action_today": frozenset({"today", "stop", "stopped", "cut", "hold", "retention"}),
     "retention": frozenset({"retention", "cut", "hold", "statutory"}),
 }
-_ASPECTS = ("lawful", "bases", "objection", "may_process", "retention")
+_ASPECTS = ("lawful", "bases", "objection", "may_process", "action_today", "retention")
 
 
 @attrs.frozen
@@ -97,7 +104,7 @@ def diff_facts(policy: str, purpose: str, facts: Mapping[str, Any]) -> dict[str,
         dates["consent_withdrawn"] = CONSENT_WITHDRAWN
     if facts.get("objection", "none") != "none":
         dates["objection_received"] = OBJECTION_RECEIVED
-    return {"policy": policy, "purpose": purpose, **FIXED_FACTS, **facts, "dates": dates, "as_of": DIFF_AS_OF.isoformat()}
+    return {"policy": policy, "purpose": purpose, **DIFF_FIXED_FACTS, **facts, "dates": dates, "as_of": DIFF_AS_OF.isoformat()}
 
 
 def aspects(d: Decision) -> dict[str, str]:
@@ -110,10 +117,11 @@ def aspects(d: Decision) -> dict[str, str]:
     until = "held (dispute)" if r.extended else (r.until.isoformat() if r.until else "unknown")
     out = {
         "lawful": d.lawful,
-        "bases": ", ".join(d.basis_letters) or "none",
+        "bases": ", ".join(b.letter + (" (stopped)" if b.stopped else "") for b in d.bases) or "none",
         "objection": f"{('Art. ' + d.objection.applies) if d.objection.applies else 'no right to object'}, "
         + ("continues" if d.objection.continues else "stops"),
         "may_process": "yes" if d.may_process else "no",
+        "action_today": d.action_today,
         "retention": f"{window}, {r.action}, until {until}",
     }
     for f in d.findings:
@@ -173,7 +181,7 @@ def diff(engine: Engine, policy_a: str, policy_b: str) -> list[DiffRow]:
     shared = [p for p in a.purposes if p in b.purposes]
     rows: list[DiffRow] = []
     for purpose in shared:
-        grid = purpose_grid(engine, [policy_a, policy_b], purpose)
+        grid = purpose_grid(engine, [policy_a, policy_b], purpose, fixed_facts=DIFF_FIXED_FACTS)
         groups: dict[tuple[str, str, str], tuple[list[tuple[int, ...]], list[Clause], list[Clause]]] = {}
         for point in grid.points():
             facts = grid.facts(point)

@@ -1,9 +1,11 @@
 """The whole-policy report: every purpose's answers, found by enumerating the fact space.
 
 Nothing here summarises a policy by hand. For each purpose the report runs the engine over the
-combinations of the discrete facts (customer status, channel, consent, objection, dispute, and the
-other switches a rule of that purpose can test) and gathers what came back: the bases and the facts
-under which each applies, the outcome of an objection, the retention windows and every finding.
+combinations of the discrete facts (customer status, channel, consent, objection, dispute, special
+categories, an erasure request, and the other switches a rule of that purpose can test), on one day
+(``as_of``) with one set of dates (none unless given), and gathers what came back: the bases and the
+facts under which each applies or is stopped, the outcome of an objection, the retention windows,
+what to do with the data that day, and every finding.
 
 The grid is kept small without losing an answer:
 
@@ -28,17 +30,16 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._activity import DATE_KEYS
+from ._activity import DATE_KEYS, SCHEDULED_EVENTS, Activity
 from ._decision import SEVERITY_ORDER, Decision
+from ._errors import InputError, UnknownPurposeError
 from ._rulefile import Rule, to_fact_value
 
 if TYPE_CHECKING:
     from ._engine import Engine
 
-#: The day every report evaluation is asked on (no dates are given, so it only fixes ``as_of``).
-REPORT_AS_OF = _dt.date(2025, 1, 1)
-
-#: The discrete facts the report and the diff vary, each with its values (default first).
+#: The discrete facts the report varies, each with its values (default first). The diff varies the
+#: same facts except those it holds fixed (``_diff.DIFF_FIXED_FACTS``).
 GRID_FIELDS: tuple[tuple[str, tuple[Any, ...]], ...] = (
     ("customer_status", ("customer", "prospect", "former_customer")),
     ("channel", (None, "email", "post", "sms", "mms", "automated_call", "phone", "web", "social")),
@@ -49,11 +50,10 @@ GRID_FIELDS: tuple[tuple[str, tuple[Any, ...]], ...] = (
     ("compelling_grounds", (False, True)),
     ("corporate_event", ("none", "acquired", "split", "ceased", "database_transferred")),
     ("acquirer_similar", (False, True)),
+    ("special_category", (False, True)),
+    ("erasure_requested", (False, True)),
 )
 GRID_DOMAIN = dict(GRID_FIELDS)
-
-#: Facts held fixed: they act the same way for every purpose (Art. 9 and Art. 17 are law rules).
-FIXED_FACTS: dict[str, Any] = {"special_category": False, "erasure_requested": False}
 
 #: Fact kinds the engine itself asserts (the calendar step), not concluded by any rule.
 _ENGINE_KINDS = frozenset({"window"})
@@ -162,8 +162,11 @@ class Grid:
     fields: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...]
 
     @classmethod
-    def from_classes(cls, classes: Mapping[str, list[tuple[Any, ...]]]) -> Grid:
-        return cls(tuple((name, tuple(classes[name])) for name, _ in GRID_FIELDS if len(classes[name]) > 1))
+    def from_classes(cls, classes: Mapping[str, list[tuple[Any, ...]]], fixed: Iterable[str] = ()) -> Grid:
+        held = set(fixed)
+        return cls(
+            tuple((name, tuple(classes[name])) for name, _ in GRID_FIELDS if name not in held and len(classes[name]) > 1)
+        )
 
     def points(self) -> list[tuple[int, ...]]:
         return list(itertools.product(*(range(len(c)) for _, c in self.fields)))
@@ -179,16 +182,45 @@ class Grid:
         return n
 
 
-def purpose_grid(engine: Engine, policy_ids: Sequence[str], purpose: str, fixed_has: Mapping[str, str] | None = None) -> Grid:
-    """The grid for one purpose, over the reachable rules of every given policy (one for the report)."""
+def date_flags(dates: Mapping[str, _dt.date], as_of: _dt.date) -> dict[str, str]:
+    """The activity's date flags that one set of dates fixes on ``as_of`` (as the engine sets them).
+
+    A withdrawal or an objection date is carried only where the facts allow it (consent withdrawn,
+    an objection received), so its flags are left open when it is given.
+    """
+    out: dict[str, str] = {}
+    for key in DATE_KEYS:
+        if key in SCHEDULED_EVENTS and key in dates:
+            continue
+        out[f"has_{key}"] = "true" if key in dates else "false"
+        out[f"passed_{key}"] = "true" if key in dates and dates[key] <= as_of else "false"
+    for key, flag in (("consent_withdrawn", "scheduled_consent_withdrawal"), ("objection_received", "scheduled_objection")):
+        if key not in dates or dates[key] <= as_of:
+            out[flag] = "false"
+    return out
+
+
+def purpose_grid(
+    engine: Engine,
+    policy_ids: Sequence[str],
+    purpose: str,
+    fixed_has: Mapping[str, str] | None = None,
+    fixed_facts: Mapping[str, Any] | None = None,
+) -> Grid:
+    """The grid for one purpose, over the reachable rules of every given policy (one for the report).
+
+    ``fixed_has`` fixes activity flags (the dates); ``fixed_facts`` holds grid fields at one value,
+    so they are not varied.
+    """
+    held = dict(fixed_facts or {})
     live: list[Rule] = []
     for policy_id in policy_ids:
         policy = engine.policy(policy_id)
-        fixed = {"purpose": purpose, "country": policy.country, **{k: to_fact_value(v) for k, v in FIXED_FACTS.items()}}
+        fixed = {"purpose": purpose, "country": policy.country, **{k: to_fact_value(v) for k, v in held.items()}}
         if fixed_has is not None:
             fixed.update(fixed_has)
         live.extend(reachable_rules(engine.rulebase.rules_for(policy_id), purpose, fixed))
-    return Grid.from_classes(value_classes(live))
+    return Grid.from_classes(value_classes(live), fixed=held)
 
 
 # --- describing a set of grid points compactly ----------------------------------------------------
@@ -271,6 +303,7 @@ class PurposeReport:
     may_process: tuple[Outcome, ...]
     retention: tuple[Outcome, ...]
     findings: tuple[Outcome, ...]
+    action_today: tuple[Outcome, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -283,6 +316,7 @@ class PurposeReport:
             "bases": [o.to_dict() for o in self.bases],
             "objection": [o.to_dict() for o in self.objection],
             "may_process": [o.to_dict() for o in self.may_process],
+            "action_today": [o.to_dict() for o in self.action_today],
             "retention": [o.to_dict() for o in self.retention],
             "findings": [o.to_dict() for o in self.findings],
         }
@@ -331,24 +365,48 @@ class PolicyReport:
         return render_markdown(self)
 
 
+def _basis_label(letter: str, stated: bool, stopped: bool) -> str:
+    notes = ([] if stated else ["law"]) + (["stopped"] if stopped else [])
+    return letter + (f" ({', '.join(notes)})" if notes else "")
+
+
 def _bases_label(d: Decision) -> str:
     if not d.bases:
         return "none"
-    return ", ".join(b.letter + ("" if b.stated_in_policy else " (law)") for b in d.bases)
+    return ", ".join(_basis_label(b.letter, b.stated_in_policy, b.stopped) for b in d.bases)
 
 
 def _outcomes(grid: Grid, items: Sequence[tuple[tuple[int, ...], tuple[tuple[str, Any], ...]]], order: Callable[[Any], Any] | None = None) -> tuple[Outcome, ...]:
     return tuple(Outcome(dict(value), tuple(when)) for value, when in group_points(grid, items, order))
 
 
-def report_purpose(engine: Engine, policy_id: str, purpose_id: str) -> PurposeReport:
+def point_dates(facts: Mapping[str, Any], dates: Mapping[str, _dt.date]) -> dict[str, str]:
+    """The dates one grid point carries: all given, but a withdrawal or objection date only where the
+    facts hold a withdrawal or an objection (SPEC 7 rejects it otherwise)."""
+    out = {k: v.isoformat() for k, v in dates.items() if k not in SCHEDULED_EVENTS}
+    if "consent_withdrawn" in dates and facts.get("consent") == "withdrawn":
+        out["consent_withdrawn"] = dates["consent_withdrawn"].isoformat()
+    if "objection_received" in dates and facts.get("objection", "none") != "none":
+        out["objection_received"] = dates["objection_received"].isoformat()
+    return out
+
+
+def _iso(day: _dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def report_purpose(
+    engine: Engine, policy_id: str, purpose_id: str, as_of: _dt.date, dates: Mapping[str, _dt.date] | None = None
+) -> PurposeReport:
     policy = engine.policy(policy_id)
     purpose = policy.purposes[purpose_id]
-    grid = purpose_grid(engine, [policy_id], purpose_id, fixed_has={f"has_{key}": "false" for key in DATE_KEYS})
+    given = dict(dates or {})
+    grid = purpose_grid(engine, [policy_id], purpose_id, fixed_has=date_flags(given, as_of))
     decisions: list[tuple[tuple[int, ...], Decision]] = []
     for point in grid.points():
-        facts = {"policy": policy_id, "purpose": purpose_id, **FIXED_FACTS, **grid.facts(point), "as_of": REPORT_AS_OF.isoformat()}
-        decisions.append((point, engine.evaluate(facts)))
+        facts = grid.facts(point)
+        activity = {"policy": policy_id, "purpose": purpose_id, **facts, "dates": point_dates(facts, given), "as_of": as_of.isoformat()}
+        decisions.append((point, engine.evaluate(activity)))
 
     lawful = [(p, (("lawful", d.lawful),)) for p, d in decisions]
     bases = [(p, (("bases", _bases_label(d)),)) for p, d in decisions]
@@ -357,6 +415,7 @@ def report_purpose(engine: Engine, policy_id: str, purpose_id: str) -> PurposeRe
         for p, d in decisions
     ]
     may = [(p, (("may_process", d.may_process),)) for p, d in decisions]
+    today = [(p, (("action_today", d.action_today),)) for p, d in decisions]
     retention = [
         (
             p,
@@ -364,6 +423,8 @@ def report_purpose(engine: Engine, policy_id: str, purpose_id: str) -> PurposeRe
                 ("period", d.retention.period),
                 ("from", d.retention.from_),
                 ("action", d.retention.action),
+                ("until", _iso(d.retention.until)),
+                ("window_until", _iso(d.retention.window_until)),
                 ("extended", d.retention.extended),
                 ("stated_in_policy", d.retention.stated_in_policy),
             ),
@@ -387,20 +448,59 @@ def report_purpose(engine: Engine, policy_id: str, purpose_id: str) -> PurposeRe
         may_process=_outcomes(grid, may),
         retention=_outcomes(grid, retention),
         findings=_outcomes(grid, findings, order=lambda v: (SEVERITY_ORDER[dict(v)["severity"]], dict(v)["code"])),
+        action_today=_outcomes(grid, today),
     )
 
 
-def report(engine: Engine, policy_id: str) -> PolicyReport:
-    """Evaluate every purpose of a policy across its fact grid and summarise the answers."""
+def _checked_dates(policy_id: str, purpose_id: str, as_of: _dt.date | str | None, dates: Mapping[str, Any] | None) -> tuple[_dt.date, dict[str, _dt.date]]:
+    """``as_of`` and the dates, validated as any activity's are (a LawbasisError names the field)."""
+    probe = Activity.from_dict(
+        {
+            "policy": policy_id,
+            "purpose": purpose_id,
+            # a withdrawal and an objection, so that their dates may be given
+            "consent": "withdrawn",
+            "objection": "general",
+            "dates": dates if dates is not None else {},
+            "as_of": as_of if as_of is not None else _dt.date.today(),
+        }
+    )
+    day = probe.as_of if probe.as_of is not None else _dt.date.today()
+    return day, {key: probe.dates[key] for key in DATE_KEYS if key in probe.dates}
+
+
+def report(
+    engine: Engine,
+    policy_id: str,
+    as_of: _dt.date | str | None = None,
+    dates: Mapping[str, Any] | None = None,
+    purposes: Sequence[str] | None = None,
+) -> PolicyReport:
+    """Evaluate every purpose of a policy across its fact grid and summarise the answers.
+
+    Every evaluation is asked on ``as_of`` (a date or ISO string; today if omitted) with ``dates``
+    (the SPEC's date keys; none if omitted): the statutory and retention answers depend on both.
+    ``purposes`` limits the report to those purposes (in the rule file's order).
+    """
     policy = engine.policy(policy_id)
+    if isinstance(purposes, str):
+        purposes = [purposes]
+    elif purposes is not None and not isinstance(purposes, Iterable):
+        raise InputError("purposes", purposes, "a list of purpose ids", f"wrong type {type(purposes).__name__}")
+    wanted = None if purposes is None else list(purposes)
+    for item in wanted or ():
+        if not isinstance(item, str) or item not in policy.purposes:
+            raise UnknownPurposeError("purpose", item, ", ".join(policy.purposes), f"not a purpose of {policy.id}")
+    chosen = [p for p in policy.purposes if wanted is None or p in wanted]
+    day, given = _checked_dates(policy.id, next(iter(policy.purposes)), as_of, dates)
     return PolicyReport(
         policy=policy.id,
         controller=policy.controller,
         language=policy.language,
         country=policy.country,
-        as_of=REPORT_AS_OF,
-        fixed={**FIXED_FACTS, "dates": {}},
-        purposes=tuple(report_purpose(engine, policy.id, purpose) for purpose in policy.purposes),
+        as_of=day,
+        fixed={"dates": {k: v.isoformat() for k, v in given.items()}},
+        purposes=tuple(report_purpose(engine, policy.id, purpose, day, given) for purpose in chosen),
     )
 
 
@@ -424,9 +524,17 @@ def _window_text(v: Mapping[str, Any]) -> str:
 
 def _retention_text(v: Mapping[str, Any]) -> str:
     window = _window_text(v)
+    # the end date is known only where the dates given fix the window's anchor
+    ends = f", ends {v['window_until']}" if v.get("window_until") else ""
     extra = ", held past the window (dispute)" if v["extended"] else ""
     stated = "" if v["stated_in_policy"] else " [not in policy]"
-    return f"{window}, then {v['action']}{extra}{stated}"
+    return f"{window}{ends}, then {v['action']}{extra}{stated}"
+
+
+def _facts_text(r: PolicyReport) -> str:
+    dates = r.fixed["dates"]
+    given = ", ".join(f"{k}={v}" for k, v in dates.items()) if dates else "none"
+    return f"As of {r.as_of.isoformat()}; dates: {given}"
 
 
 def _cells(p: PurposeReport) -> dict[str, list[str]]:
@@ -438,6 +546,8 @@ def _cells(p: PurposeReport) -> dict[str, list[str]]:
         "lawful": cell(p.lawful, lambda v: str(v["lawful"])),
         "bases": cell(p.bases, lambda v: str(v["bases"])),
         "objection": cell(p.objection, _objection_text),
+        "may_process": cell(p.may_process, lambda v: "yes" if v["may_process"] else "no"),
+        "today": cell(p.action_today, lambda v: str(v["action_today"])),
         "retention": cell(p.retention, _retention_text),
         "findings": [f"[{o.value['severity']}] {o.value['code']}" + ("" if o.when == ("always",) else f" when {_when(o.when)}") for o in p.findings],
     }
@@ -457,8 +567,7 @@ def _severity_counts(p: PurposeReport) -> dict[str, int]:
 def render_text(r: PolicyReport) -> str:
     lines = [
         f"Policy report: {r.policy} ({r.controller}, {r.language}, national law {r.country})",
-        f"As of {r.as_of.isoformat()}, no dates, {', '.join(f'{k}={_label(v)}' for k, v in FIXED_FACTS.items())}; "
-        f"{r.evaluations} evaluations.",
+        f"{_facts_text(r)} (a withdrawal or objection date only where the facts hold one); {r.evaluations} evaluations.",
         "",
     ]
     summary = [("purpose", "lawful", "bases", "objection", "retention", "findings")]
@@ -483,9 +592,9 @@ def render_text(r: PolicyReport) -> str:
         varied = ", ".join(f"{name} in {{{', '.join(classes)}}}" for name, classes in p.varied) or "nothing (no rule tests the facts)"
         lines.append(f"   varied: {varied}; {p.evaluations} evaluations")
         cells = _cells(p)
-        for key in ("lawful", "bases", "objection", "retention"):
+        for key in ("lawful", "bases", "objection", "may_process", "today", "retention"):
             for j, text in enumerate(cells[key]):
-                lines.append(f"   {key if j == 0 else '':<10} {text}")
+                lines.append(f"   {key if j == 0 else '':<11} {text}")
         if p.findings:
             lines.append("   findings:")
             for o in p.findings:
@@ -504,16 +613,15 @@ def render_markdown(r: PolicyReport) -> str:
     lines = [
         f"# Policy report: `{r.policy}`",
         "",
-        f"{r.controller} \u2014 language `{r.language}`, national law {r.country}. As of {r.as_of.isoformat()}, no dates, "
-        + ", ".join(f"`{k}={_label(v)}`" for k, v in FIXED_FACTS.items())
-        + f"; {r.evaluations} evaluations over the fact grid of each purpose.",
+        f"{r.controller} \u2014 language `{r.language}`, national law {r.country}. {_facts_text(r)}; "
+        f"{r.evaluations} evaluations over the fact grid of each purpose.",
         "",
-        "| purpose | lawful | bases | objection | retention | findings |",
-        "|---|---|---|---|---|---|",
+        "| purpose | lawful | bases | objection | may process | today | retention | findings |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for p in r.purposes:
         cells = _cells(p)
-        row = [f"`{p.purpose}`"] + ["<br>".join(_md(t) for t in cells[k]) or "\u2014" for k in ("lawful", "bases", "objection", "retention", "findings")]
+        row = [f"`{p.purpose}`"] + ["<br>".join(_md(t) for t in cells[k]) or "\u2014" for k in ("lawful", "bases", "objection", "may_process", "today", "retention", "findings")]
         lines.append("| " + " | ".join(row) + " |")
     for p in r.purposes:
         lines += ["", f"## `{p.purpose}` \u2014 \u201c{_md(p.heading)}\u201d", ""]
@@ -530,8 +638,18 @@ def render_markdown(r: PolicyReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def policy_report(policy: str, engine: Engine | None = None) -> PolicyReport:
-    """``lawbasis.report``: the whole-policy report, with the shared default engine unless given one."""
+def policy_report(
+    policy: str,
+    engine: Engine | None = None,
+    as_of: _dt.date | str | None = None,
+    dates: Mapping[str, Any] | None = None,
+    purposes: Sequence[str] | None = None,
+) -> PolicyReport:
+    """``lawbasis.report``: the whole-policy report, with the shared default engine unless given one.
+
+    ``as_of`` (today if omitted) and ``dates`` (none if omitted) are those of every evaluation;
+    ``purposes`` limits it to some purposes.
+    """
     from ._engine import default_engine
 
-    return report(engine or default_engine(), policy)
+    return report(engine or default_engine(), policy, as_of=as_of, dates=dates, purposes=purposes)

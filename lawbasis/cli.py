@@ -67,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="every purpose's bases, objection outcome, retention and findings")
     p.add_argument("policy", metavar="POLICY")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--as-of", metavar="DATE", dest="as_of", help="the day every evaluation is asked on (ISO date; default today)")
+    p.add_argument(
+        "--date", metavar="KEY=DATE", action="append", default=[], dest="dates",
+        help="a date every evaluation carries (a key of 'dates', e.g. fiscal_year_end=2023-12-31); repeatable",
+    )
+    p.add_argument(
+        "--purpose", metavar="PURPOSE", action="append", dest="purposes",
+        help="report only this purpose (repeatable; default every purpose)",
+    )
     _common(p, top=False)
 
     p = sub.add_parser("diff", help="where two policies (language versions) give different answers")
@@ -166,10 +175,22 @@ def _cmd_evaluate(args: argparse.Namespace) -> tuple[str, bool]:
     return _dump(out), violation
 
 
+def _report_dates(items: Sequence[str]) -> dict[str, str]:
+    dates: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise _BadInput(f"--date: {item!r} is not KEY=DATE (e.g. fiscal_year_end=2023-12-31)")
+        if key.strip() in dates:
+            raise _BadInput(f"--date: {key.strip()!r} given twice")
+        dates[key.strip()] = value.strip()
+    return dates
+
+
 def _cmd_report(args: argparse.Namespace) -> tuple[str, bool]:
     from ._report import report
 
-    r = report(_engine(args.rules), args.policy)
+    r = report(_engine(args.rules), args.policy, as_of=args.as_of, dates=_report_dates(args.dates), purposes=args.purposes)
     violation = "violation" in r.severities()
     if args.format == "json":
         return _dump(r.to_dict()), violation

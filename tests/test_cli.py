@@ -196,26 +196,62 @@ def markdown_report() -> str:
     import contextlib
 
     with contextlib.redirect_stdout(buf):
-        assert cli.main(["report", "jetpak-dk", "--format", "markdown"]) == 0
+        argv = ["report", "jetpak-dk", "--format", "markdown", "--as-of", "2025-01-01", "--purpose", "bookkeeping", "--purpose", "contract"]
+        assert cli.main(argv) == 0
     return buf.getvalue()
 
 
 def test_report_markdown_has_a_row_per_purpose(markdown_report):
+    assert "As of 2025-01-01; dates: none; 2304 evaluations" in markdown_report
     rows = [line for line in markdown_report.splitlines() if line.startswith("| `")]
-    assert [r.split("|")[1].strip() for r in rows] == [
-        "`contract`", "`marketing`", "`business_development`", "`sales`", "`restructuring`", "`bookkeeping`", "`crime_prevention`"]
-    marketing = rows[1]
-    assert "[violation] objection_override_unlawful" in marketing
-    assert "Art. 21(2), stops (direct_marketing_absolute)" in marketing
+    # the purposes asked for, in the rule file's order
+    assert [r.split("|")[1].strip() for r in rows] == ["`contract`", "`bookkeeping`"]
+    contract = rows[0]
+    assert "Art. 21(1), continues (legal_claims) when dispute=true, compelling_grounds=false" in contract
+    assert "[violation] special_category_without_explicit_consent when consent!=explicit, special_category=true" in contract
+    assert "[info] erasure_not_applicable when customer_status=customer, dispute=false, corporate_event=none\\|acquired\\|split, erasure_requested=true" in contract
+    assert "hold when dispute=true" in contract
+    assert "[info] erasure_limited_by_legal_obligation when erasure_requested=true" in rows[1]
+
+
+def report_json(capsys, *argv: str) -> tuple[int, dict]:
+    code, out, err = run(capsys, "report", "--format", "json", *argv)
+    assert err == ""
+    return code, json.loads(out)
 
 
 def test_report_json_and_strict(capsys):
-    code, out, _ = run(capsys, "report", "jetpak-se", "--format", "json", "--strict")
-    assert code == 1  # objection_test_weaker_than_gdpr is a violation
-    data = json.loads(out)
-    assert data["policy"] == "jetpak-se"
-    bookkeeping = next(p for p in data["purposes"] if p["purpose"] == "bookkeeping")
-    assert [(o["period"], o["from"]) for o in bookkeeping["retention"]] == [("P7Y", "end_of_calendar_year_of_fiscal_year_end")] * 2
+    code, data = report_json(capsys, "jetpak-se", "--strict", "--purpose", "bookkeeping", "--as-of", "2026-11-22",
+                             "--date", "fiscal_year_end=2023-06-30")
+    assert code == 1  # Art. 9 data without explicit consent is a violation
+    assert (data["policy"], data["as_of"], data["fixed"]) == ("jetpak-se", "2026-11-22", {"dates": {"fiscal_year_end": "2023-06-30"}})
+    (bookkeeping,) = data["purposes"]
+    # SPEC example 3: 7 years from the end of the calendar year in which the fiscal year ended
+    assert [(o["period"], o["from"], o["until"]) for o in bookkeeping["retention"]] == [
+        ("P7Y", "end_of_calendar_year_of_fiscal_year_end", "2030-12-31")]
+
+
+def test_report_as_of_ends_the_danish_bookkeeping_duty(capsys):
+    argv = ("jetpak-dk", "--purpose", "bookkeeping", "--date", "fiscal_year_end=2023-12-31")
+    _, before = report_json(capsys, *argv, "--as-of", "2028-12-31")
+    _, after = report_json(capsys, *argv, "--as-of", "2029-01-01")
+    assert [o["bases"] for o in before["purposes"][0]["bases"]] == ["c"]
+    assert [(o["action_today"], o["when"]) for o in before["purposes"][0]["action_today"]] == [("keep", ["always"])]
+    assert [(o["lawful"], o["when"]) for o in after["purposes"][0]["lawful"]] == [("no", ["always"])]
+    assert [(o["action_today"], o["when"]) for o in after["purposes"][0]["action_today"]] == [("delete", ["always"])]
+
+
+def test_report_bad_dates_are_one_line_exit_2(capsys):
+    for argv, needle in (
+        (("--as-of", "2029-02-30"), "'as_of': impossible date"),
+        (("--date", "fiscal_year_end"), "--date: 'fiscal_year_end' is not KEY=DATE"),
+        (("--date", "nosuch=2020-01-01"), "'dates.nosuch': unknown date key"),
+        (("--date", "fiscal_year_end=2020-01-01", "--date", "fiscal_year_end=2021-01-01"), "given twice"),
+        (("--purpose", "nosuch"), "'purpose': not a purpose of jetpak-dk"),
+    ):
+        code, out, err = run(capsys, "report", "jetpak-dk", *argv)
+        assert (code, out, err.count("\n")) == (2, "", 1), argv
+        assert needle in err, err
 
 
 def test_diff_same_policy_has_no_rows(capsys):

@@ -28,8 +28,21 @@ def test_dk_override_is_a_violation_only_in_danish(rows):
 def test_se_customer_period_without_unit(rows):
     r = row(rows, "marketing", "finding retention_unit_missing")
     assert (r.a, r.b) == ("-", "warning")
-    assert r.when == ("customer_status=customer|former_customer",)
+    assert r.when == ("customer_status!=prospect",)
     assert any("upp till 36 därefter" in c.quote for c in r.clauses_b)
+
+
+def test_se_proviso_ends_the_customer_window_on_an_objection_today(rows):
+    # without consent a Danish e-mail or personalised campaign has no basis to stop, so no cut; the Swedish
+    # proviso ends the customer window on the objection date, so the data go now
+    r = row(rows, "marketing", "action_today")
+    assert (r.a, r.b) == ("keep", "delete")
+    assert r.when == (
+        "customer_status!=prospect, consent=none, objection!=none, personalised=true, corporate_event=none|acquired|split",
+        "customer_status!=prospect, channel=email|sms|mms|automated_call, consent=none, objection!=none, personalised=false, "
+        "corporate_event=none|acquired|split",
+    )
+    assert any("motsatt dig direktmarkna" in c.quote for c in r.clauses_b)
 
 
 def test_se_weaker_objection_test(rows):
@@ -60,6 +73,15 @@ def test_outcome_aspects_compared():
     # the Swedish proviso and the GDPR both end the customer window on the objection date
     assert a["retention"] == b["retention"] == "P36M from contract_ended, delete, until 2024-10-01"
     assert a["objection"] == "Art. 21(2), stops" and a["may_process"] == "no"
+    # the objection stops the basis; it stays listed (SPEC 9.1) and the data go today
+    assert a["bases"] == b["bases"] == "f (stopped)"
+    assert a["action_today"] == b["action_today"] == "delete"
+
+
+def test_diff_holds_art9_and_erasure_fixed():
+    facts = diff_facts("jetpak-dk", "marketing", {"consent": "withdrawn"})
+    assert (facts["special_category"], facts["erasure_requested"]) == (False, False)
+    assert facts["dates"]["consent_withdrawn"] == "2024-09-15" and "objection_received" not in facts["dates"]
 
 
 def test_same_policy_no_rows():

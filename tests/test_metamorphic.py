@@ -1,7 +1,7 @@
 """Metamorphic properties: how the answer must (not) move when the facts move.
 
 * a fact no rule reads never changes the decision (unread fields found by inspecting the rules);
-* a later ``as_of`` never reopens an expired window;
+* a later ``as_of`` never reopens an expired window, nor creates or restarts a basis;
 * a pending dispute never shortens retention;
 * consent ``explicit`` is never worse than ``given``;
 * evaluation order and earlier evaluations never matter.
@@ -22,6 +22,7 @@ from lawbasis.strategies import activities
 
 ENGINE = lawbasis.default_engine()
 PAIRS = [(p.id, purpose.id) for p in ENGINE.policies() for purpose in p.purposes]
+SCHEDULED_FLAGS = {"scheduled_consent_withdrawal": "consent_withdrawn", "scheduled_objection": "objection_received"}
 BOOL_FIELDS = ("personalised", "compelling_grounds", "dispute", "special_category", "erasure_requested", "acquirer_similar")
 
 
@@ -34,8 +35,11 @@ def read_by_rules(policy: str, purpose: str) -> tuple[set[str], set[str]]:
             continue
         for condition in rule.when:
             for field in condition.get("activity", {}):
-                if field.startswith("has_"):
-                    dates.add(field[4:])
+                # dates reach the rules as flags: given, passed on as_of, or scheduled after it (SPEC 9.2)
+                if field.startswith(("has_", "passed_")):
+                    dates.add(field.split("_", 1)[1])
+                elif field in SCHEDULED_FLAGS:
+                    dates.add(SCHEDULED_FLAGS[field])
                 else:
                     fields.add(field)
         for kind, values in rule.then:
@@ -103,8 +107,15 @@ def test_later_as_of_never_reopens_an_expired_window(activity: lawbasis.Activity
         assert later.may_process is False
     if not first.may_process:
         assert not later.may_process, "a later as_of allowed processing an earlier one refused"
-    # nothing but the window depends on the day asked
-    assert (later.lawful, later.bases, later.objection) == (first.lawful, first.bases, first.objection)
+    # time only ends grounds: an event taking effect on its date (SPEC 9.2), a statutory duty expiring
+    # (9.8), the contract being over (9.3); it never creates a basis or un-stops one
+    active = {b.letter for b in first.bases if not b.stopped}
+    assert {b.letter for b in later.bases if not b.stopped} <= active, f"{first.bases} -> {later.bases}"
+    if first.lawful != "yes":
+        assert later.lawful != "yes"
+    if not activity.dates:  # with no dates nothing can happen in between
+        assert (later.lawful, later.bases, later.objection, later.action_today) == (
+            first.lawful, first.bases, first.objection, first.action_today)
 
 
 @settings(max_examples=50)
