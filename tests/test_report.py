@@ -141,9 +141,11 @@ def test_dates_carried_only_where_the_facts_allow():
         "contract_ended": "2024-06-30", "consent_withdrawn": "2024-09-01", "objection_received": "2024-10-01"})
     c = r.purposes[0]
     assert r.fixed == {"dates": {"contract_ended": "2024-06-30", "consent_withdrawn": "2024-09-01", "objection_received": "2024-10-01"}}
-    assert when(c.retention, "until", "2027-06-30")[0] == "dispute=false, corporate_event=none|acquired|split, erasure_requested=false"
+    # consent is no part of the contract, so its withdrawal cuts nothing; nor does an objection (b) is
+    # not reached by: the window ends 36 months after the contract whenever no dispute holds it
+    assert when(c.retention, "until", "2027-06-30")[0] == "dispute=false"
     # a held window still shows where it would have ended
-    assert {o.value["window_until"] for o in c.retention if o.value["extended"]} == {"2027-06-30", "2024-09-01"}
+    assert {o.value["window_until"] for o in c.retention if o.value["extended"]} == {"2027-06-30"}
     assert findings(c)["basis_after_contract_end"].when == ("dispute=false, corporate_event=none|acquired|split, erasure_requested=false",)
 
 

@@ -636,7 +636,7 @@ def test_marketing_consent_withdrawn_no_swapping() -> None:
     assert [(b.letter, b.stated_in_policy, b.stopped) for b in post.bases] == [("f", True, True)]
     assert (post.may_process, post.may_process_reasons) == (False, ("every_basis_stopped",))
     assert "gdpr/consent/withdrawal-objects-to-direct-marketing" in post.fired()
-    assert "gdpr/consent/erase-from-withdrawal-date" in post.fired()
+    assert "gdpr/consent/erase-from-withdrawal-date-direct-marketing" in post.fired()
 
 
 def test_marketing_personalisation_finding() -> None:
