@@ -225,7 +225,8 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
         if len(used):
             texts = pd.Series(np.asarray(column.cat.categories, dtype=object)[used], index=column.index[first], dtype=object)
             out_table[used] = parse_date_column(name, texts)
-        return out_table[codes]
+        parsed: np.ndarray = out_table[codes]
+        return parsed
     present = column.notna().to_numpy().copy()
     if column.dtype == object:
         present &= (column != "").to_numpy()
