@@ -637,7 +637,7 @@ def _window_fact(records: list[_Record], activity: Activity, as_of: _dt.date, sc
     if len(distinct) > 1:
         raise EngineError(
             f"rules disagree on the retention window for {activity.policy}/{activity.purpose}: "
-            + ", ".join(sorted({r.id for _, r in retentions}))
+            + ", ".join(sorted({f"{r.id} ({r.file})" for _, r in retentions}))
         )
     values = retentions[0][0]
     dates = activity.dates

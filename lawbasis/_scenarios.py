@@ -1,6 +1,6 @@
 """Scenario files (OpenFisca style): named facts plus the part of the decision they must produce.
 
-A scenario file is YAML, read with ``yaml.safe_load`` only::
+A scenario file is YAML, read with the bounded safe loader of rule files::
 
     # my_service.scenarios.yaml
     rules: ../my_rules            # optional: a rule directory, relative to this file
@@ -37,6 +37,7 @@ import yaml
 from . import _errors
 from ._decision import Decision
 from ._engine import Engine, default_engine
+from ._safeyaml import load_yaml
 
 _DECISION_KEYS = ("policy", "purpose", "lawful", "bases", "objection", "may_process", "action_today", "retention", "findings")
 _EXTRA_KEYS = (
@@ -113,19 +114,26 @@ def _lines(text: str) -> list[int]:
     return []
 
 
+def text_line(exc: UnicodeDecodeError) -> int:
+    """The 1-based line of the first byte that is not UTF-8."""
+    return bytes(exc.object[: exc.start]).count(b"\n") + 1
+
+
 def load_scenarios(path: str | Path) -> list[Scenario]:
     """Read one scenario file; raise ``ScenarioFileError`` (file and line) when it is malformed."""
     path = Path(path)
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
+        # the bounded loader of rule files: no alias bombs, no duplicate or non-string keys
+        data = load_yaml(text, file)
         lines = _lines(text)
     except OSError as exc:
         raise ScenarioFileError(file, None, f"cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ScenarioFileError(file, mark.line + 1 if mark else None, f"not valid YAML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioFileError(file, text_line(exc), f"not UTF-8: byte {exc.object[exc.start]:#04x}") from None
+    except _errors.RuleFileError as exc:
+        raise ScenarioFileError(file, None, exc.problem) from None
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
         raise ScenarioFileError(file, 1, "a scenario file is a mapping with a 'scenarios' list")
     unknown = sorted(set(data) - set(_FILE_KEYS))
