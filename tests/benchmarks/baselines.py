@@ -37,7 +37,7 @@ class RawFloor:
     def __init__(self) -> None:
         self.host = _SyncHost()
         self.name = f"floor{next(self._names)}"
-        kinds = [{"t": k} for k in ("activity", "phase", "window")]
+        kinds = [{"t": k} for k in ("activity", "phase", "window", "duty")]
         self.host.set_rulesets({self.name: {
             "sink": {"all": [{"m": {"$or": kinds}}, {"never": {"t": "__never__"}}], "run": lambda c: None},
         }})
@@ -51,16 +51,19 @@ class RawFloor:
 
 
 def engine_facts(engine: Any, activity: Any) -> list[dict[str, str]]:
-    """The facts Engine.evaluate asserts from outside for this activity (activity, window, markers)."""
+    """The facts Engine.evaluate asserts from outside for this activity (activity, duties, window, markers)."""
     from lawbasis import Activity
+    from lawbasis._engine import _duty_facts
 
     a = Activity.from_dict(activity)
     policy = engine.policy(a.policy)
     compiled = engine.compiled(a.policy)
-    facts = [engine._activity_fact(a, policy)]
+    as_of = a.as_of or dt.date.today()
+    facts = [engine._activity_fact(a, policy, as_of), *_duty_facts(compiled.duties, a, as_of)]
     for stratum in range(1, compiled.strata + 1):
         if stratum == compiled.calendar_stratum:
-            facts.append({"sid": "s1", "t": "window", "rule": "calendar/window", "status": "open", "until": "2028-06-30"})
+            facts.append({"sid": "s1", "t": "window", "rule": "calendar/window", "status": "open", "until": "2028-06-30",
+                          "window_until": "2028-06-30"})
         facts.append({"sid": "s1", "t": "phase", "n": str(stratum)})
     return facts
 
