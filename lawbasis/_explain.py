@@ -76,24 +76,11 @@ _BOX = "font-family:sans-serif;font-size:13px;line-height:1.4;max-width:60em"
 _CELL = "text-align:left;padding:2px 10px 2px 0;vertical-align:top"
 
 
-def _language(policy: str | None) -> str | None:
-    """The language of a policy's text, if the shared engine is already loaded (never loads it)."""
-    from . import _engine
-
-    engine = _engine._default
-    if policy is None or engine is None:
-        return None
-    try:
-        return engine.policy(policy).language
-    except Exception:  # noqa: BLE001 - a policy from another rule directory: no lang attribute
-        return None
-
-
 def _cite_html(cite: Cite) -> str:
     e = html.escape
     parts = []
     if cite.quote is not None:
-        lang = _language(cite.policy)
+        lang = cite.language  # the quote carries its text's language: no engine is consulted
         where = e(cite.policy or "") + (f", <i>{e(cite.section)}</i>" if cite.section else "")
         lang_attr = f" lang='{e(lang)}'" if lang else ""
         parts.append(f"{where}: <q{lang_attr}>{e(cite.quote)}</q>")

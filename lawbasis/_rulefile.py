@@ -171,6 +171,8 @@ class Cite:
     section: str | None = None
     quote: str | None = None
     law: str | None = None
+    #: the language of the quoted policy's text (``lang`` of a rendered quote); not part of the JSON
+    language: str | None = attrs.field(default=None, eq=False)
 
     def to_dict(self) -> dict[str, str]:
         out = {}
@@ -492,7 +494,8 @@ def load_directory(directory: str | Path) -> RuleBase:
                     _check_quote(name, rule_id, texts, policy, quote)
                     if section is not None and policy in texts and normalise_space(section) not in texts[policy]:
                         raise RuleFileError(name, rule_id, f"section heading not found verbatim in {policy}: {section!r}")
-                cites.append(Cite(policy=policy, section=section, quote=quote, law=c.get("law")))
+                language = policies[policy].language if quote is not None and policy in policies else None
+                cites.append(Cite(policy=policy, section=section, quote=quote, law=c.get("law"), language=language))
             rules.append(Rule(rule_id, name, scope, scoped, tuple(when), tuple(then), tuple(cites), item.get("note")))
     return RuleBase(str(root), policies, laws, tuple(rules))
 

@@ -33,3 +33,20 @@ def test_a_partial_stop_names_the_bases_that_go_on() -> None:
     assert "(b) contract [GDPR Art. 6(1)(b)]," in text  # not stopped
     assert "processing on (e)/(f) must stop; the other bases go on" in text
     assert "stated in the policy; stopped" in _text(d._repr_html_())
+
+
+def test_quotes_render_in_their_own_texts_language_whatever_engine_was_built(tmp_path) -> None:
+    """The language comes with the quote (Cite.language), not from the shared engine: a rule directory
+    whose jetpak-dk text is declared in another language renders that language, before and after the
+    default engine exists."""
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(lawbasis.default_rules_dir(), rules)
+    policy_file = rules / "jetpak-dk.yaml"
+    policy_file.write_text(policy_file.read_text(encoding="utf-8").replace("  language: da\n", "  language: nb\n", 1), encoding="utf-8")
+    own = lawbasis.Engine(rules).evaluate({"policy": "jetpak-dk", "purpose": "marketing", "as_of": AS_OF})
+    assert "lang='nb'" in own._repr_html_() and "lang='da'" not in own._repr_html_()
+    shipped = lawbasis.evaluate({"policy": "jetpak-dk", "purpose": "marketing", "as_of": AS_OF})
+    assert "lang='da'" in shipped._repr_html_()
+    assert "lang='nb'" in own._repr_html_()
