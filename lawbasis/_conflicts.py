@@ -501,16 +501,7 @@ class _Analysis:
 
     def _implies(self, theirs: Pattern, mine: Pattern, domains: dict[str, frozenset[str]]) -> bool:
         """No fact matches ``theirs`` implies no fact matches ``mine`` (every ``mine`` is a ``theirs``)."""
-        if theirs.kind != mine.kind:
-            return False
-        for field, term in theirs.fields:
-            other = mine.get(field)
-            if isinstance(term, frozenset):
-                if not self._within(other, term, domains):
-                    return False
-            elif other is None or not self._same(term, other, domains):
-                return False
-        return True
+        return self.covers(theirs, mine, domains)
 
     def unsat(self, conj: _Conj, depth: int) -> bool:
         """Proved: the conditions in ``conj`` never hold together."""

@@ -30,14 +30,9 @@ HEADING = "Administration og opfyldelse af aftale og varetagelse af vores juridi
 
 
 @pytest.fixture()
-def rules(tmp_path: Path) -> Path:
-    """The law files, the Jetpak files and every policy text, in tmp_path/rules."""
-    source = Path(lawbasis.default_rules_dir())
-    target = tmp_path / "rules"
-    shutil.copytree(source / "policies", target / "policies")
-    for name in JETPAK_FILES:
-        shutil.copy(source / name, target / name)
-    return target
+def rules(jetpak_copy: Path) -> Path:
+    """The law files, the Jetpak files and every policy text, in tmp_path/rules (conftest's jetpak_copy)."""
+    return jetpak_copy
 
 
 def _edit(path: Path, old: str, new: str) -> None:

@@ -37,15 +37,6 @@ def full_copy(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture()
-def jetpak_copy(tmp_path: Path) -> Path:
-    """The law files, the Jetpak files and every policy text: isolates these tests from other policies."""
-    source = Path(lawbasis.default_rules_dir())
-    target = tmp_path / "rules"
-    shutil.copytree(source / "policies", target / "policies")
-    for name in JETPAK_FILES:
-        shutil.copy(source / name, target / name)
-    return target
 
 
 def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
