@@ -392,26 +392,36 @@ class BulkEvaluator:
             self._answers.append(answer)
         return found
 
-    def _duty_codes(
-        self, policy_codes: np.ndarray, policies: list[Any], dates: Mapping[str, np.ndarray], as_of_days: np.ndarray, index: pd.Index
-    ) -> dict[tuple[str, str], np.ndarray]:
-        """Each statutory duty's status per row, as the engine's clock step gives it before the rules run.
+    def _duty_ends(
+        self, policy_codes: np.ndarray, policies: list[Any], dates: Mapping[str, np.ndarray], index: pd.Index
+    ) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+        """Each statutory duty's end, for the rows whose policy has it and whose anchor date is known.
 
-        0 where the row's policy has no such duty or its anchor date is unknown, 1 while it runs on
-        as_of, 2 once it has ended. An end past 9999-12-31 is the engine's InputError, for every row.
+        An end past 9999-12-31 is the engine's InputError, for every row.
         """
-        out: dict[tuple[str, str], np.ndarray] = {}
+        out: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         for (period, anchor), owners in self._duties.items():
             mine = np.array([p in owners for p in policies], dtype=bool)
             if not mine.any():
                 continue
             rows = np.flatnonzero(mine[policy_codes])
-            code = np.zeros(len(policy_codes), dtype=np.int8)
             end = _anchored_end(_Window(None, Period.parse(period), anchor, ()), dates, rows, index)
-            if end is not None:
+            if end is None:
+                out[(period, anchor)] = (rows[:0], np.empty(0, dtype="datetime64[D]"))
+            else:
                 known = ~np.isnat(end)
-                code[rows[known]] = np.where(as_of_days[rows[known]] > end[known], 2, 1)
-            out[(period, anchor)] = code
+                out[(period, anchor)] = (rows[known], end[known])
+        return out
+
+    @staticmethod
+    def _duty_codes(ends: Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray]], days: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
+        """Each duty's status per row on ``days``, as the engine's clock step gives it before the rules run:
+        0 where the row's policy has no such duty or its anchor date is unknown, 1 while it runs, 2 once ended."""
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for duty, (rows, end) in ends.items():
+            code = np.zeros(len(days), dtype=np.int8)
+            code[rows] = np.where(days[rows] > end, 2, 1)
+            out[duty] = code
         return out
 
     def _new_group(self, key: bytes, i: int, dates: Mapping[str, np.ndarray], as_of_days: np.ndarray, index: Any) -> _Group:
@@ -551,12 +561,29 @@ class BulkEvaluator:
         # or before as_of (0: not given, 1: later than as_of, 2: passed); for each statutory duty of
         # the policies in the table, its status on as_of (0: unknown, 1: running, 2: ended)
         when = {k: present[k].astype(np.int8) + (present[k] & (dates[k] <= as_of_days)).astype(np.int8) for k in present}
-        duties = self._duty_codes(codes["policy"], values["policy"], dates, as_of_days, frame.index)
+        duty_ends = self._duty_ends(codes["policy"], values["policy"], dates, frame.index)
+        duties = self._duty_codes(duty_ends, as_of_days)
+        # a withdrawal or objection dated after as_of is asked of the rules again as of its own date: the
+        # same codes as of that date join the key of the rows that have one (0 for every other row)
+        on_the_event: dict[tuple[str, str], np.ndarray] = {}
+        for event in SCHEDULED_EVENTS:
+            if event not in when or not (when[event] == 1).any():
+                continue
+            scheduled = when[event] == 1
+            day = np.where(scheduled, dates[event], _NAT)
+            for date_key in DATE_KEYS:
+                if date_key in present:
+                    code = present[date_key].astype(np.int8) + (present[date_key] & (dates[date_key] <= day)).astype(np.int8)
+                    on_the_event[(event, date_key)] = np.where(scheduled, code, 0).astype(np.int8)
+            for duty, code in self._duty_codes(duty_ends, day).items():
+                on_the_event[(event, f"{duty[0]} {duty[1]}")] = np.where(scheduled, code, 0).astype(np.int8)
 
         # 1. group rows by key: discrete facts + the date codes above (one int64 code per row)
         varying = [f for f in DISCRETE_FIELDS if len(values[f]) > 1]
-        radix = [len(values[f]) for f in varying] + [3 for k in DATE_KEYS if k in present] + [3 for _ in duties]
-        columns_of_key = [codes[f] for f in varying] + [when[k] for k in DATE_KEYS if k in present] + list(duties.values())
+        radix = [len(values[f]) for f in varying] + [3 for k in DATE_KEYS if k in present] + [3 for _ in duties] + [3 for _ in on_the_event]
+        columns_of_key = (
+            [codes[f] for f in varying] + [when[k] for k in DATE_KEYS if k in present] + list(duties.values()) + list(on_the_event.values())
+        )
         if not radix:
             inverse = np.zeros(n, dtype=np.int64)
         elif float(np.prod(np.array(radix, dtype=float))) < 2.0**62:
@@ -578,6 +605,11 @@ class BulkEvaluator:
             [global_ids[f][codes[f][first]] for f in DISCRETE_FIELDS]
             + [when[k][first].astype(np.int64) if k in when else np.zeros(groups, dtype=np.int64) for k in DATE_KEYS]
             + [duties[d][first].astype(np.int64) if d in duties else np.zeros(groups, dtype=np.int64) for d in self._duties]
+            + [
+                on_the_event[(e, c)][first].astype(np.int64) if (e, c) in on_the_event else np.zeros(groups, dtype=np.int64)
+                for e in SCHEDULED_EVENTS
+                for c in (*DATE_KEYS, *(f"{d[0]} {d[1]}" for d in self._duties))
+            ]
         )
         # keys as bytes: no container objects per group, so no garbage-collector passes over the heap
         as_bytes = np.ascontiguousarray(key_matrix.astype(np.int32)).view(np.dtype((np.void, 4 * key_matrix.shape[1])))
@@ -637,19 +669,6 @@ class BulkEvaluator:
                 decision = self._decide(found_groups[g].facts, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i])
                 table[p] = found_groups[g].answers[window_status] = self._answer_id(_fixed(decision))
             answer_ids = table[pair]
-
-        # rows with a withdrawal or objection dated after as_of: the engine asks the rules again as
-        # of the event's date, which the key does not capture; each such row is decided on its own
-        scheduled = np.zeros(n, dtype=bool)
-        for event in SCHEDULED_EVENTS:
-            if event in when:
-                scheduled |= when[event] == 1
-        for i in np.flatnonzero(scheduled).tolist():
-            decision = self._decide(found_groups[int(inverse[i])].facts, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i])
-            if not answer_ids.flags.writeable:
-                answer_ids = answer_ids.copy()
-            answer_ids[i] = self._answer_id(_fixed(decision))
-            until[i] = np.datetime64(decision.retention.until, "D") if decision.retention.until else _NAT
 
         # 4. columns: each answer's values taken per row (no copies of the table's objects)
         per_answer = self._columns_per_answer()
