@@ -49,31 +49,16 @@ from ._rulefile import Cite, Policy, Purpose, Rule, RuleBase, load_directory
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="durable.engine")
 
 _SID = "s1"
-_CALENDAR_RULE = Rule(
-    "calendar/window",
-    "(built in)",
-    "",
-    (),
-    (),
-    (),
-    (
-        Cite(law="Regulation (EEC, Euratom) No 1182/71 Art. 3(2)(c) (calendar months, clamped to the month's last day)"),
-        Cite(law="GDPR Art. 5(1)(e)"),
-    ),
-)
-_CLOCK_RULE = Rule(
-    "calendar/statutory-duty",
-    "(built in)",
-    "",
-    (),
-    (),
-    (),
-    (
-        Cite(law="Regulation (EEC, Euratom) No 1182/71 Art. 3(2)(c) (calendar months, clamped to the month's last day)"),
-        Cite(law="GDPR Art. 6(1)(c)"),
-    ),
-)
+_MONTHS = "Regulation (EEC, Euratom) No 1182/71 Art. 3(2)(c) (calendar months, clamped to the month's last day)"
 
+
+def _built_in(rule_id: str, law: str) -> Rule:
+    """A step the engine itself performs, with the provisions it rests on (it shows in the trace)."""
+    return Rule(rule_id, "(built in)", "", (), (), (), (Cite(law=_MONTHS), Cite(law=law)))
+
+
+_CALENDAR_RULE = _built_in("calendar/window", "GDPR Art. 5(1)(e)")  # the window, between strata
+_CLOCK_RULE = _built_in("calendar/statutory-duty", "GDPR Art. 6(1)(c)")  # duty facts, before the first stratum
 
 
 def default_rules_dir() -> Path:

@@ -432,7 +432,8 @@ def test_two_windows_for_one_purpose_are_refused_naming_both(rules: Path) -> Non
         ('lawful: {value: "no", reason: x}', "activity: {channel: post}", "gdpr/lawful/yes"),
         ("objection: {applies: 21(1), continues: true, reason: x}", "", "gdpr/objection/direct-marketing-absolute"),
         ("may_process: {value: true, reason: x}", "activity: {consent: withdrawn}", "gdpr/may-process/not-lawful"),
-        ("today: {action: delete, reason: x}", "", "gdpr/today/window-ended"),
+        # every gdpr/today rule that concludes another action contradicts it; the first one found is named
+        ("today: {action: delete, reason: x}", "", ("gdpr/today/hold", "gdpr/today/window-ended", "gdpr/today/inside-window")),
     ],
 )
 def test_policy_rule_contradicting_the_law_is_refused_naming_both_files(
@@ -450,7 +451,8 @@ def test_policy_rule_contradicting_the_law_is_refused_naming_both_files(
     """)
     error = _refused(rules)
     assert (error.file, error.rule) == ("jetpak-dk.yaml", "x/contradiction")
-    assert f"and rule {other!r} (gdpr.yaml) concludes" in error.problem
+    others = other if isinstance(other, tuple) else (other,)
+    assert any(f"and rule {o!r} (gdpr.yaml) concludes" in error.problem for o in others), error.problem
 
 
 def test_one_rule_concluding_two_values_is_refused(rules: Path) -> None:
