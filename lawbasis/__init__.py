@@ -9,22 +9,79 @@ consent withdrawal, and the retention window, each conclusion citing the policy 
 ...                        "consent": "given", "dates": {"contract_ended": "2025-06-30"}})
 >>> d.basis_letters, d.objection.applies, d.retention.until.isoformat()
 (['a'], '21(2)', '2028-06-30')
-"""
-from ._activity import Activity, Dates
-from ._decision import Basis, Decision, Finding, Objection, Retention, TraceStep
-from ._engine import Engine, PolicyInfo, default_engine, default_rules_dir, evaluate, evaluate_many
-from ._errors import (
-    EngineError,
-    InputError,
-    LawbasisError,
-    RuleFileError,
-    UnknownPolicyError,
-    UnknownPurposeError,
-)
-from ._report import PolicyReport
-from ._report import policy_report as report
 
-__version__ = "0.1.0"
+The names below are imported when first used, so ``import lawbasis`` (and the pytest plugin) stays
+light until an engine is needed.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.2.0"
+
+#: public name -> the module that defines it
+_EXPORTS = {
+    "Activity": "lawbasis.core.activity",
+    "Dates": "lawbasis.core.activity",
+    "Basis": "lawbasis.core.decision",
+    "Decision": "lawbasis.core.decision",
+    "Finding": "lawbasis.core.decision",
+    "Objection": "lawbasis.core.decision",
+    "Retention": "lawbasis.core.decision",
+    "TraceStep": "lawbasis.core.decision",
+    "EngineError": "lawbasis.core.errors",
+    "InputError": "lawbasis.core.errors",
+    "LawbasisError": "lawbasis.core.errors",
+    "RuleFileError": "lawbasis.core.errors",
+    "UnknownPolicyError": "lawbasis.core.errors",
+    "UnknownPurposeError": "lawbasis.core.errors",
+    "Engine": "lawbasis.engine.host",
+    "PolicyInfo": "lawbasis.engine.host",
+    "default_engine": "lawbasis.engine.host",
+    "default_rules_dir": "lawbasis.engine.host",
+    "evaluate": "lawbasis.engine.host",
+    "evaluate_many": "lawbasis.engine.host",
+    "PolicyReport": "lawbasis.analysis.report",
+    "report": "lawbasis.analysis.report",
+}
+_RENAMED = {"report": "policy_report"}
+
+if TYPE_CHECKING:
+    from lawbasis.analysis.report import PolicyReport
+    from lawbasis.analysis.report import policy_report as report
+    from lawbasis.core.activity import Activity, Dates
+    from lawbasis.core.decision import Basis, Decision, Finding, Objection, Retention, TraceStep
+    from lawbasis.core.errors import (
+        EngineError,
+        InputError,
+        LawbasisError,
+        RuleFileError,
+        UnknownPolicyError,
+        UnknownPurposeError,
+    )
+    from lawbasis.engine.host import (
+        Engine,
+        PolicyInfo,
+        default_engine,
+        default_rules_dir,
+        evaluate,
+        evaluate_many,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lawbasis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "Activity",
@@ -38,16 +95,16 @@ __all__ = [
     "LawbasisError",
     "Objection",
     "PolicyInfo",
+    "PolicyReport",
     "Retention",
     "RuleFileError",
     "TraceStep",
     "UnknownPolicyError",
     "UnknownPurposeError",
+    "__version__",
     "default_engine",
     "default_rules_dir",
     "evaluate",
     "evaluate_many",
-    "PolicyReport",
     "report",
-    "__version__",
 ]

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lawbasis
-from lawbasis._activity import DATE_KEYS
+from lawbasis.core.activity import DATE_KEYS
 from lawbasis.strategies import activity_dicts, invalid_activity_cases
 
 ENGINE = lawbasis.default_engine()

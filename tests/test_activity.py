@@ -9,7 +9,7 @@ import pytest
 
 import lawbasis
 from lawbasis import Activity, InputError, LawbasisError, UnknownPolicyError, UnknownPurposeError
-from lawbasis._activity import DATE_ORDER
+from lawbasis.core.activity import DATE_ORDER
 
 VALID: dict[str, Any] = {
     "policy": "jetpak-dk",

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lawbasis
-from lawbasis._activity import CHANNELS, CONSENTS, CORPORATE_EVENTS, CUSTOMER_STATUSES, DATE_KEYS, OBJECTIONS
-from lawbasis._calendar import Period
 from lawbasis.bulk import DECISION_COLUMNS, BulkEvaluator, add_period, evaluate_frame, sweep_file
+from lawbasis.core.activity import CHANNELS, CONSENTS, CORPORATE_EVENTS, CUSTOMER_STATUSES, DATE_KEYS, OBJECTIONS
+from lawbasis.core.calendar import Period
 from lawbasis.invariants import check_action_today
 
 ENGINE = lawbasis.default_engine()

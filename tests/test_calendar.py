@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import lawbasis
-from lawbasis._calendar import Period, anchor_date, window_end
+from lawbasis.core.calendar import Period, anchor_date, window_end
 
 D = dt.date
 

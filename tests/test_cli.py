@@ -1,4 +1,4 @@
-"""The command line (SPEC section 6), run in-process through ``lawbasis.cli.main``."""
+"""The command line (SPEC section 6), run in-process through ``lawbasis.cli.app``."""
 from __future__ import annotations
 
 import io
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import lawbasis
-from lawbasis import cli
+from lawbasis.cli import app as cli
 
 MARKETING_EMAIL = {
     "policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",

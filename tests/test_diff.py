@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import lawbasis
-from lawbasis._diff import aspects, diff, diff_facts, render_text
+from lawbasis.analysis.diff import aspects, diff, diff_facts, render_text
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import lawbasis
-from lawbasis._rulefile import load_directory
+from lawbasis.engine.rulefile import load_directory
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SPEC_CODES = [

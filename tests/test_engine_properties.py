@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lawbasis
-from lawbasis._activity import CHANNELS, CONSENTS, CORPORATE_EVENTS, CUSTOMER_STATUSES, OBJECTIONS
-from lawbasis._calendar import Period, anchor_date
+from lawbasis.core.activity import CHANNELS, CONSENTS, CORPORATE_EVENTS, CUSTOMER_STATUSES, OBJECTIONS
+from lawbasis.core.calendar import Period, anchor_date
 
 POLICIES = ("jetpak-dk", "jetpak-se")
 PURPOSES = ("contract", "marketing", "business_development", "sales", "restructuring", "bookkeeping", "crime_prevention")

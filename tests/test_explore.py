@@ -193,8 +193,8 @@ def test_text_explain_format_is_stable(engine: lawbasis.Engine) -> None:
 
 
 def test_policy_report_html(engine: lawbasis.Engine) -> None:
-    report_module = pytest.importorskip("lawbasis._report")
-    from lawbasis._explain import report_html
+    report_module = pytest.importorskip("lawbasis.analysis.report")
+    from lawbasis.render import report_html
 
     r = report_module.report(engine, "jetpak-dk", purposes=["marketing", "bookkeeping"])
     out = report_html(r)

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 import lawbasis
-from lawbasis._report import date_flags, point_dates, purpose_grid
+from lawbasis.analysis.report import date_flags, point_dates, purpose_grid
 from lawbasis.invariants import check_all
 
 ENGINE = lawbasis.Engine()

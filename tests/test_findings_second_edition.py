@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import lawbasis
-from lawbasis._rulefile import normalise_space
+from lawbasis.engine.rulefile import normalise_space
 
 AS_OF = "2026-01-01"
 DOCS = Path(__file__).resolve().parent.parent / "docs"

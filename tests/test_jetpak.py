@@ -109,7 +109,7 @@ def _facts(policy: str, purpose: str, scenario: str) -> dict[str, Any]:
 
 
 def test_grid_scenario_files_cover_every_row() -> None:
-    from lawbasis._scenarios import load_scenarios
+    from lawbasis.testing.scenarios import load_scenarios
 
     here = Path(__file__).parent / "scenarios"
     for policy in ("jetpak-dk", "jetpak-se"):

@@ -22,7 +22,7 @@ HOWTO = Path(__file__).resolve().parent.parent / "docs" / "howto" / "scenario-fi
 @pytest.mark.skipif(not HOWTO.is_file(), reason="docs/ is not beside the tests (installed elsewhere)")
 def test_scenario_file_howto_example_loads_and_holds(tmp_path: Path) -> None:
     """The format the how-to shows is the one the loader accepts, and its expectations hold."""
-    from lawbasis._scenarios import load_scenarios, run
+    from lawbasis.testing.scenarios import load_scenarios, run
 
     text = HOWTO.read_text(encoding="utf-8")
     block = text.split("```yaml\n", 1)[1].split("```", 1)[0]

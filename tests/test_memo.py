@@ -1,7 +1,7 @@
 """The engine's memo (Engine.evaluate) never changes an answer.
 
 The memo reuses what durable_rules concluded for the same activity fact and window (see the comment
-in lawbasis/_engine.py). These tests compare an engine with the memo against one without it
+in lawbasis/engine/host.py). These tests compare an engine with the memo against one without it
 (``memo_size=0``: durable_rules runs every time) on activities that share their discrete facts but
 not their dates, which is exactly where a wrong memo would show.
 """

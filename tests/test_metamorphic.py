@@ -16,8 +16,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import lawbasis
-from lawbasis._activity import DATE_KEYS, DATE_ORDER
-from lawbasis._calendar import CALENDAR_ANCHORS, anchor_source
+from lawbasis.core.activity import DATE_KEYS, DATE_ORDER
+from lawbasis.core.calendar import CALENDAR_ANCHORS, anchor_source
 from lawbasis.strategies import activities
 
 ENGINE = lawbasis.default_engine()

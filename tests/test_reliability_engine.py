@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lawbasis
-from lawbasis import _compiler
-from lawbasis._activity import CHANNELS, CONSENTS, CUSTOMER_STATUSES, OBJECTIONS
+from lawbasis.core.activity import CHANNELS, CONSENTS, CUSTOMER_STATUSES, OBJECTIONS
+from lawbasis.engine import compiler as _compiler
 
 HERE = Path(__file__).resolve().parent / "reliability"
 ENV = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}

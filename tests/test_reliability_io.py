@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 
 import lawbasis
-import lawbasis._scenarios
+import lawbasis.testing.scenarios
 from lawbasis import bulk
-from lawbasis._calendar import Period, window_end
 from lawbasis.cli import main
+from lawbasis.core.calendar import Period, window_end
 
 MARKETING = {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given"}
 PAST_9999 = "dates whose window ends on or before 9999-12-31"
@@ -66,7 +66,7 @@ ERRORS = [
     lawbasis.UnknownPurposeError("purpose", "nope", "marketing", "not a purpose of jetpak-dk"),
     lawbasis.RuleFileError("rules/x.yaml", "gdpr/a", "bad when"),
     lawbasis.EngineError("rules disagree"),
-    lawbasis._scenarios.ScenarioFileError("s.yaml", 3, "no facts"),
+    lawbasis.testing.scenarios.ScenarioFileError("s.yaml", 3, "no facts"),
     lawbasis.LawbasisError("plain"),
 ]
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 import lawbasis
-from lawbasis._report import GRID_FIELDS, Grid, describe, report
+from lawbasis.analysis.report import GRID_FIELDS, Grid, describe, report
 
 DK_PURPOSES = ("contract", "marketing", "restructuring", "bookkeeping")
 

@@ -20,10 +20,10 @@ import pytest
 
 import lawbasis
 from lawbasis import Activity, Engine, EngineError, RuleFileError
-from lawbasis._conflicts import check_conflicts
-from lawbasis._decision import assemble
-from lawbasis._rulefile import Rule, load_directory
-from lawbasis._safeyaml import MAX_DEPTH, MAX_SNIPPET, load_yaml
+from lawbasis.core.decision import assemble
+from lawbasis.core.safeyaml import MAX_DEPTH, MAX_SNIPPET, load_yaml
+from lawbasis.engine.conflicts import check_conflicts
+from lawbasis.engine.rulefile import Rule, load_directory
 
 JETPAK_FILES = ("gdpr.yaml", "dk.yaml", "se.yaml", "jetpak-dk.yaml", "jetpak-se.yaml")
 HEADING = "Administration og opfyldelse af aftale og varetagelse af vores juridiske interesser i tilfælde af en tvist"

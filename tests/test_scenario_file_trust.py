@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lawbasis._scenarios import ScenarioFileError, load_scenarios
+from lawbasis.testing.scenarios import ScenarioFileError, load_scenarios
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"

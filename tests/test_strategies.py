@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lawbasis
-from lawbasis._activity import DATE_ORDER
+from lawbasis.core.activity import DATE_ORDER
 from lawbasis.strategies import (
     activities,
     activity_dates,
@@ -186,7 +186,7 @@ scenarios:
 
 def _plugin_args(request: pytest.FixtureRequest) -> list[str]:
     # installed: the pytest11 entry point already loads it; from source: load it by hand
-    return [] if request.config.pluginmanager.hasplugin("lawbasis") else ["-p", "lawbasis.pytest_plugin"]
+    return [] if request.config.pluginmanager.hasplugin("lawbasis") else ["-p", "lawbasis.testing.pytest_plugin"]
 
 
 def test_scenario_file_failure_names_file_line_and_field(pytester: pytest.Pytester, request: pytest.FixtureRequest) -> None:

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lawbasis
-from lawbasis._rulefile import normalise_space
+from lawbasis.engine.rulefile import normalise_space
 
 POLICY = "sunclass-dk"
 AS_OF = "2025-06-01"

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lawbasis._activity import DATE_KEYS
 from lawbasis.bulk import DECISION_COLUMNS, evaluate_frame, sweep_dask
 from lawbasis.cli import main
+from lawbasis.core.activity import DATE_KEYS
 
 ROWS = [
     {"id": "c1", "policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "contract_ended": "2025-06-30"},

@@ -20,12 +20,12 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 from durable import engine as durable
 
-from lawbasis._calendar import Period
 from lawbasis.bulk import add_period, parse_date_column
+from lawbasis.core.calendar import Period
 
 
 class _SyncHost(durable.Host):
-    def _run(self) -> None:  # no dispatcher threads, as lawbasis._engine._SyncHost
+    def _run(self) -> None:  # no dispatcher threads, as lawbasis.engine.host._SyncHost
         return
 
 
@@ -53,7 +53,7 @@ class RawFloor:
 def engine_facts(engine: Any, activity: Any) -> list[dict[str, str]]:
     """The facts Engine.evaluate asserts from outside for this activity (activity, duties, window, markers)."""
     from lawbasis import Activity
-    from lawbasis._engine import _duty_facts
+    from lawbasis.engine.host import _duty_facts
 
     a = Activity.from_dict(activity)
     policy = engine.policy(a.policy)

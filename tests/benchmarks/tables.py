@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 import lawbasis
-from lawbasis._activity import CHANNELS, CONSENTS, CUSTOMER_STATUSES, OBJECTIONS
+from lawbasis.core.activity import CHANNELS, CONSENTS, CUSTOMER_STATUSES, OBJECTIONS
 
 AS_OF = dt.date(2026, 11, 22)
 

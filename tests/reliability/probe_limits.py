@@ -21,7 +21,7 @@ from typing import Any
 
 from durable import engine as durable
 
-from lawbasis._compiler import native_limits
+from lawbasis.engine.compiler import native_limits
 
 
 class Host(durable.Host):  # type: ignore[misc]

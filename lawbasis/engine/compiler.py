@@ -32,10 +32,10 @@ from typing import Any
 
 import attrs
 
-from ._conflicts import check_conflicts
-from ._errors import RuleFileError
-from ._rulefile import Rule, RuleBase, to_fact_value
-from ._vocabulary import CALENDAR_INPUTS, CALENDAR_KINDS, CLOCK_KINDS, KEYED_KINDS, KINDS
+from lawbasis.core.errors import RuleFileError
+from lawbasis.core.vocabulary import CALENDAR_INPUTS, CALENDAR_KINDS, CLOCK_KINDS, KEYED_KINDS, KINDS
+from lawbasis.engine.conflicts import check_conflicts
+from lawbasis.engine.rulefile import Rule, RuleBase, to_fact_value
 
 MAX_CONDITIONS = 16  # error 304 past this
 MAX_RULES = 255  # every rule of a stratum shares its phase-marker alpha node (MAX_BETAS)

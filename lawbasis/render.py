@@ -5,11 +5,11 @@ import html
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._decision import cite_text
+from lawbasis.core.decision import cite_text
 
 if TYPE_CHECKING:
-    from ._decision import Decision
-    from ._rulefile import Cite
+    from lawbasis.core.decision import Decision
+    from lawbasis.engine.rulefile import Cite
 
 
 def _objected(d: Decision) -> bool:
@@ -200,7 +200,7 @@ def _report_objection(v: Mapping[str, Any]) -> str:
 
 
 def report_html(report: Any) -> str:
-    """A policy report (``lawbasis._report.PolicyReport``) as HTML for notebooks.
+    """A policy report (``lawbasis.analysis.report.PolicyReport``) as HTML for notebooks.
 
     A summary table with one row per purpose (lawful, bases, objection, retention, finding counts by
     severity), then one collapsible section per purpose with the findings grouped by severity.

@@ -7,7 +7,7 @@ reaches durable_rules is a string from these lists (durable_rules compares loose
 """
 from __future__ import annotations
 
-from ._activity import (
+from lawbasis.core.activity import (
     CHANNELS,
     CONSENTS,
     CORPORATE_EVENTS,
@@ -15,7 +15,7 @@ from ._activity import (
     DATE_KEYS,
     OBJECTIONS,
 )
-from ._calendar import CALENDAR_ANCHORS
+from lawbasis.core.calendar import CALENDAR_ANCHORS
 
 BOOL = ("true", "false")
 LETTERS = ("a", "b", "c", "d", "e", "f")

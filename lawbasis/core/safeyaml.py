@@ -26,7 +26,7 @@ import yaml
 from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ._errors import RuleFileError
+from lawbasis.core.errors import RuleFileError
 
 MAX_RULE_FILE = 1_000_000  # bytes; the largest shipped rule file is about 40 kB
 MAX_TEXT_FILE = 5_000_000  # bytes; the longest shipped policy text is about 30 kB

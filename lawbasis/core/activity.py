@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from ._errors import InputError
+from lawbasis.core.errors import InputError
 
 CUSTOMER_STATUSES = ("prospect", "customer", "former_customer")
 CHANNELS = ("email", "sms", "mms", "automated_call", "phone", "post", "web", "social")
@@ -151,7 +151,7 @@ class Activity:
     >>> Activity(policy="jetpak-dk", purpose="marketing", consent="maybe")
     Traceback (most recent call last):
     ...
-    lawbasis._errors.InputError: 'consent': unknown value (got 'maybe'); allowed: none, given, explicit, withdrawn
+    lawbasis.core.errors.InputError: 'consent': unknown value (got 'maybe'); allowed: none, given, explicit, withdrawn
     """
 
     policy: str = attrs.field(validator=_identifier)

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ._errors import InputError, LawbasisError
+from lawbasis.core.errors import InputError, LawbasisError
 
 # the top-level modules of the ``bulk`` extra that the command imports
 _BULK_MODULES = frozenset({"numpy", "pandas", "pyarrow", "tqdm"})
@@ -58,8 +58,8 @@ def run_sweep(args: argparse.Namespace) -> int:
 def _run_sweep(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from . import bulk
-    from ._activity import parse_date
+    from lawbasis.core.activity import parse_date
+    from lawbasis.tables import bulk
 
     as_of = parse_date("--as-of", args.as_of)
     table = Path(args.table)

@@ -34,10 +34,10 @@ from typing import Any
 import attrs
 import yaml
 
-from . import _errors
-from ._decision import Decision
-from ._engine import Engine, default_engine
-from ._safeyaml import load_yaml
+from lawbasis.core import errors as _errors
+from lawbasis.core.decision import Decision
+from lawbasis.core.safeyaml import load_yaml
+from lawbasis.engine.host import Engine, default_engine
 
 _DECISION_KEYS = ("policy", "purpose", "lawful", "bases", "objection", "may_process", "action_today", "retention", "findings")
 _EXTRA_KEYS = (

@@ -30,13 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._activity import DATE_KEYS, SCHEDULED_EVENTS, Activity
-from ._decision import SEVERITY_ORDER, Decision
-from ._errors import InputError, UnknownPurposeError
-from ._rulefile import Rule, to_fact_value
+from lawbasis.core.activity import DATE_KEYS, SCHEDULED_EVENTS, Activity
+from lawbasis.core.decision import SEVERITY_ORDER, Decision
+from lawbasis.core.errors import InputError, UnknownPurposeError
+from lawbasis.engine.rulefile import Rule, to_fact_value
 
 if TYPE_CHECKING:
-    from ._engine import Engine
+    from lawbasis.engine.host import Engine
 
 #: The discrete facts the report varies, each with its values (default first). The diff varies the
 #: same facts except those it holds fixed (``_diff.DIFF_FIXED_FACTS``).
@@ -335,7 +335,7 @@ class PolicyReport:
     purposes: tuple[PurposeReport, ...]
 
     def _repr_html_(self) -> str:
-        from ._explain import report_html
+        from lawbasis.render import report_html
 
         return report_html(self)
 
@@ -650,6 +650,6 @@ def policy_report(
     ``as_of`` (today if omitted) and ``dates`` (none if omitted) are those of every evaluation;
     ``purposes`` limits it to some purposes.
     """
-    from ._engine import default_engine
+    from lawbasis.engine.host import default_engine
 
     return report(engine or default_engine(), policy, as_of=as_of, dates=dates, purposes=purposes)

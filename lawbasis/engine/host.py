@@ -38,12 +38,12 @@ import attrs
 import durable_rules_engine
 from durable import engine as _durable
 
-from ._activity import DATE_KEYS, SCHEDULED_EVENTS, Activity
-from ._calendar import window_end
-from ._compiler import CompiledPolicy, CompiledRule, compile_policy
-from ._decision import Decision, assemble
-from ._errors import EngineError, InputError, LawbasisError, UnknownPolicyError, UnknownPurposeError
-from ._rulefile import Cite, Policy, Purpose, Rule, RuleBase, load_directory
+from lawbasis.core.activity import DATE_KEYS, SCHEDULED_EVENTS, Activity
+from lawbasis.core.calendar import window_end
+from lawbasis.core.decision import Decision, assemble
+from lawbasis.core.errors import EngineError, InputError, LawbasisError, UnknownPolicyError, UnknownPurposeError
+from lawbasis.engine.compiler import CompiledPolicy, CompiledRule, compile_policy
+from lawbasis.engine.rulefile import Cite, Policy, Purpose, Rule, RuleBase, load_directory
 
 # durable_rules calls the deprecated datetime.utcfromtimestamp on every action (Python 3.12+).
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="durable.engine")
@@ -69,7 +69,7 @@ def default_rules_dir() -> Path:
     shipped = Path(str(resources.files("lawbasis"))) / "rules"
     if shipped.is_dir():
         return shipped
-    return Path(__file__).resolve().parent.parent / "rules"
+    return Path(__file__).resolve().parents[2] / "rules"
 
 
 class _SyncHost(_durable.Host):  # type: ignore[misc]

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ._errors import LawbasisError
-from .sweep import add_sweep_parser, run_sweep
+from lawbasis.cli.sweep import add_sweep_parser, run_sweep
+from lawbasis.core.errors import LawbasisError
 
 EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _engine(rules: str | None) -> Any:
-    from ._engine import Engine, default_engine
+    from lawbasis.engine.host import Engine, default_engine
 
     if rules is None:
         return default_engine()
@@ -188,7 +188,7 @@ def _report_dates(items: Sequence[str]) -> dict[str, str]:
 
 
 def _cmd_report(args: argparse.Namespace) -> tuple[str, bool]:
-    from ._report import report
+    from lawbasis.analysis.report import report
 
     r = report(_engine(args.rules), args.policy, as_of=args.as_of, dates=_report_dates(args.dates), purposes=args.purposes)
     violation = "violation" in r.severities()
@@ -200,7 +200,7 @@ def _cmd_report(args: argparse.Namespace) -> tuple[str, bool]:
 
 
 def _cmd_diff(args: argparse.Namespace) -> tuple[str, bool]:
-    from ._diff import diff, render_text, to_json
+    from lawbasis.analysis.diff import diff, render_text, to_json
 
     rows = diff(_engine(args.rules), args.policy_a, args.policy_b)
     violation = any(r.aspect.startswith("finding ") and "violation" in (r.a, r.b) for r in rows)

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._decision import Decision, TraceStep
-from ._report import describe, purpose_grid
+from lawbasis.analysis.report import describe, purpose_grid
+from lawbasis.core.decision import Decision, TraceStep
 
 if TYPE_CHECKING:
-    from ._engine import Engine
+    from lawbasis.engine.host import Engine
 
 #: Facts the diff holds at one value rather than varying. The Art. 9 and Art. 17 rules are law rules
 #: both versions share, and varying these two on jetpak-dk/jetpak-se gave the same rows at 5.3 times

@@ -16,10 +16,10 @@ from typing import Any
 import attrs
 import jsonschema  # type: ignore[import-untyped]
 
-from ._calendar import Period
-from ._errors import InputError, RuleFileError
-from ._safeyaml import MAX_RULE_FILE, MAX_TEXT_FILE, contained, load_yaml, read_bounded, short
-from ._vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, CLOCK_KINDS, KINDS, REQUIRED
+from lawbasis.core.calendar import Period
+from lawbasis.core.errors import InputError, RuleFileError
+from lawbasis.core.safeyaml import MAX_RULE_FILE, MAX_TEXT_FILE, contained, load_yaml, read_bounded, short
+from lawbasis.core.vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, CLOCK_KINDS, KINDS, REQUIRED
 
 _ID = r"^[a-z0-9][a-z0-9_-]*$"
 #: The longest period a rule may state, in days counted generously (a year as 366 days, a month as

@@ -1,24 +1,27 @@
 """pytest plugin (entry point ``pytest11``): collects ``*.scenarios.yaml`` scenario files.
 
 Installed with lawbasis, it is active in every pytest run: a ``*.scenarios.yaml`` file anywhere
-pytest collects becomes one test per scenario (file format: :mod:`lawbasis._scenarios`). A failure
+pytest collects becomes one test per scenario (file format: :mod:`lawbasis.testing.scenarios`). A failure
 names the file, the line of the scenario and every differing field, expected against got::
 
     my.scenarios.yaml:12: scenario 'e-mail marketing with consent'
       objection.continues: expected True, got False
 
-Without installing, load it by hand: ``pytest -p lawbasis.pytest_plugin``.
+Without installing, load it by hand: ``pytest -p lawbasis.testing.pytest_plugin``.
+
+The plugin is loaded by every pytest run of every project that has lawbasis installed, so it imports
+nothing of lawbasis (no durable_rules, YAML or JSON Schema) until pytest meets a scenario file.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._errors import LawbasisError
-from ._scenarios import Mismatch, Scenario, ScenarioFileError, load_scenarios, run
+if TYPE_CHECKING:
+    from lawbasis.testing.scenarios import Mismatch, Scenario
 
 SUFFIX = ".scenarios.yaml"
 
@@ -45,6 +48,9 @@ class ScenarioItem(pytest.Item):
         self.scenario = scenario
 
     def runtest(self) -> None:
+        from lawbasis.core.errors import LawbasisError
+        from lawbasis.testing.scenarios import Mismatch, run
+
         try:
             mismatches = run(self.scenario)
         except LawbasisError as exc:
@@ -67,6 +73,8 @@ class ScenarioFile(pytest.File):
     """A ``*.scenarios.yaml`` file: one item per scenario."""
 
     def collect(self) -> Iterator[ScenarioItem]:
+        from lawbasis.testing.scenarios import ScenarioFileError, load_scenarios
+
         try:
             scenarios = load_scenarios(self.path)
         except ScenarioFileError as exc:

@@ -37,9 +37,9 @@ from typing import Any
 
 import attrs
 
-from ._errors import RuleFileError
-from ._rulefile import Policy, Rule, to_fact_value
-from ._vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, CLOCK_KINDS, KINDS, REQUIRED
+from lawbasis.core.errors import RuleFileError
+from lawbasis.core.vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, CLOCK_KINDS, KINDS, REQUIRED
+from lawbasis.engine.rulefile import Policy, Rule, to_fact_value
 
 #: Kinds with one value per evaluation, and the fields that value is: ``Decision`` assembly refuses
 #: two facts that differ on them (``_decision.assemble``), the calendar refuses two windows.

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from ._errors import InputError
+from lawbasis.core.errors import InputError
 
 _PERIOD = re.compile(r"^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<m>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?$")
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import attrs
 
-from ._activity import Activity
-from ._calendar import window_end
-from ._errors import EngineError
-from ._rulefile import Cite, Rule
-from ._vocabulary import ARTICLES
+from lawbasis.core.activity import Activity
+from lawbasis.core.calendar import window_end
+from lawbasis.core.errors import EngineError
+from lawbasis.core.vocabulary import ARTICLES
+from lawbasis.engine.rulefile import Cite, Rule
 
 SEVERITY_ORDER = {"violation": 0, "warning": 1, "info": 2}
 
@@ -181,12 +181,12 @@ class Decision:
 
     def explain(self) -> str:
         """A readable account of the decision: conclusions first, then each rule that fired."""
-        from ._explain import explain
+        from lawbasis.render import explain
 
         return explain(self)
 
     def _repr_html_(self) -> str:
-        from ._explain import to_html
+        from lawbasis.render import to_html
 
         return to_html(self)
 

@@ -1,0 +1,6 @@
+"""``python -m lawbasis.cli``."""
+import sys
+
+from lawbasis.cli.app import main
+
+sys.exit(main())

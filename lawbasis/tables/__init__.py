@@ -1,0 +1,3 @@
+"""Tables of activities: vectorised decisions over pandas frames, CSV/Parquet files and Dask
+(:mod:`.bulk`). Needs the ``bulk`` extra.
+"""
