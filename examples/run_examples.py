@@ -5,6 +5,7 @@ Each ``examples/scenarios/*.json`` holds a list of activities (SPEC section 4); 
 passed to ``lawbasis evaluate --explain FILE``. Each ``examples/tables/*.csv`` is a table of activities
 (one row each, dates as columns); ``lawbasis sweep FILE --as-of DATE`` decides it from the shell.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,10 @@ def sweep_tables(folder: Path, as_of: str = "2026-11-22") -> None:
     for path in sorted(folder.glob("*.csv")):
         table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         decided = evaluate_frame(table, as_of=as_of)
-        shown = pd.concat([table[["customer_id", "policy", "purpose"]], decided[["lawful", "bases", "may_process", "retention_until", "action_today"]]], axis=1)
+        shown = pd.concat(
+            [table[["customer_id", "policy", "purpose"]], decided[["lawful", "bases", "may_process", "retention_until", "action_today"]]],
+            axis=1,
+        )
         print(f"\n=== {path.relative_to(folder.parent)} as of {as_of} ===")
         print(shown.to_string(index=False))
         counts = decided["action_today"].value_counts()

@@ -13,6 +13,7 @@ consent withdrawal, and the retention window, each conclusion citing the policy 
 The names below are imported when first used, so ``import lawbasis`` (and the pytest plugin) stays
 light until an engine is needed.
 """
+
 from __future__ import annotations
 
 import importlib

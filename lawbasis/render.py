@@ -1,4 +1,5 @@
 """Readable renderings of a Decision: plain text for terminals, HTML for notebooks."""
+
 from __future__ import annotations
 
 import html
@@ -47,7 +48,8 @@ def _conclusion_lines(d: Decision) -> list[str]:
         f"  lawful:       {d.lawful}" + (f"  ({', '.join(d.lawful_reasons)})" if d.lawful_reasons else ""),
         f"  bases:        {bases or 'none'}",
         f"  objection:    {applies}; {_objection_outcome(d)} ({obj.reason})",
-        f"  may process:  {'yes' if d.may_process else 'no'}" + (f"  ({', '.join(d.may_process_reasons)})" if d.may_process_reasons else ""),
+        f"  may process:  {'yes' if d.may_process else 'no'}"
+        + (f"  ({', '.join(d.may_process_reasons)})" if d.may_process_reasons else ""),
         f"  retention:    {window}; until {until}; then {r.action}" + ("" if r.stated_in_policy else " (not stated in the policy)"),
         f"  today:        {d.action_today} the data",
     ]
@@ -91,10 +93,7 @@ def _cite_html(cite: Cite) -> str:
 
 def _badge(text: str, good: bool | None) -> str:
     colour = {True: "#1e8449", False: "#b03a2e", None: "#7f8c8d"}[good]
-    return (
-        f"<span style='background:{colour};color:white;border-radius:3px;padding:0 6px;"
-        f"font-weight:bold'>{html.escape(text)}</span>"
-    )
+    return f"<span style='background:{colour};color:white;border-radius:3px;padding:0 6px;font-weight:bold'>{html.escape(text)}</span>"
 
 
 def _concluded_html(concluded: dict[str, object]) -> str:
@@ -120,18 +119,20 @@ def to_html(d: Decision) -> str:
         + (f" <small>({e(', '.join(d.may_process_reasons))})</small>" if d.may_process_reasons else "")
         + "</p>"
     )
-    bases = "".join(
-        f"<tr><td style='{_CELL}'>({e(b.letter)})</td><td style='{_CELL}'>{e(b.name)}</td>"
-        f"<td style='{_CELL}'><a href='{e(b.dpv)}'>{e(b.article)}</a></td>"
-        f"<td style='{_CELL}'>{'stated in the policy' if b.stated_in_policy else 'from the law, not the policy'}"
-        f"{'; <b>stopped</b>' if b.stopped else ''}</td></tr>"
-        for b in d.bases
-    ) or f"<tr><td style='{_CELL}' colspan='4'>none</td></tr>"
+    bases = (
+        "".join(
+            f"<tr><td style='{_CELL}'>({e(b.letter)})</td><td style='{_CELL}'>{e(b.name)}</td>"
+            f"<td style='{_CELL}'><a href='{e(b.dpv)}'>{e(b.article)}</a></td>"
+            f"<td style='{_CELL}'>{'stated in the policy' if b.stated_in_policy else 'from the law, not the policy'}"
+            f"{'; <b>stopped</b>' if b.stopped else ''}</td></tr>"
+            for b in d.bases
+        )
+        or f"<tr><td style='{_CELL}' colspan='4'>none</td></tr>"
+    )
     obj = d.objection
     objection = (
-        (f"Art. {e(obj.applies)}" if obj.applies else "no right to object reaches this processing")
-        + f"; {e(_objection_outcome(d))} <small>({e(obj.reason)})</small>"
-    )
+        f"Art. {e(obj.applies)}" if obj.applies else "no right to object reaches this processing"
+    ) + f"; {e(_objection_outcome(d))} <small>({e(obj.reason)})</small>"
     r = d.retention
     if r.period is None and r.until is None and not r.extended:
         window = "no retention period stated" if not r.stated_in_policy else "open-ended"
@@ -143,9 +144,8 @@ def to_html(d: Decision) -> str:
         until = f"<b>{r.until.isoformat()}</b>"
     else:
         until = "unknown (the anchor date is not in the facts)" if r.period else "none"
-    retention = (
-        f"{window}; until {until}; then <b>{e(r.action)}</b>"
-        + ("" if r.stated_in_policy else " <small>(not stated in the policy)</small>")
+    retention = f"{window}; until {until}; then <b>{e(r.action)}</b>" + (
+        "" if r.stated_in_policy else " <small>(not stated in the policy)</small>"
     )
     table = (
         f"<table style='border-collapse:collapse'>"
@@ -162,9 +162,7 @@ def to_html(d: Decision) -> str:
                 continue
             colour = _SEVERITY_COLOURS[severity]
             lis = "".join(f"<li><code>{e(f.code)}</code>: {e(f.message)}</li>" for f in items)
-            groups.append(
-                f"<div><b style='color:{colour}'>{severity} ({len(items)})</b><ul style='margin:2px 0'>{lis}</ul></div>"
-            )
+            groups.append(f"<div><b style='color:{colour}'>{severity} ({len(items)})</b><ul style='margin:2px 0'>{lis}</ul></div>")
         findings = f"<h5 style='margin:6px 0 2px'>Findings</h5>{''.join(groups)}"
     steps = "".join(
         f"<li><code>{e(s.rule)}</code> &rarr; {_concluded_html(s.concluded)}<ul style='margin:0'>"
@@ -212,9 +210,12 @@ def report_html(report: Any) -> str:
         counts: dict[str, int] = {}
         for o in p.findings:
             counts[str(o.value["severity"])] = counts.get(str(o.value["severity"]), 0) + 1
-        badges = " ".join(
-            f"<b style='color:{_SEVERITY_COLOURS[s]}'>{counts[s]} {s}</b>" for s in ("violation", "warning", "info") if s in counts
-        ) or "none"
+        badges = (
+            " ".join(
+                f"<b style='color:{_SEVERITY_COLOURS[s]}'>{counts[s]} {s}</b>" for s in ("violation", "warning", "info") if s in counts
+            )
+            or "none"
+        )
         rows.append(
             f"<tr><td style='{_CELL}'><code>{e(p.purpose)}</code></td>"
             f"<td style='{_CELL}'>{_outcome_items(p.lawful, lambda v: str(v['lawful']))}</td>"

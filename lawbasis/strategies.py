@@ -2,6 +2,7 @@
 
 Importing either gives the same module object, so names, patches and ``isinstance`` agree.
 """
+
 import sys
 
 from lawbasis.testing.strategies import *  # noqa: F403  (what type checkers and ``dir()`` see)

@@ -1,4 +1,5 @@
 """Shared fixtures. The suite imports the installed package (make pytest), not the source tree."""
+
 from __future__ import annotations
 
 import os

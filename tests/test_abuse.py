@@ -3,6 +3,7 @@
 Each gets a LawbasisError (never another exception type), and the engine answers the next call
 exactly as before.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -19,8 +20,14 @@ from lawbasis.core.activity import DATE_KEYS
 from lawbasis.strategies import activity_dicts, invalid_activity_cases
 
 ENGINE = lawbasis.default_engine()
-REFERENCE = {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",
-             "dates": {"contract_ended": "2025-06-30"}, "as_of": "2026-01-01"}
+REFERENCE = {
+    "policy": "jetpak-dk",
+    "purpose": "marketing",
+    "channel": "email",
+    "consent": "given",
+    "dates": {"contract_ended": "2025-06-30"},
+    "as_of": "2026-01-01",
+}
 EXPECTED = ENGINE.evaluate(REFERENCE).to_dict()
 
 
@@ -62,16 +69,30 @@ SPEC_7 = [
     ("not a leap year", {**REFERENCE, "dates": {"fiscal_year_end": "2023-02-29"}}, lawbasis.InputError, "dates.fiscal_year_end"),
     ("impossible as_of", {**REFERENCE, "as_of": "2025-13-01"}, lawbasis.InputError, "as_of"),
     ("datetime as_of", {**REFERENCE, "as_of": "2025-01-01T10:00:00"}, lawbasis.InputError, "as_of"),
-    ("consent_withdrawn while consent given",
-     {**REFERENCE, "dates": {"consent_withdrawn": "2025-01-01"}}, lawbasis.InputError, "dates.consent_withdrawn"),
-    ("objection_received without objection",
-     {**REFERENCE, "dates": {"objection_received": "2025-01-01"}}, lawbasis.InputError, "dates.objection_received"),
-    ("contract ended before contact collected",
-     {**REFERENCE, "dates": {"contact_collected": "2025-06-30", "contract_ended": "2025-06-29"}},
-     lawbasis.InputError, "dates.contract_ended"),
-    ("withdrawn before collected",
-     {**REFERENCE, "consent": "withdrawn", "dates": {"contact_collected": "2025-06-30", "consent_withdrawn": "2024-01-01"}},
-     lawbasis.InputError, "dates.consent_withdrawn"),
+    (
+        "consent_withdrawn while consent given",
+        {**REFERENCE, "dates": {"consent_withdrawn": "2025-01-01"}},
+        lawbasis.InputError,
+        "dates.consent_withdrawn",
+    ),
+    (
+        "objection_received without objection",
+        {**REFERENCE, "dates": {"objection_received": "2025-01-01"}},
+        lawbasis.InputError,
+        "dates.objection_received",
+    ),
+    (
+        "contract ended before contact collected",
+        {**REFERENCE, "dates": {"contact_collected": "2025-06-30", "contract_ended": "2025-06-29"}},
+        lawbasis.InputError,
+        "dates.contract_ended",
+    ),
+    (
+        "withdrawn before collected",
+        {**REFERENCE, "consent": "withdrawn", "dates": {"contact_collected": "2025-06-30", "consent_withdrawn": "2024-01-01"}},
+        lawbasis.InputError,
+        "dates.consent_withdrawn",
+    ),
     ("not an object", ["jetpak-dk", "marketing"], lawbasis.InputError, "activity"),
     ("null", None, lawbasis.InputError, "activity"),
 ]
@@ -98,9 +119,23 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=8,
 )
-FIELDS = ["policy", "purpose", "customer_status", "channel", "personalised", "consent", "objection",
-          "compelling_grounds", "dispute", "special_category", "erasure_requested", "corporate_event",
-          "acquirer_similar", "dates", "as_of"]
+FIELDS = [
+    "policy",
+    "purpose",
+    "customer_status",
+    "channel",
+    "personalised",
+    "consent",
+    "objection",
+    "compelling_grounds",
+    "dispute",
+    "special_category",
+    "erasure_requested",
+    "corporate_event",
+    "acquirer_similar",
+    "dates",
+    "as_of",
+]
 
 
 def _answers_or_refuses(facts: Any) -> None:
@@ -141,10 +176,21 @@ class Weird:
 
 
 RANDOM_VALUES = st.one_of(
-    st.just(math.nan), st.just(math.inf), st.integers(min_value=2**64), st.binary(max_size=6),
-    st.sets(st.integers(), max_size=2), st.tuples(st.text(max_size=3)), st.just(object()), st.just(Weird()),
-    st.datetimes(), st.dates().map(lambda d: d), st.just(b"jetpak-dk"), st.complex_numbers(allow_nan=False),
-    st.frozensets(st.text(max_size=2), max_size=2), st.just(Ellipsis), st.just(type),
+    st.just(math.nan),
+    st.just(math.inf),
+    st.integers(min_value=2**64),
+    st.binary(max_size=6),
+    st.sets(st.integers(), max_size=2),
+    st.tuples(st.text(max_size=3)),
+    st.just(object()),
+    st.just(Weird()),
+    st.datetimes(),
+    st.dates().map(lambda d: d),
+    st.just(b"jetpak-dk"),
+    st.complex_numbers(allow_nan=False),
+    st.frozensets(st.text(max_size=2), max_size=2),
+    st.just(Ellipsis),
+    st.just(type),
 )
 
 

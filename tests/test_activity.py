@@ -1,5 +1,6 @@
 """SPEC section 7: every bad input is a LawbasisError naming the field, the value and what is allowed,
 and leaves nothing behind that changes the next answer."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,17 +61,26 @@ BAD: list[tuple[dict[str, Any], type[InputError], str, Any, str]] = [
     ({**VALID, "dates": {"contract_ended": "30/06/2025"}}, InputError, "dates.contract_ended", "30/06/2025", "YYYY-MM-DD"),
     ({**VALID, "dates": {"contract_ended": "2025-6-30"}}, InputError, "dates.contract_ended", "2025-6-30", "YYYY-MM-DD"),
     ({**VALID, "dates": {"contract_ended": "20250630"}}, InputError, "dates.contract_ended", "20250630", "YYYY-MM-DD"),
-    ({**VALID, "dates": {"contract_ended": "2025-06-30T00:00:00"}}, InputError, "dates.contract_ended",
-     "2025-06-30T00:00:00", "YYYY-MM-DD"),
+    (
+        {**VALID, "dates": {"contract_ended": "2025-06-30T00:00:00"}},
+        InputError,
+        "dates.contract_ended",
+        "2025-06-30T00:00:00",
+        "YYYY-MM-DD",
+    ),
     ({**VALID, "dates": {"contract_ended": ""}}, InputError, "dates.contract_ended", "", "YYYY-MM-DD"),
     ({**VALID, "as_of": "2026-02-29"}, InputError, "as_of", "2026-02-29", "YYYY-MM-DD"),
     ({**VALID, "as_of": "yesterday"}, InputError, "as_of", "yesterday", "YYYY-MM-DD"),
     # a withdrawal date while consent is not withdrawn; an objection date without an objection
     ({**VALID, "dates": {"consent_withdrawn": "2025-07-01"}}, InputError, "dates.consent_withdrawn", "2025-07-01", "withdrawn"),
-    ({**VALID, "consent": "none", "dates": {"consent_withdrawn": "2025-07-01"}}, InputError, "dates.consent_withdrawn",
-     "2025-07-01", "withdrawn"),
-    ({**VALID, "dates": {"objection_received": "2025-07-01"}}, InputError, "dates.objection_received", "2025-07-01",
-     "general"),
+    (
+        {**VALID, "consent": "none", "dates": {"consent_withdrawn": "2025-07-01"}},
+        InputError,
+        "dates.consent_withdrawn",
+        "2025-07-01",
+        "withdrawn",
+    ),
+    ({**VALID, "dates": {"objection_received": "2025-07-01"}}, InputError, "dates.objection_received", "2025-07-01", "general"),
 ]
 
 # dates in the wrong order, one case for every pair of DATE_ORDER
@@ -129,8 +139,13 @@ def test_unknown_purpose(policy: str) -> None:
     before = lawbasis.evaluate(VALID).to_dict()
     with pytest.raises(UnknownPurposeError) as info:
         lawbasis.evaluate({**VALID, "policy": policy, "purpose": "newsletter"})
-    _check(info.value, UnknownPurposeError, "purpose", "newsletter",
-           "contract, marketing, business_development, sales, restructuring, bookkeeping, crime_prevention")
+    _check(
+        info.value,
+        UnknownPurposeError,
+        "purpose",
+        "newsletter",
+        "contract, marketing, business_development, sales, restructuring, bookkeeping, crime_prevention",
+    )
     assert policy in str(info.value)
     # a purpose of another policy is unknown too
     with pytest.raises(UnknownPurposeError):
@@ -165,16 +180,23 @@ def test_valid_dates_on_the_same_day_are_in_order() -> None:
 def test_round_trip_and_python_dates() -> None:
     a = Activity.from_dict(VALID)
     assert Activity.from_dict(a.to_dict()) == a
-    b = Activity(policy="jetpak-dk", purpose="marketing", channel="email", consent="given",
-                 dates={"contract_ended": dt.date(2025, 6, 30), "contact_collected": dt.date(2024, 1, 10)},
-                 as_of=dt.date(2026, 1, 1))
+    b = Activity(
+        policy="jetpak-dk",
+        purpose="marketing",
+        channel="email",
+        consent="given",
+        dates={"contract_ended": dt.date(2025, 6, 30), "contact_collected": dt.date(2024, 1, 10)},
+        as_of=dt.date(2026, 1, 1),
+    )
     assert b == a
     assert lawbasis.evaluate(b).to_dict() == lawbasis.evaluate(VALID).to_dict()
 
 
 def test_many_bad_inputs_in_a_row_leave_no_state() -> None:
-    expected = {pur: lawbasis.evaluate({"policy": "jetpak-se", "purpose": pur, "as_of": "2026-01-01"}).to_dict()
-                for pur in ("contract", "marketing", "bookkeeping")}
+    expected = {
+        pur: lawbasis.evaluate({"policy": "jetpak-se", "purpose": pur, "as_of": "2026-01-01"}).to_dict()
+        for pur in ("contract", "marketing", "bookkeeping")
+    }
     for facts, cls, *_ in BAD:
         with pytest.raises(cls):
             lawbasis.evaluate(facts)

@@ -1,4 +1,5 @@
 """lawbasis.bulk: table answers equal evaluate() row by row; vectorised calendar equals _calendar."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -123,8 +124,9 @@ def test_frame_equals_evaluate_row_by_row(records, as_ofs, per_row_as_of, duplic
 
 
 @settings(max_examples=60)
-@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)),
-       st.integers(0, 30), st.integers(0, 40), st.integers(0, 400))
+@given(
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)), st.integers(0, 30), st.integers(0, 40), st.integers(0, 400)
+)
 def test_add_period_equals_calendar(start, years, months, days):
     period = Period.parse(f"P{years}Y{months}M{days}D")
     got = add_period(np.array([start], dtype="datetime64[D]"), period)[0]
@@ -132,18 +134,25 @@ def test_add_period_equals_calendar(start, years, months, days):
 
 
 def test_spec_examples_as_a_table():
-    table = pd.DataFrame([
-        {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "dates.contract_ended": "2025-06-30"},
-        {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "email", "consent": "none"},
-        {"policy": "jetpak-se", "purpose": "bookkeeping", "dates.fiscal_year_end": "2023-06-30"},
-        {"policy": "jetpak-se", "purpose": "bookkeeping", "dates.fiscal_year_end": "2019-06-30"},
-    ])
+    table = pd.DataFrame(
+        [
+            {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "dates.contract_ended": "2025-06-30"},
+            {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "email", "consent": "none"},
+            {"policy": "jetpak-se", "purpose": "bookkeeping", "dates.fiscal_year_end": "2023-06-30"},
+            {"policy": "jetpak-se", "purpose": "bookkeeping", "dates.fiscal_year_end": "2019-06-30"},
+        ]
+    )
     out = evaluate_frame(table, as_of="2026-11-22")
     assert out["bases"].tolist() == ["a", "", "c", "c"]
     assert out["lawful"].tolist() == ["yes", "no", "yes", "yes"]
     assert out["objection_applies"].tolist() == ["21(2)", "21(2)", None, None]
     assert out["may_process"].tolist() == [True, False, True, True]
-    assert [None if pd.isna(u) else u.date().isoformat() for u in out["retention_until"]] == ["2028-06-30", None, "2030-12-31", "2026-12-31"]
+    assert [None if pd.isna(u) else u.date().isoformat() for u in out["retention_until"]] == [
+        "2028-06-30",
+        None,
+        "2030-12-31",
+        "2026-12-31",
+    ]
     assert out["action_today"].tolist() == ["keep", "keep", "keep", "keep"]
     later = evaluate_frame(table, as_of="2027-01-01")
     assert later["action_today"].tolist()[3] == "delete"
@@ -152,8 +161,15 @@ def test_spec_examples_as_a_table():
 
 def test_dispute_holds_only_what_the_policy_ties_to_claims():
     # the contract section keeps data for disputes; the bookkeeping section does not (SPEC 9.4)
-    table = pd.DataFrame({"policy": ["jetpak-se", "jetpak-se"], "purpose": ["contract", "bookkeeping"], "dispute": ["true", "true"],
-                          "contract_ended": ["2010-06-30", None], "fiscal_year_end": [None, "2010-06-30"]})
+    table = pd.DataFrame(
+        {
+            "policy": ["jetpak-se", "jetpak-se"],
+            "purpose": ["contract", "bookkeeping"],
+            "dispute": ["true", "true"],
+            "contract_ended": ["2010-06-30", None],
+            "fiscal_year_end": [None, "2010-06-30"],
+        }
+    )
     out = evaluate_frame(table, as_of="2026-01-01")
     assert out["extended"].tolist() == [True, False]
     assert out["action_today"].tolist() == ["hold", "delete"]
@@ -164,10 +180,15 @@ def test_dispute_holds_only_what_the_policy_ties_to_claims():
 
 def test_a_million_rows_run_the_engine_a_few_times():
     n = 1000
-    table = pd.DataFrame({
-        "policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",
-        "contract_ended": pd.date_range("2018-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-    })
+    table = pd.DataFrame(
+        {
+            "policy": "jetpak-dk",
+            "purpose": "marketing",
+            "channel": "email",
+            "consent": "given",
+            "contract_ended": pd.date_range("2018-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+        }
+    )
     bulk = BulkEvaluator(ENGINE)
     out = bulk.evaluate_frame(table, as_of="2022-06-15")
     assert bulk.evaluations == 2  # the key once, then the other window status once
@@ -178,11 +199,14 @@ def test_a_million_rows_run_the_engine_a_few_times():
     assert bulk.evaluations == 2  # cached
 
 
-@pytest.mark.parametrize(("column", "value", "problem"), [
-    ("contract_ended", "2025-02-30", "impossible date"),
-    ("contract_ended", "30/06/2025", "not an ISO date"),
-    ("consent", "maybe", "unknown value"),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("contract_ended", "2025-02-30", "impossible date"),
+        ("contract_ended", "30/06/2025", "not an ISO date"),
+        ("consent", "maybe", "unknown value"),
+    ],
+)
 def test_bad_cells_raise_input_error(column, value, problem):
     table = pd.DataFrame([{"policy": "jetpak-dk", "purpose": "marketing", "contract_ended": "2025-01-01"}] * 2)
     table.loc[1, column] = value
@@ -191,8 +215,14 @@ def test_bad_cells_raise_input_error(column, value, problem):
 
 
 def test_date_order_is_checked_per_row():
-    table = pd.DataFrame({"policy": ["jetpak-dk"] * 2, "purpose": ["marketing"] * 2,
-                          "contact_collected": ["2020-01-01", "2024-01-01"], "contract_ended": ["2021-01-01", "2023-01-01"]})
+    table = pd.DataFrame(
+        {
+            "policy": ["jetpak-dk"] * 2,
+            "purpose": ["marketing"] * 2,
+            "contact_collected": ["2020-01-01", "2024-01-01"],
+            "contract_ended": ["2021-01-01", "2023-01-01"],
+        }
+    )
     with pytest.raises(lawbasis.InputError, match=r"wrong order \(row 1\)"):
         evaluate_frame(table, as_of="2026-01-01")
 
@@ -204,8 +234,17 @@ def test_missing_policy_column():
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_sweep_file_streams_in_chunks(tmp_path, suffix):
-    rows = [{"id": i, "policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",
-             "contract_ended": f"20{10 + i % 15}-03-31"} for i in range(50)]
+    rows = [
+        {
+            "id": i,
+            "policy": "jetpak-dk",
+            "purpose": "marketing",
+            "channel": "email",
+            "consent": "given",
+            "contract_ended": f"20{10 + i % 15}-03-31",
+        }
+        for i in range(50)
+    ]
     source = tmp_path / f"in{suffix}"
     table = pd.DataFrame(rows)
     table.to_csv(source, index=False) if suffix == ".csv" else table.to_parquet(source, index=False)
@@ -226,8 +265,12 @@ def test_sweep_file_streams_in_chunks(tmp_path, suffix):
 def test_cut_date_without_anchor_date_ends_the_window():
     # objection upheld with a received date, window anchored on a contract end the row lacks: the
     # engine ends the window at the cut date alone (regression: NaT must not swallow the cut)
-    facts = {"policy": "jetpak-dk", "purpose": "business_development", "objection": "general",
-             "dates": {"objection_received": "2025-11-16"}}
+    facts = {
+        "policy": "jetpak-dk",
+        "purpose": "business_development",
+        "objection": "general",
+        "dates": {"objection_received": "2025-11-16"},
+    }
     d = ENGINE.evaluate({**facts, "as_of": "2026-11-22"})
     assert d.retention.from_ == "contract_ended"
     assert d.retention.until == dt.date(2025, 11, 16)
@@ -246,13 +289,15 @@ def test_empty_table():
 
 def test_categorical_and_string_columns_give_the_same_answers():
     """Dictionary-encoded (category) columns skip hashing; the answers do not change."""
-    table = pd.DataFrame([
-        {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "contract_ended": "2025-06-30"},
-        {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "email", "consent": "none"},
-        {"policy": "jetpak-se", "purpose": "bookkeeping", "fiscal_year_end": "2018-06-30"},  # until 2025-12-31
-        {"policy": "sunclass-dk", "purpose": "bookkeeping", "fiscal_year_end": "2019-06-30", "dispute": True},  # nothing held
-        {"policy": "jetpak-se", "purpose": "contract", "contract_ended": "2019-06-30", "dispute": True},  # held
-    ])
+    table = pd.DataFrame(
+        [
+            {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "contract_ended": "2025-06-30"},
+            {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "email", "consent": "none"},
+            {"policy": "jetpak-se", "purpose": "bookkeeping", "fiscal_year_end": "2018-06-30"},  # until 2025-12-31
+            {"policy": "sunclass-dk", "purpose": "bookkeeping", "fiscal_year_end": "2019-06-30", "dispute": True},  # nothing held
+            {"policy": "jetpak-se", "purpose": "contract", "contract_ended": "2019-06-30", "dispute": True},  # held
+        ]
+    )
     as_text = evaluate_frame(table, as_of="2026-11-22")
     categorical = table.astype({c: "category" for c in ("policy", "purpose", "customer_status", "channel", "consent")})
     as_categories = BulkEvaluator(ENGINE).evaluate_frame(categorical, as_of="2026-11-22")
@@ -264,7 +309,9 @@ def test_unhashable_cell_raises_input_error():
     table = pd.DataFrame({"policy": ["jetpak-dk"] * 2, "purpose": ["marketing"] * 2, "consent": ["given", ["given"]]})
     with pytest.raises(lawbasis.InputError, match=r"'consent': wrong type list \(row 1\)"):
         evaluate_frame(table, as_of="2026-01-01")
-    assert evaluate_frame(table.head(1), as_of="2026-01-01")["bases"].tolist() == ["f"]  # no channel: consent is not offered; nothing left behind
+    assert evaluate_frame(table.head(1), as_of="2026-01-01")["bases"].tolist() == [
+        "f"
+    ]  # no channel: consent is not offered; nothing left behind
 
 
 def test_date_columns_of_every_dtype_parse_alike():

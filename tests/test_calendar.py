@@ -1,4 +1,5 @@
 """Calendar edges: month clamping, leap years, fiscal-year anchors, the day a window closes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,6 +59,7 @@ def _eval(**facts: Any) -> lawbasis.Decision:
 
 # --- fiscal years through the engine -------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "fy_end,until",
     [
@@ -92,6 +94,7 @@ def test_dk_statutory_window_is_five_years_from_fiscal_year_end(fy_end: str, sta
 
 # --- month clamping through the engine -----------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "purpose,status,key,start,until",
     [
@@ -113,13 +116,16 @@ def test_windows_through_the_engine(policy: str, purpose: str, status: str, key:
 
 # --- as_of: the last day is inside the window, the next day is not ---------------------------------
 
+
 @pytest.mark.parametrize(
     "facts,last_day",
     [
         ({"policy": "jetpak-dk", "purpose": "contract", "dates": {"contract_ended": "2025-06-30"}}, "2028-06-30"),
         ({"policy": "jetpak-se", "purpose": "bookkeeping", "dates": {"fiscal_year_end": "2023-06-30"}}, "2030-12-31"),
-        ({"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect",
-          "dates": {"contact_collected": "2024-02-29"}}, "2025-02-28"),
+        (
+            {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "dates": {"contact_collected": "2024-02-29"}},
+            "2025-02-28",
+        ),
         ({"policy": "jetpak-se", "purpose": "business_development", "dates": {"contract_ended": "2024-01-31"}}, "2027-01-31"),
     ],
 )
@@ -143,6 +149,7 @@ def test_unknown_anchor_date_keeps_window_open() -> None:
 
 
 # --- a dispute holds the data the policy ties to claims ------------------------------------------
+
 
 @pytest.mark.parametrize("policy", ["jetpak-dk", "jetpak-se"])
 def test_dispute_hold(policy: str) -> None:
@@ -176,9 +183,14 @@ def test_dispute_holds_nothing_the_policy_does_not_tie_to_claims(policy: str) ->
 
 # --- an upheld objection or a withdrawal cuts the window ------------------------------------------
 
+
 def test_objection_cut_before_window_end() -> None:
-    facts: dict[str, Any] = {"policy": "jetpak-dk", "purpose": "business_development", "objection": "general",
-                             "dates": {"contract_ended": "2025-06-30", "objection_received": "2026-03-01"}}
+    facts: dict[str, Any] = {
+        "policy": "jetpak-dk",
+        "purpose": "business_development",
+        "objection": "general",
+        "dates": {"contract_ended": "2025-06-30", "objection_received": "2026-03-01"},
+    }
     # received after as_of: not yet effective, but the window will end on its date (SPEC 9.2)
     d = lawbasis.evaluate({**facts, "as_of": "2026-02-01"})
     assert d.retention.until == D(2026, 3, 1)
@@ -194,14 +206,24 @@ def test_objection_cut_before_window_end() -> None:
 
 
 def test_objection_after_window_end_keeps_the_earlier_date() -> None:
-    d = _eval(policy="jetpak-se", purpose="marketing", objection="direct_marketing",
-              dates={"contract_ended": "2025-06-30", "objection_received": "2029-01-01"}, as_of="2026-01-01")
+    d = _eval(
+        policy="jetpak-se",
+        purpose="marketing",
+        objection="direct_marketing",
+        dates={"contract_ended": "2025-06-30", "objection_received": "2029-01-01"},
+        as_of="2026-01-01",
+    )
     assert d.retention.until == D(2028, 6, 30)
 
 
 def test_withdrawal_cut() -> None:
-    facts = {"policy": "jetpak-se", "purpose": "marketing", "channel": "sms", "consent": "withdrawn",
-             "dates": {"contract_ended": "2025-06-30", "consent_withdrawn": "2025-07-15"}}
+    facts = {
+        "policy": "jetpak-se",
+        "purpose": "marketing",
+        "channel": "sms",
+        "consent": "withdrawn",
+        "dates": {"contract_ended": "2025-06-30", "consent_withdrawn": "2025-07-15"},
+    }
     # five days before the withdrawal, consent still counts; the window ends on the withdrawal date
     d = lawbasis.evaluate({**facts, "as_of": "2025-07-10"})
     assert d.retention.until == D(2025, 7, 15)

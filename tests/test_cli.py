@@ -1,4 +1,5 @@
 """The command line (SPEC section 6), run in-process through ``lawbasis.cli.app``."""
+
 from __future__ import annotations
 
 import io
@@ -13,8 +14,12 @@ import lawbasis
 from lawbasis.cli import app as cli
 
 MARKETING_EMAIL = {
-    "policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",
-    "dates": {"contract_ended": "2025-06-30"}, "as_of": "2026-01-01",
+    "policy": "jetpak-dk",
+    "purpose": "marketing",
+    "channel": "email",
+    "consent": "given",
+    "dates": {"contract_ended": "2025-06-30"},
+    "as_of": "2026-01-01",
 }
 PROSPECT_NO_CONSENT = {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "email", "consent": "none"}
 CONSENT_QUOTE = "Samtykke ved markedsføring af vores produkter og tjenester via e-mail, SMS, MMS og andre automatiske systemer."
@@ -174,8 +179,13 @@ def test_rules_dir_changes_the_answer(capsys, tmp_path):
     old = "retention: {period: P12M, from: contact_collected, action: delete, stated: true, action_stated: false}"
     assert text.count(old) >= 1
     (rules / "jetpak-dk.yaml").write_text(text.replace(old, old.replace("P12M", "P6M")), encoding="utf-8")
-    facts = {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "post",
-             "dates": {"contact_collected": "2025-01-31"}}
+    facts = {
+        "policy": "jetpak-dk",
+        "purpose": "marketing",
+        "customer_status": "prospect",
+        "channel": "post",
+        "dates": {"contact_collected": "2025-01-31"},
+    }
     path = write(tmp_path, facts)
     code, out, _ = run(capsys, "evaluate", path)
     assert code == 0 and json.loads(out)["retention"]["until"] == "2026-01-31"
@@ -209,7 +219,10 @@ def test_report_markdown_has_a_row_per_purpose(markdown_report):
     contract = rows[0]
     assert "Art. 21(1), continues (legal_claims) when dispute=true, compelling_grounds=false" in contract
     assert "[violation] special_category_without_explicit_consent when consent!=explicit, special_category=true" in contract
-    assert "[info] erasure_not_applicable when customer_status=customer, dispute=false, corporate_event=none\\|acquired\\|split, erasure_requested=true" in contract
+    assert (
+        "[info] erasure_not_applicable when customer_status=customer, dispute=false, corporate_event=none\\|acquired\\|split, erasure_requested=true"
+        in contract
+    )
     assert "hold when dispute=true" in contract
     assert "[info] erasure_limited_by_legal_obligation when erasure_requested=true" in rows[1]
 
@@ -221,14 +234,16 @@ def report_json(capsys, *argv: str) -> tuple[int, dict]:
 
 
 def test_report_json_and_strict(capsys):
-    code, data = report_json(capsys, "jetpak-se", "--strict", "--purpose", "bookkeeping", "--as-of", "2026-11-22",
-                             "--date", "fiscal_year_end=2023-06-30")
+    code, data = report_json(
+        capsys, "jetpak-se", "--strict", "--purpose", "bookkeeping", "--as-of", "2026-11-22", "--date", "fiscal_year_end=2023-06-30"
+    )
     assert code == 1  # Art. 9 data without explicit consent is a violation
     assert (data["policy"], data["as_of"], data["fixed"]) == ("jetpak-se", "2026-11-22", {"dates": {"fiscal_year_end": "2023-06-30"}})
     (bookkeeping,) = data["purposes"]
     # SPEC example 3: 7 years from the end of the calendar year in which the fiscal year ended
     assert [(o["period"], o["from"], o["until"]) for o in bookkeeping["retention"]] == [
-        ("P7Y", "end_of_calendar_year_of_fiscal_year_end", "2030-12-31")]
+        ("P7Y", "end_of_calendar_year_of_fiscal_year_end", "2030-12-31")
+    ]
 
 
 def test_report_as_of_ends_the_danish_bookkeeping_duty(capsys):

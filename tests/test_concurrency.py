@@ -1,4 +1,5 @@
 """Threads evaluating at once get exactly the sequential answers."""
+
 from __future__ import annotations
 
 import random
@@ -21,19 +22,32 @@ def _workload() -> list[lawbasis.Activity]:
             for _ in range(2):
                 consent = rnd.choice(["none", "given", "explicit", "withdrawn"])
                 objection = rnd.choice(["none", "general", "direct_marketing"])
-                dates = {"contact_collected": "2020-01-15", "contract_ended": rnd.choice(["2023-06-30", "2025-01-31"]),
-                         "fiscal_year_end": "2023-12-31", "recorded": "2025-03-01"}
+                dates = {
+                    "contact_collected": "2020-01-15",
+                    "contract_ended": rnd.choice(["2023-06-30", "2025-01-31"]),
+                    "fiscal_year_end": "2023-12-31",
+                    "recorded": "2025-03-01",
+                }
                 if consent == "withdrawn":
                     dates["consent_withdrawn"] = "2024-05-01"
                 if objection != "none":
                     dates["objection_received"] = "2024-09-01"
-                items.append(lawbasis.Activity(
-                    policy=info.id, purpose=purpose.id, consent=consent, objection=objection,
-                    customer_status=rnd.choice(["prospect", "customer", "former_customer"]),
-                    channel=rnd.choice([None, "email", "post", "phone"]), dispute=rnd.random() < 0.3,
-                    compelling_grounds=rnd.random() < 0.3, special_category=rnd.random() < 0.2,
-                    erasure_requested=rnd.random() < 0.2, dates=dates,
-                    as_of=rnd.choice(["2024-01-01", "2026-06-01", "2031-01-01"])))
+                items.append(
+                    lawbasis.Activity(
+                        policy=info.id,
+                        purpose=purpose.id,
+                        consent=consent,
+                        objection=objection,
+                        customer_status=rnd.choice(["prospect", "customer", "former_customer"]),
+                        channel=rnd.choice([None, "email", "post", "phone"]),
+                        dispute=rnd.random() < 0.3,
+                        compelling_grounds=rnd.random() < 0.3,
+                        special_category=rnd.random() < 0.2,
+                        erasure_requested=rnd.random() < 0.2,
+                        dates=dates,
+                        as_of=rnd.choice(["2024-01-01", "2026-06-01", "2031-01-01"]),
+                    )
+                )
     return items
 
 

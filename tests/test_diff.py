@@ -1,4 +1,5 @@
 """The language-version diff: where jetpak-dk and jetpak-se decide differently."""
+
 from __future__ import annotations
 
 import pytest

@@ -7,6 +7,7 @@ Art. 7(3) means withdrawn consent is never a basis. Which purposes are direct ma
 listed here: it is discovered from each policy's own rules (a purpose whose objection is Art. 21(2)
 when the person is reached by e-mail).
 """
+
 from __future__ import annotations
 
 import functools
@@ -63,8 +64,7 @@ def _cases(policy: str) -> list[str]:
 def _concludes_consent_required_by_law(d: lawbasis.Decision) -> bool:
     return any(
         step.concluded.get("consent_required") == {"source": "law"}
-        or (isinstance(step.concluded.get("consent_required"), list)
-            and {"source": "law"} in step.concluded["consent_required"])
+        or (isinstance(step.concluded.get("consent_required"), list) and {"source": "law"} in step.concluded["consent_required"])
         for step in d.trace
     )
 
@@ -114,8 +114,14 @@ def test_withdrawn_consent_never_yields_a(policy: str) -> None:
     for purpose in engine.purposes(policy):
         for channel in (*ELECTRONIC, "post", None):
             for status in STATUSES:
-                d = ev(policy, purpose.id, channel=channel, customer_status=status, consent="withdrawn",
-                       dates={"consent_withdrawn": "2025-06-01"})
+                d = ev(
+                    policy,
+                    purpose.id,
+                    channel=channel,
+                    customer_status=status,
+                    consent="withdrawn",
+                    dates={"consent_withdrawn": "2025-06-01"},
+                )
                 assert "a" not in d.basis_letters, (purpose.id, channel, status)
                 if purpose.id in marketing_purposes(policy) and channel in ELECTRONIC:
                     assert d.lawful == "no" or "dk/mfl-10/soft-opt-in" in d.fired(), (purpose.id, channel, status)
@@ -127,8 +133,16 @@ def test_dm_objection_always_stops(policy: str) -> None:
         for channel in (*ELECTRONIC, "post", "phone"):
             for consent in ("none", "given", "withdrawn"):
                 for status in STATUSES:
-                    d = ev(policy, purpose, channel=channel, consent=consent, customer_status=status,
-                           objection="direct_marketing", compelling_grounds=True, dispute=True)
+                    d = ev(
+                        policy,
+                        purpose,
+                        channel=channel,
+                        consent=consent,
+                        customer_status=status,
+                        objection="direct_marketing",
+                        compelling_grounds=True,
+                        dispute=True,
+                    )
                     assert d.objection.applies == "21(2)", (purpose, channel, consent, status)
                     assert d.objection.continues is False, (purpose, channel, consent, status)
                     assert d.may_process is False, (purpose, channel, consent, status)

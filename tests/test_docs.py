@@ -1,4 +1,5 @@
 """The documentation lists what the rule files can say."""
+
 from __future__ import annotations
 
 from pathlib import Path

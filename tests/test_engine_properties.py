@@ -1,4 +1,5 @@
 """Properties of the Jetpak answers over generated facts (hypothesis; small fixed example counts)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -122,10 +123,18 @@ def test_withdrawn_consent_is_never_a_basis(facts: dict[str, Any]) -> None:
 @settings(max_examples=40)
 @given(
     activities(purpose="marketing").map(
-        lambda f: {**f, "consent": "withdrawn", "objection": "none", "erasure_requested": False, "personalised": False,
-                   "corporate_event": "none",
-                   # the withdrawal has happened by as_of (a later one is not yet effective, SPEC 9.2)
-                   "dates": {k: v for k, v in f["dates"].items() if k != "objection_received" and not (k == "consent_withdrawn" and v > f["as_of"])}}
+        lambda f: {
+            **f,
+            "consent": "withdrawn",
+            "objection": "none",
+            "erasure_requested": False,
+            "personalised": False,
+            "corporate_event": "none",
+            # the withdrawal has happened by as_of (a later one is not yet effective, SPEC 9.2)
+            "dates": {
+                k: v for k, v in f["dates"].items() if k != "objection_received" and not (k == "consent_withdrawn" and v > f["as_of"])
+            },
+        }
     ),
     st.sampled_from((None, "post", "phone", "web", "social")),
 )

@@ -1,4 +1,5 @@
 """The bundled examples run: the main job of ``make run`` and every script in examples/cli."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Text and HTML say what an objection would do when the facts hold none, and which bases are stopped."""
+
 from __future__ import annotations
 
 import html
@@ -21,8 +22,15 @@ def test_without_an_objection_the_outcome_is_conditional() -> None:
 
 
 def test_an_objection_received_later_is_still_conditional() -> None:
-    d = lawbasis.evaluate({"policy": "jetpak-dk", "purpose": "business_development", "objection": "general",
-                           "dates": {"objection_received": "2027-01-01"}, "as_of": AS_OF})
+    d = lawbasis.evaluate(
+        {
+            "policy": "jetpak-dk",
+            "purpose": "business_development",
+            "objection": "general",
+            "dates": {"objection_received": "2027-01-01"},
+            "as_of": AS_OF,
+        }
+    )
     assert "if the person objects: processing must stop" in d.explain()
 
 

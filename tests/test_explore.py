@@ -1,4 +1,5 @@
 """The exploration API (grids, comparisons, counterfactuals) and the HTML reprs notebooks show."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,22 +13,39 @@ from lawbasis import explore
 
 pd = pytest.importorskip("pandas")
 
-MARKETING = {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",
-             "as_of": "2026-01-01", "dates": {"contract_ended": "2025-06-30"}}
+MARKETING = {
+    "policy": "jetpak-dk",
+    "purpose": "marketing",
+    "channel": "email",
+    "consent": "given",
+    "as_of": "2026-01-01",
+    "dates": {"contract_ended": "2025-06-30"},
+}
 
 
 # --- grid ------------------------------------------------------------------------------------------
 
 
 def test_grid_is_the_product_of_the_choices_with_one_column_per_fact_and_conclusion(engine: lawbasis.Engine) -> None:
-    df = explore.grid("jetpak-dk", "marketing", engine=engine, as_of="2026-01-01", channel="email",
-                      customer_status=["prospect", "customer"], consent=["none", "given", "withdrawn"])
+    df = explore.grid(
+        "jetpak-dk",
+        "marketing",
+        engine=engine,
+        as_of="2026-01-01",
+        channel="email",
+        customer_status=["prospect", "customer"],
+        consent=["none", "given", "withdrawn"],
+    )
     assert len(df) == 6
     assert list(df.columns) == ["policy", "purpose", "channel", "customer_status", "consent", *explore.CONCLUSIONS]
     # product order: the first choice varies slowest
     assert df[["customer_status", "consent"]].values.tolist() == [
-        ["prospect", "none"], ["prospect", "given"], ["prospect", "withdrawn"],
-        ["customer", "none"], ["customer", "given"], ["customer", "withdrawn"],
+        ["prospect", "none"],
+        ["prospect", "given"],
+        ["prospect", "withdrawn"],
+        ["customer", "none"],
+        ["customer", "given"],
+        ["customer", "withdrawn"],
     ]
     # e-mail marketing needs consent (markedsføringsloven § 10): lawful only where consent is given
     assert df["lawful"].tolist() == ["no", "yes", "no", "no", "yes", "no"]
@@ -37,13 +55,13 @@ def test_grid_is_the_product_of_the_choices_with_one_column_per_fact_and_conclus
 
 
 def test_grid_row_equals_evaluate(engine: lawbasis.Engine) -> None:
-    df = explore.grid("jetpak-dk", "contract", engine=engine, as_of="2026-01-01",
-                      dispute=[False, True], dates={"contract_ended": "2025-06-30"})
+    df = explore.grid(
+        "jetpak-dk", "contract", engine=engine, as_of="2026-01-01", dispute=[False, True], dates={"contract_ended": "2025-06-30"}
+    )
     assert df.columns.tolist()[:4] == ["policy", "purpose", "dispute", "dates.contract_ended"]
     assert df["dates.contract_ended"].tolist() == [dt.date(2025, 6, 30)] * 2
     plain, held = df.to_dict("records")
-    d = engine.evaluate({"policy": "jetpak-dk", "purpose": "contract", "as_of": "2026-01-01",
-                         "dates": {"contract_ended": "2025-06-30"}})
+    d = engine.evaluate({"policy": "jetpak-dk", "purpose": "contract", "as_of": "2026-01-01", "dates": {"contract_ended": "2025-06-30"}})
     assert plain["retention_until"] == d.retention.until == dt.date(2028, 6, 30)
     assert plain["retention_action"] == "anonymise" and plain["retention_period"] == "P36M"
     assert plain["retention_from"] == "contract_ended" and plain["extended"] is False
@@ -69,8 +87,9 @@ def test_grid_errors_raise_or_skip(engine: lawbasis.Engine) -> None:
 
 
 def test_grid_keeps_decisions_on_request(engine: lawbasis.Engine) -> None:
-    df = explore.grid("jetpak-se", "bookkeeping", engine=engine, keep_decisions=True,
-                      dates={"fiscal_year_end": "2023-06-30"}, as_of="2026-01-01")
+    df = explore.grid(
+        "jetpak-se", "bookkeeping", engine=engine, keep_decisions=True, dates={"fiscal_year_end": "2023-06-30"}, as_of="2026-01-01"
+    )
     d = df.loc[0, "decision"]
     assert isinstance(d, lawbasis.Decision)
     assert d.retention.until == df.loc[0, "retention_until"] == dt.date(2030, 12, 31)
@@ -80,8 +99,9 @@ def test_grid_keeps_decisions_on_request(engine: lawbasis.Engine) -> None:
 
 
 def test_compare_puts_both_policies_side_by_side(engine: lawbasis.Engine) -> None:
-    df = explore.compare("jetpak-dk", "jetpak-se", "bookkeeping", engine=engine, as_of="2026-01-01",
-                         dates={"fiscal_year_end": "2023-06-30"})
+    df = explore.compare(
+        "jetpak-dk", "jetpak-se", "bookkeeping", engine=engine, as_of="2026-01-01", dates={"fiscal_year_end": "2023-06-30"}
+    )
     assert len(df) == 1
     assert "retention_until [jetpak-dk]" in df.columns and "retention_until [jetpak-se]" in df.columns
     assert df.loc[0, "bases [jetpak-dk]"] == df.loc[0, "bases [jetpak-se]"] == "c"
@@ -93,8 +113,7 @@ def test_compare_puts_both_policies_side_by_side(engine: lawbasis.Engine) -> Non
 
 
 def test_compare_every_shared_purpose(engine: lawbasis.Engine) -> None:
-    df = explore.compare("jetpak-dk", "jetpak-se", None, engine=engine, as_of="2026-01-01",
-                         objection=["none", "direct_marketing"])
+    df = explore.compare("jetpak-dk", "jetpak-se", None, engine=engine, as_of="2026-01-01", objection=["none", "direct_marketing"])
     shared = [p.id for p in engine.purposes("jetpak-dk")]
     assert df["purpose"].tolist() == [p for p in shared for _ in range(2)]
     assert "policy" not in df.columns
@@ -104,9 +123,10 @@ def test_compare_every_shared_purpose(engine: lawbasis.Engine) -> None:
 
 
 def test_counterfactual_objection_is_the_single_change_that_restores_processing(engine: lawbasis.Engine) -> None:
-    cf = explore.counterfactual({**MARKETING, "objection": "direct_marketing",
-                                 "dates": {"contract_ended": "2025-06-30", "objection_received": "2025-09-01"}},
-                                engine=engine)
+    cf = explore.counterfactual(
+        {**MARKETING, "objection": "direct_marketing", "dates": {"contract_ended": "2025-06-30", "objection_received": "2025-09-01"}},
+        engine=engine,
+    )
     assert cf is not None
     assert cf.before is False and cf.after is True
     assert [(c.field, c.old, c.new) for c in cf.changes] == [("objection", "direct_marketing", "none")]
@@ -120,8 +140,16 @@ def test_counterfactual_objection_is_the_single_change_that_restores_processing(
 
 
 def test_counterfactual_for_lawfulness_and_from_a_decision(engine: lawbasis.Engine) -> None:
-    d = engine.evaluate({"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect",
-                         "channel": "email", "consent": "none", "as_of": "2026-01-01"})
+    d = engine.evaluate(
+        {
+            "policy": "jetpak-dk",
+            "purpose": "marketing",
+            "customer_status": "prospect",
+            "channel": "email",
+            "consent": "none",
+            "as_of": "2026-01-01",
+        }
+    )
     cf = explore.counterfactual(d, "lawful", engine=engine)
     assert cf is not None
     assert [(c.field, c.new) for c in cf.changes] == [("consent", "given")]
@@ -129,14 +157,21 @@ def test_counterfactual_for_lawfulness_and_from_a_decision(engine: lawbasis.Engi
     assert cf.sentence == "Had the customer given consent, the processing would be lawful."
     # other single changes that also flip it are kept, in the order tried
     assert all(len(alt) == 1 for alt in cf.alternatives)
-    assert (("consent", "explicit") in [(a[0].field, a[0].new) for a in cf.alternatives])
+    assert ("consent", "explicit") in [(a[0].field, a[0].new) for a in cf.alternatives]
 
 
 def test_counterfactual_tries_pairs_when_no_single_change_flips(engine: lawbasis.Engine) -> None:
     # prospect, e-mail, no consent, objected: consent alone leaves the objection, dropping the objection
     # alone leaves no consent; only the pair flips may_process
-    facts = {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "email",
-             "consent": "none", "objection": "direct_marketing", "as_of": "2026-01-01"}
+    facts = {
+        "policy": "jetpak-dk",
+        "purpose": "marketing",
+        "customer_status": "prospect",
+        "channel": "email",
+        "consent": "none",
+        "objection": "direct_marketing",
+        "as_of": "2026-01-01",
+    }
     cf = explore.counterfactual(facts, engine=engine)
     assert cf is not None
     assert len(cf.changes) == 2
@@ -176,8 +211,9 @@ def test_decision_html_shows_bases_objection_retention_findings_and_trace(engine
 
 
 def test_decision_html_escapes_and_marks_held_windows(engine: lawbasis.Engine) -> None:
-    d = engine.evaluate({"policy": "jetpak-dk", "purpose": "contract", "dispute": True, "as_of": "2026-01-01",
-                         "dates": {"contract_ended": "2025-06-30"}})
+    d = engine.evaluate(
+        {"policy": "jetpak-dk", "purpose": "contract", "dispute": True, "as_of": "2026-01-01", "dates": {"contract_ended": "2025-06-30"}}
+    )
     text = _text(d._repr_html_())
     assert "held past the window by a pending dispute" in text
     assert "then anonymise" in text

@@ -1,6 +1,7 @@
 """The legal invariants over the whole fact space of every policy: every combination of the facts some
 rule tests (the report's grid), on one day with dates that put windows and duties on both sides of it,
 a withdrawal still to come and an objection already received."""
+
 from __future__ import annotations
 
 import datetime as dt

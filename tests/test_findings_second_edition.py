@@ -5,6 +5,7 @@ severity and citing the clause that gives cause, exactly on the purposes (and fa
 gives cause, and nowhere else. Plus the restructuring change: no corporate event means the purpose
 does not apply yet (undetermined), not that it is unlawful.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,78 +36,213 @@ def found(d: lawbasis.Decision, code: str) -> lawbasis.Finding | None:
 # finding must be absent on every other purpose of the policy under the same facts.
 CASES: list[tuple[str, str, str, set[str], dict[str, Any], list[str], str]] = [
     # 1. national identity numbers
-    ("jetpak-dk", "cpr_condition_not_stated", "warning", {"contract"}, {},
-     ["personligt identifikationsnummer (i tilfælde af en privatkunde)"], "databeskyttelsesloven § 11, stk. 2"),
-    ("jetpak-se", "cpr_condition_not_stated", "warning", {"contract"}, {},
-     ["personnummer (om du är en privat kund)"], "dataskyddslagen (2018:218) 3 kap. 10 §"),
-    ("cekura-dk", "cpr_condition_not_stated", "warning", {"customer_relationship"}, {},
-     ["fuldmagtsforhold og CPR-nummer."], "databeskyttelsesloven § 11, stk. 2"),
+    (
+        "jetpak-dk",
+        "cpr_condition_not_stated",
+        "warning",
+        {"contract"},
+        {},
+        ["personligt identifikationsnummer (i tilfælde af en privatkunde)"],
+        "databeskyttelsesloven § 11, stk. 2",
+    ),
+    (
+        "jetpak-se",
+        "cpr_condition_not_stated",
+        "warning",
+        {"contract"},
+        {},
+        ["personnummer (om du är en privat kund)"],
+        "dataskyddslagen (2018:218) 3 kap. 10 §",
+    ),
+    (
+        "cekura-dk",
+        "cpr_condition_not_stated",
+        "warning",
+        {"customer_relationship"},
+        {},
+        ["fuldmagtsforhold og CPR-nummer."],
+        "databeskyttelsesloven § 11, stk. 2",
+    ),
     # 2. data on criminal offences: Danish law allows a balancing (warning), Swedish law does not
-    ("jetpak-dk", "criminal_offence_data", "warning", {"crime_prevention"}, {},
-     ["Vi udleverer også dine oplysninger, hvis vi modtager en anmodning fra anklager eller politi."],
-     "databeskyttelsesloven § 8, stk. 3 og 4"),
-    ("jetpak-se", "criminal_offence_data", "violation", {"crime_prevention"}, {},
-     ["Vi kommer också att lämna ut uppgifter om dig om vi får en begäran från åklagare eller polis."],
-     "dataskyddslagen (2018:218) 3 kap. 8 §"),
-    ("sunclass-dk", "criminal_offence_data", "warning", {"fraud_prevention"}, {},
-     ["Til at forhindre og opdage svigagtig eller kriminel aktivitet",
-      "Selvom det ikke er påkrævet, at vi udleverer informationer til sådanne myndigheder"],
-     "databeskyttelsesloven § 8, stk. 3 og 4"),
+    (
+        "jetpak-dk",
+        "criminal_offence_data",
+        "warning",
+        {"crime_prevention"},
+        {},
+        ["Vi udleverer også dine oplysninger, hvis vi modtager en anmodning fra anklager eller politi."],
+        "databeskyttelsesloven § 8, stk. 3 og 4",
+    ),
+    (
+        "jetpak-se",
+        "criminal_offence_data",
+        "violation",
+        {"crime_prevention"},
+        {},
+        ["Vi kommer också att lämna ut uppgifter om dig om vi får en begäran från åklagare eller polis."],
+        "dataskyddslagen (2018:218) 3 kap. 8 §",
+    ),
+    (
+        "sunclass-dk",
+        "criminal_offence_data",
+        "warning",
+        {"fraud_prevention"},
+        {},
+        [
+            "Til at forhindre og opdage svigagtig eller kriminel aktivitet",
+            "Selvom det ikke er påkrævet, at vi udleverer informationer til sådanne myndigheder",
+        ],
+        "databeskyttelsesloven § 8, stk. 3 og 4",
+    ),
     # 3. tracking across sites, cookies
-    ("jetpak-dk", "device_access_consent_required", "warning", {"marketing", "business_development", "sales"}, {},
-     ["hvilke sider du har besøgt på vores (og andre) hjemmeside"], "Directive 2002/58/EC Art. 5(3)"),
-    ("jetpak-se", "device_access_consent_required", "warning", {"marketing", "business_development", "sales"}, {},
-     ["vilka sidor du besökt på vår (och andras) webbplats"],
-     "lagen (2022:482) om elektronisk kommunikation 9 kap. 28 §"),
-    ("jackon-dk", "device_access_consent_required", "warning", {"service_development", "targeted_marketing"}, {},
-     ["Vi bruger «cookies» (små tekstfiler) og lignende teknologier på vores digitale kanaler."],
-     "cookiebekendtgørelsen (bekendtgørelse nr. 1148 af 09/12/2011) § 3"),
-    ("cekura-dk", "device_access_consent_required", "warning", {"digital_services"}, {},
-     ["Vi registrerer antal besøg på www.cekura.dk", "gælder vores Cookiepolitik"],
-     "cookiebekendtgørelsen (bekendtgørelse nr. 1148 af 09/12/2011) § 3"),
-    ("sunclass-dk", "device_access_consent_required", "warning", {"marketing", "customer_experience"}, {},
-     ["På vores hjemmesider bruger vi cookies til at forbedre din oplevelse"],
-     "cookiebekendtgørelsen (bekendtgørelse nr. 1148 af 09/12/2011) § 3"),
+    (
+        "jetpak-dk",
+        "device_access_consent_required",
+        "warning",
+        {"marketing", "business_development", "sales"},
+        {},
+        ["hvilke sider du har besøgt på vores (og andre) hjemmeside"],
+        "Directive 2002/58/EC Art. 5(3)",
+    ),
+    (
+        "jetpak-se",
+        "device_access_consent_required",
+        "warning",
+        {"marketing", "business_development", "sales"},
+        {},
+        ["vilka sidor du besökt på vår (och andras) webbplats"],
+        "lagen (2022:482) om elektronisk kommunikation 9 kap. 28 §",
+    ),
+    (
+        "jackon-dk",
+        "device_access_consent_required",
+        "warning",
+        {"service_development", "targeted_marketing"},
+        {},
+        ["Vi bruger «cookies» (små tekstfiler) og lignende teknologier på vores digitale kanaler."],
+        "cookiebekendtgørelsen (bekendtgørelse nr. 1148 af 09/12/2011) § 3",
+    ),
+    (
+        "cekura-dk",
+        "device_access_consent_required",
+        "warning",
+        {"digital_services"},
+        {},
+        ["Vi registrerer antal besøg på www.cekura.dk", "gælder vores Cookiepolitik"],
+        "cookiebekendtgørelsen (bekendtgørelse nr. 1148 af 09/12/2011) § 3",
+    ),
+    (
+        "sunclass-dk",
+        "device_access_consent_required",
+        "warning",
+        {"marketing", "customer_experience"},
+        {},
+        ["På vores hjemmesider bruger vi cookies til at forbedre din oplevelse"],
+        "cookiebekendtgørelsen (bekendtgørelse nr. 1148 af 09/12/2011) § 3",
+    ),
     # 4. a merger read as cessation: every purpose, once the company has ceased
-    ("jetpak-dk", "merger_read_as_cessation", "warning",
-     {"contract", "marketing", "business_development", "sales", "restructuring", "bookkeeping", "crime_prevention"},
-     {"corporate_event": "ceased"}, ["f.eks. i form af en fusion, likvidation eller konkurs"], "GDPR Art. 13(1)(e)"),
-    ("jetpak-se", "merger_read_as_cessation", "warning",
-     {"contract", "marketing", "business_development", "sales", "restructuring", "bookkeeping", "crime_prevention"},
-     {"corporate_event": "ceased"}, ["t.ex. genom en fusion, likvidation eller konkurs"], "GDPR Art. 13(1)(e)"),
+    (
+        "jetpak-dk",
+        "merger_read_as_cessation",
+        "warning",
+        {"contract", "marketing", "business_development", "sales", "restructuring", "bookkeeping", "crime_prevention"},
+        {"corporate_event": "ceased"},
+        ["f.eks. i form af en fusion, likvidation eller konkurs"],
+        "GDPR Art. 13(1)(e)",
+    ),
+    (
+        "jetpak-se",
+        "merger_read_as_cessation",
+        "warning",
+        {"contract", "marketing", "business_development", "sales", "restructuring", "bookkeeping", "crime_prevention"},
+        {"corporate_event": "ceased"},
+        ["t.ex. genom en fusion, likvidation eller konkurs"],
+        "GDPR Art. 13(1)(e)",
+    ),
     # 5. CEKURA's Art. 14 duty pushed onto the customer
-    ("cekura-dk", "information_duty_shifted", "warning", {"customer_relationship"}, {},
-     ["Du skal derfor henvise dem til denne Privatlivspolitik, når du giver os deres oplysninger."],
-     "GDPR Art. 14(1)"),
+    (
+        "cekura-dk",
+        "information_duty_shifted",
+        "warning",
+        {"customer_relationship"},
+        {},
+        ["Du skal derfor henvise dem til denne Privatlivspolitik, når du giver os deres oplysninger."],
+        "GDPR Art. 14(1)",
+    ),
     # 6. CEKURA's health-data disclosure "agreed in advance"
-    ("cekura-dk", "special_category_disclosure_without_explicit_consent", "warning", {"special_category_data"},
-     {"special_category": True, "consent": "given"},
-     ["medmindre dette er på forhånd aftalt med dig. Det kan være dine familiemedlemmer, praktiserende læger"],
-     "GDPR Art. 9(2)(a)"),
+    (
+        "cekura-dk",
+        "special_category_disclosure_without_explicit_consent",
+        "warning",
+        {"special_category_data"},
+        {"special_category": True, "consent": "given"},
+        ["medmindre dette er på forhånd aftalt med dig. Det kan være dine familiemedlemmer, praktiserende læger"],
+        "GDPR Art. 9(2)(a)",
+    ),
     # 7. restructuring with no corporate event
-    ("jetpak-dk", "purpose_not_applicable", "info", {"restructuring"}, {},
-     ["vil Jetpak dele dine og andre kunders persondata til den overtagende virksomhed."], "GDPR Art. 6(1)(f)"),
-    ("jetpak-se", "purpose_not_applicable", "info", {"restructuring"}, {},
-     ["kommer Jetpak att lämna ut dina och andra kunders personuppgifter till det övertagande bolaget."],
-     "GDPR Art. 6(1)(f)"),
+    (
+        "jetpak-dk",
+        "purpose_not_applicable",
+        "info",
+        {"restructuring"},
+        {},
+        ["vil Jetpak dele dine og andre kunders persondata til den overtagende virksomhed."],
+        "GDPR Art. 6(1)(f)",
+    ),
+    (
+        "jetpak-se",
+        "purpose_not_applicable",
+        "info",
+        {"restructuring"},
+        {},
+        ["kommer Jetpak att lämna ut dina och andra kunders personuppgifter till det övertagande bolaget."],
+        "GDPR Art. 6(1)(f)",
+    ),
     # 8. the Swedish purpose list against its section heading
-    ("jetpak-se", "purpose_list_differs_from_section", "info", {"crime_prevention"}, {},
-     ["Fullgöra våra rättsliga skyldigheter samt beivra brott",
-      "Fullgöra våra rättsliga skyldigheter samt förebygga och beivra brott"], "GDPR Art. 5(1)(b)"),
+    (
+        "jetpak-se",
+        "purpose_list_differs_from_section",
+        "info",
+        {"crime_prevention"},
+        {},
+        ["Fullgöra våra rättsliga skyldigheter samt beivra brott", "Fullgöra våra rättsliga skyldigheter samt förebygga och beivra brott"],
+        "GDPR Art. 5(1)(b)",
+    ),
     # 9. customer service named in the list, with no section of its own
-    ("jetpak-dk", "purpose_without_section", "warning", {"sales"}, {},
-     ["Salgsaktiviteter og kundeservice"], "GDPR Art. 13(1)(c)"),
-    ("jetpak-se", "purpose_without_section", "warning", {"sales"}, {},
-     ["Sälj- eller kundserviceaktiviteter"], "GDPR Art. 13(1)(c)"),
+    ("jetpak-dk", "purpose_without_section", "warning", {"sales"}, {}, ["Salgsaktiviteter og kundeservice"], "GDPR Art. 13(1)(c)"),
+    ("jetpak-se", "purpose_without_section", "warning", {"sales"}, {}, ["Sälj- eller kundserviceaktiviteter"], "GDPR Art. 13(1)(c)"),
     # further gaps of POLICIES.md 4.1 and 6.13
-    ("jackon-dk", "controller_contact_not_stated", "warning",
-     {"content_delivery", "service_development", "targeted_marketing", "sales_contact", "security", "legal_obligation"},
-     {}, ["Jackon Danmark A/S er dataansvarlig for personoplysninger"], "GDPR Art. 13(1)(a)"),
-    ("sunclass-dk", "transfer_mechanism_not_stated", "warning",
-     {"booking", "bookkeeping", "check_in", "next_of_kin", "customer_experience", "fraud_prevention",
-      "abandoned_booking", "research", "customer_care", "call_recording", "marketing", "group_sharing"},
-     {}, ["Ved en større IT-incident kan Microsoft overføre personoplysningerne til et tredjeland"],
-     "GDPR Art. 13(1)(f)"),
+    (
+        "jackon-dk",
+        "controller_contact_not_stated",
+        "warning",
+        {"content_delivery", "service_development", "targeted_marketing", "sales_contact", "security", "legal_obligation"},
+        {},
+        ["Jackon Danmark A/S er dataansvarlig for personoplysninger"],
+        "GDPR Art. 13(1)(a)",
+    ),
+    (
+        "sunclass-dk",
+        "transfer_mechanism_not_stated",
+        "warning",
+        {
+            "booking",
+            "bookkeeping",
+            "check_in",
+            "next_of_kin",
+            "customer_experience",
+            "fraud_prevention",
+            "abandoned_booking",
+            "research",
+            "customer_care",
+            "call_recording",
+            "marketing",
+            "group_sharing",
+        },
+        {},
+        ["Ved en større IT-incident kan Microsoft overføre personoplysningerne til et tredjeland"],
+        "GDPR Art. 13(1)(f)",
+    ),
 ]
 
 NEW_CODES = sorted({c[1] for c in CASES})
@@ -168,7 +304,8 @@ def test_health_disclosure_needs_explicit_consent(engine: lawbasis.Engine, conse
 
 
 @pytest.mark.parametrize(
-    "policy", ["jackon-dk", "sunclass-dk"],
+    "policy",
+    ["jackon-dk", "sunclass-dk"],
 )
 def test_no_identity_number_finding_where_the_text_collects_none(engine: lawbasis.Engine, policy: str) -> None:
     # Sunclass names "personnummer" only to define personal data; Jackon never mentions one
@@ -181,8 +318,7 @@ def test_no_identity_number_finding_where_the_text_collects_none(engine: lawbasi
 
 def test_new_rules_quote_under_their_heading(engine: lawbasis.Engine) -> None:
     """The load check finds quote and heading anywhere in the text; here the quote follows its heading."""
-    rules = [r for r in engine.rulebase.rules
-             if any(kind == "finding" and f["code"] in NEW_CODES for kind, f in r.then)]
+    rules = [r for r in engine.rulebase.rules if any(kind == "finding" and f["code"] in NEW_CODES for kind, f in r.then)]
     assert len(rules) >= 25
     for rule in rules:
         for cite in rule.cites:

@@ -2,6 +2,7 @@
 
 Each check is also shown to fail on a decision broken on purpose, so none of them holds vacuously.
 """
+
 from __future__ import annotations
 
 import attrs
@@ -46,8 +47,13 @@ def test_invariants_hold_for_special_category_dispute_and_erasure(activity: lawb
 # --- every check can fail ---------------------------------------------------------------------
 
 MARKETING = lawbasis.Activity(
-    policy="jetpak-dk", purpose="marketing", channel="email", consent="given",
-    objection="direct_marketing", dates={"contract_ended": "2025-06-30"}, as_of="2026-01-01",
+    policy="jetpak-dk",
+    purpose="marketing",
+    channel="email",
+    consent="given",
+    objection="direct_marketing",
+    dates={"contract_ended": "2025-06-30"},
+    as_of="2026-01-01",
 )
 
 
@@ -151,9 +157,11 @@ def test_check_all_lists_every_failure() -> None:
 
 # --- the second edition's invariants can fail too -------------------------------------------------
 
+
 def test_consent_check_catches_consent_where_none_is_offered() -> None:
-    a = lawbasis.Activity(policy="jetpak-se", purpose="bookkeeping", consent="given", as_of="2026-01-01",
-                          dates={"fiscal_year_end": "2023-06-30"})
+    a = lawbasis.Activity(
+        policy="jetpak-se", purpose="bookkeeping", consent="given", as_of="2026-01-01", dates={"fiscal_year_end": "2023-06-30"}
+    )
     d = _decision(a)
     assert d.basis_letters == ["c"]
     inv.check_consent_counts_where_offered(a, d)
@@ -178,8 +186,9 @@ def test_public_task_check_catches_e_without_a_law() -> None:
 
 
 def test_hold_check_catches_held_data_processed_for_another_purpose() -> None:
-    a = lawbasis.Activity(policy="cekura-dk", purpose="marketing", channel="post", dispute=True, as_of="2026-01-01",
-                          dates={"registered": "2025-06-01"})
+    a = lawbasis.Activity(
+        policy="cekura-dk", purpose="marketing", channel="post", dispute=True, as_of="2026-01-01", dates={"registered": "2025-06-01"}
+    )
     d = _decision(a)
     assert d.retention.extended is True and d.may_process is False and d.action_today == "hold"
     inv.check_held_data_are_stored_only(a, d)

@@ -5,6 +5,7 @@ markedsføringsloven § 10 for electronic channels), the legal-obligation purpos
 Art. 6(1)(c) by law, the other three stay undetermined; and every gap of POLICIES.md 4.1 that the
 facts or the purpose reveal is reported with a citation.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,7 @@ HEADINGS = {
     ),
     "service_development": "For at forbedre og videreudvikle vores tjenester og digitale kanaler",
     "targeted_marketing": (
-        "For at lave målgrupper og målrettet markedsføring. (Vi bruger både anonymiserede data og "
-        "personoplysninger til dette)"
+        "For at lave målgrupper og målrettet markedsføring. (Vi bruger både anonymiserede data og personoplysninger til dette)"
     ),
     "sales_contact": "For at kunne tage kontakt og tilbyde vores produkter og tjenester",
     "security": "For at sørge for god sikkerhed på vores digitale kanaler og afdække misbrug.",
@@ -92,8 +92,13 @@ def test_worked_example_6_security(engine: lawbasis.Engine) -> None:
     out = d.to_dict()
     # window_until (SPEC 5, 9.4): the window's own end ignoring holds; no window, so null as well
     assert out["retention"] == {
-        "period": None, "from": None, "action": "delete", "until": None, "window_until": None,
-        "extended": False, "stated_in_policy": False,
+        "period": None,
+        "from": None,
+        "action": "delete",
+        "until": None,
+        "window_until": None,
+        "extended": False,
+        "stated_in_policy": False,
     }
     assert out["lawful"] == "undetermined"
     assert out["bases"] == []
@@ -135,9 +140,7 @@ def test_retention_not_stated_from_gdpr_fallback(engine: lawbasis.Engine, purpos
 @pytest.mark.parametrize("purpose", MARKETING)
 @pytest.mark.parametrize("channel", ELECTRONIC)
 @pytest.mark.parametrize("status", ["prospect", "customer", "former_customer"])
-def test_electronic_marketing_without_consent_is_unlawful(
-    engine: lawbasis.Engine, purpose: str, channel: str, status: str
-) -> None:
+def test_electronic_marketing_without_consent_is_unlawful(engine: lawbasis.Engine, purpose: str, channel: str, status: str) -> None:
     d = ev(engine, purpose, channel=channel, customer_status=status)
     assert d.lawful == "no"
     assert d.lawful_reasons == ("consent_required_not_given",)
@@ -163,9 +166,7 @@ def test_email_to_business_contact_person_needs_consent(engine: lawbasis.Engine)
 @pytest.mark.parametrize("purpose", MARKETING)
 @pytest.mark.parametrize("channel", ELECTRONIC)
 @pytest.mark.parametrize("consent", ["given", "explicit"])
-def test_electronic_marketing_consent_is_basis_a_through_mfl_10(
-    engine: lawbasis.Engine, purpose: str, channel: str, consent: str
-) -> None:
+def test_electronic_marketing_consent_is_basis_a_through_mfl_10(engine: lawbasis.Engine, purpose: str, channel: str, consent: str) -> None:
     """SPEC 9.7: the policy offers no consent, so consent counts only where a law requires it:
     markedsføringsloven § 10 on e-mail, SMS, MMS and automated calls. The basis is the law's, not
     the text's (stated_in_policy false)."""
@@ -217,9 +218,7 @@ def test_marketing_consent_off_the_electronic_channels_adds_no_basis(
 @pytest.mark.parametrize("purpose", ["targeted_marketing"])
 @pytest.mark.parametrize("channel", ["web", "social"])
 @pytest.mark.parametrize("consent", ["given", "explicit"])
-def test_consent_given_is_basis_a_not_stated_in_policy(
-    engine: lawbasis.Engine, purpose: str, channel: str | None, consent: str
-) -> None:
+def test_consent_given_is_basis_a_not_stated_in_policy(engine: lawbasis.Engine, purpose: str, channel: str | None, consent: str) -> None:
     d = ev(engine, purpose, channel=channel, consent=consent)
     assert d.lawful == "yes"
     assert [(b.letter, b.stated_in_policy) for b in d.bases] == [("a", False)]
@@ -234,14 +233,11 @@ def test_consent_given_is_basis_a_not_stated_in_policy(
 @pytest.mark.parametrize("objection", ["direct_marketing", "general"])
 @pytest.mark.parametrize("consent", ["none", "given", "withdrawn"])
 @pytest.mark.parametrize("channel", ["email", "post", None])
-def test_objection_stops_marketing(
-    engine: lawbasis.Engine, purpose: str, objection: str, consent: str, channel: str | None
-) -> None:
+def test_objection_stops_marketing(engine: lawbasis.Engine, purpose: str, objection: str, consent: str, channel: str | None) -> None:
     """Art. 21(2)-(3): neither compelling grounds nor a dispute keeps direct marketing going. Only
     consent on e-mail gives a basis (SPEC 9.7, markedsføringsloven § 10); the objection stops it
     (9.1, stays listed as stopped). A dispute holds nothing: Jackon ties no data to claims (9.4)."""
-    d = ev(engine, purpose, channel=channel, consent=consent, objection=objection,
-           compelling_grounds=True, dispute=True)
+    d = ev(engine, purpose, channel=channel, consent=consent, objection=objection, compelling_grounds=True, dispute=True)
     assert (d.objection.applies, d.objection.continues, d.objection.reason) == ("21(2)", False, "direct_marketing_absolute")
     assert d.may_process is False
     assert d.action_today != "hold"
@@ -369,9 +365,7 @@ def test_general_objection_without_basis_is_upheld_and_reported(engine: lawbasis
 @pytest.mark.parametrize("purpose", UNDETERMINED)
 @pytest.mark.parametrize("consent", ["given", "explicit"])
 @pytest.mark.parametrize("channel", [None, "email", "web"])
-def test_undetermined_with_consent_stays_undetermined(
-    engine: lawbasis.Engine, purpose: str, consent: str, channel: str | None
-) -> None:
+def test_undetermined_with_consent_stays_undetermined(engine: lawbasis.Engine, purpose: str, consent: str, channel: str | None) -> None:
     """SPEC 9.7: consent is a basis only where the policy offers it or a law requires it. Jackon
     offers consent for none of its purposes (the rights section presumes "eventuelt samtykke"
     without asking for it), and these purposes are not direct marketing, so no law requires it."""
@@ -380,7 +374,9 @@ def test_undetermined_with_consent_stays_undetermined(
     assert d.bases == ()
     assert (d.may_process, d.may_process_reasons) == (False, ("not_lawful",))
     assert (d.objection.applies, d.objection.continues, d.objection.reason) == (
-        None, True, "no_basis_no_objection_to_weigh",
+        None,
+        True,
+        "no_basis_no_objection_to_weigh",
     )
     f = finding(d, "consent_not_offered")
     assert (f.severity, f.rule) == ("warning", "gdpr/consent/not-offered")
@@ -453,9 +449,7 @@ def test_withdrawn_consent_never_basis_a(engine: lawbasis.Engine, purpose: str, 
 
 @pytest.mark.parametrize("purpose", MARKETING)
 @pytest.mark.parametrize("channel", ELECTRONIC)
-def test_erasure_of_electronic_marketing_withdraws_consent_and_objects(
-    engine: lawbasis.Engine, purpose: str, channel: str
-) -> None:
+def test_erasure_of_electronic_marketing_withdraws_consent_and_objects(engine: lawbasis.Engine, purpose: str, channel: str) -> None:
     """SPEC 9.3 (b) and (c): a request to erase marketing data withdraws the consent and is an
     objection to direct marketing; the only basis is stopped and the data go (no window: delete)."""
     d = ev(engine, purpose, channel=channel, consent="given", erasure_requested=True)
@@ -504,7 +498,10 @@ def test_a_dispute_holds_nothing_jackon_ties_no_data_to_claims(engine: lawbasis.
     without = ev(engine, purpose, **facts)
     d = ev(engine, purpose, dispute=True, **facts)
     assert (d.lawful, d.bases, d.may_process, d.objection) == (
-        without.lawful, without.bases, without.may_process, without.objection,
+        without.lawful,
+        without.bases,
+        without.may_process,
+        without.objection,
     )
     assert d.action_today == without.action_today == "keep"
     assert d.retention == without.retention

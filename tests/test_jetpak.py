@@ -3,6 +3,7 @@
 Each row was checked by hand against the policy text and the law (see the comments on the scenario
 table); a change in any rule file that moves one of these answers must be deliberate.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,81 +21,92 @@ AS_OF = "2026-01-01"
 
 # Scenario name -> facts on top of the defaults (customer, no channel, consent none, objection none).
 SC: dict[str, list[tuple[str, dict[str, Any]]]] = {
- "contract": [
-   ("customer", {}),
-   ("former_customer", {"customer_status": "former_customer"}),
-   ("prospect", {"customer_status": "prospect"}),
-   ("objection_general", {"objection": "general"}),
-   ("dispute", {"dispute": True}),
-   ("dispute_objection", {"dispute": True, "objection": "general"}),
-   ("erasure", {"erasure_requested": True}),
-   ("erasure_dispute", {"erasure_requested": True, "dispute": True}),
-   ("window_closed", {"as_of": "2028-07-01"}),
-   ("consent_given", {"consent": "given"}),
- ],
- "marketing": [
-   ("customer", {}),
-   ("customer_post", {"channel": "post"}),
-   ("customer_email_consent", {"channel": "email", "consent": "given"}),
-   ("customer_email_no_consent", {"channel": "email"}),
-   ("prospect_email_no_consent", {"customer_status": "prospect", "channel": "email"}),
-   ("prospect_sms_consent", {"customer_status": "prospect", "channel": "sms", "consent": "explicit"}),
-   ("former_withdrawn", {"customer_status": "former_customer", "channel": "email", "consent": "withdrawn", "dates": {**D, "consent_withdrawn": "2025-09-01"}}),
-   ("post_withdrawn", {"channel": "post", "consent": "withdrawn"}),
-   ("personalised_no_consent", {"personalised": True}),
-   ("personalised_consent", {"personalised": True, "consent": "given"}),
-   ("dm_objection", {"channel": "email", "consent": "given", "objection": "direct_marketing", "dates": {**D, "objection_received": "2025-08-01"}}),
-   ("general_objection_compelling", {"channel": "post", "objection": "general", "compelling_grounds": True}),
-   ("prospect_window_closed", {"customer_status": "prospect", "channel": "post", "as_of": "2026-01-16"}),
-   ("prospect_window_last_day", {"customer_status": "prospect", "channel": "post", "as_of": "2026-01-15"}),
-   ("dispute", {"channel": "post", "dispute": True}),
-   ("erasure", {"channel": "post", "erasure_requested": True}),
- ],
- "business_development": [
-   ("customer", {}),
-   ("prospect", {"customer_status": "prospect"}),
-   ("objection_general", {"objection": "general"}),
-   ("objection_compelling", {"objection": "general", "compelling_grounds": True}),
-   ("objection_dm", {"objection": "direct_marketing"}),
-   ("objection_dispute", {"objection": "general", "dispute": True}),
-   ("consent_withdrawn", {"consent": "withdrawn"}),
- ],
- "sales": [
-   ("customer", {}),
-   ("customer_phone", {"channel": "phone"}),
-   ("prospect_email_no_consent", {"customer_status": "prospect", "channel": "email"}),
-   ("prospect_email_consent", {"customer_status": "prospect", "channel": "email", "consent": "given"}),
-   ("phone_dm_objection", {"channel": "phone", "objection": "direct_marketing", "compelling_grounds": True}),
-   ("no_channel_dm_objection", {"objection": "direct_marketing"}),
-   ("no_channel_general_objection", {"objection": "general"}),
-   ("prospect", {"customer_status": "prospect"}),
- ],
- "restructuring": [
-   # no corporate event: the purpose does not apply yet (undetermined, not unlawful)
-   ("not_similar", {}),
-   ("not_similar_acquired", {"corporate_event": "acquired"}),
-   ("similar", {"acquirer_similar": True}),
-   ("acquired", {"acquirer_similar": True, "corporate_event": "acquired"}),
-   ("split", {"acquirer_similar": True, "corporate_event": "split"}),
-   ("ceased", {"acquirer_similar": True, "corporate_event": "ceased"}),
-   ("transferred", {"acquirer_similar": True, "corporate_event": "database_transferred"}),
-   ("similar_objection", {"acquirer_similar": True, "objection": "general"}),
-   ("not_similar_objection", {"objection": "general"}),
- ],
- "bookkeeping": [
-   ("customer", {}),
-   ("prospect", {"customer_status": "prospect"}),
-   ("erasure", {"erasure_requested": True}),
-   ("objection", {"objection": "general"}),
-   ("dispute", {"dispute": True}),
-   ("no_fiscal_year", {"dates": {}}),
- ],
- "crime_prevention": [
-   ("customer", {}),
-   ("objection", {"objection": "general"}),
-   ("objection_compelling", {"objection": "general", "compelling_grounds": True}),
-   ("erasure", {"erasure_requested": True}),
- ],
+    "contract": [
+        ("customer", {}),
+        ("former_customer", {"customer_status": "former_customer"}),
+        ("prospect", {"customer_status": "prospect"}),
+        ("objection_general", {"objection": "general"}),
+        ("dispute", {"dispute": True}),
+        ("dispute_objection", {"dispute": True, "objection": "general"}),
+        ("erasure", {"erasure_requested": True}),
+        ("erasure_dispute", {"erasure_requested": True, "dispute": True}),
+        ("window_closed", {"as_of": "2028-07-01"}),
+        ("consent_given", {"consent": "given"}),
+    ],
+    "marketing": [
+        ("customer", {}),
+        ("customer_post", {"channel": "post"}),
+        ("customer_email_consent", {"channel": "email", "consent": "given"}),
+        ("customer_email_no_consent", {"channel": "email"}),
+        ("prospect_email_no_consent", {"customer_status": "prospect", "channel": "email"}),
+        ("prospect_sms_consent", {"customer_status": "prospect", "channel": "sms", "consent": "explicit"}),
+        (
+            "former_withdrawn",
+            {
+                "customer_status": "former_customer",
+                "channel": "email",
+                "consent": "withdrawn",
+                "dates": {**D, "consent_withdrawn": "2025-09-01"},
+            },
+        ),
+        ("post_withdrawn", {"channel": "post", "consent": "withdrawn"}),
+        ("personalised_no_consent", {"personalised": True}),
+        ("personalised_consent", {"personalised": True, "consent": "given"}),
+        (
+            "dm_objection",
+            {"channel": "email", "consent": "given", "objection": "direct_marketing", "dates": {**D, "objection_received": "2025-08-01"}},
+        ),
+        ("general_objection_compelling", {"channel": "post", "objection": "general", "compelling_grounds": True}),
+        ("prospect_window_closed", {"customer_status": "prospect", "channel": "post", "as_of": "2026-01-16"}),
+        ("prospect_window_last_day", {"customer_status": "prospect", "channel": "post", "as_of": "2026-01-15"}),
+        ("dispute", {"channel": "post", "dispute": True}),
+        ("erasure", {"channel": "post", "erasure_requested": True}),
+    ],
+    "business_development": [
+        ("customer", {}),
+        ("prospect", {"customer_status": "prospect"}),
+        ("objection_general", {"objection": "general"}),
+        ("objection_compelling", {"objection": "general", "compelling_grounds": True}),
+        ("objection_dm", {"objection": "direct_marketing"}),
+        ("objection_dispute", {"objection": "general", "dispute": True}),
+        ("consent_withdrawn", {"consent": "withdrawn"}),
+    ],
+    "sales": [
+        ("customer", {}),
+        ("customer_phone", {"channel": "phone"}),
+        ("prospect_email_no_consent", {"customer_status": "prospect", "channel": "email"}),
+        ("prospect_email_consent", {"customer_status": "prospect", "channel": "email", "consent": "given"}),
+        ("phone_dm_objection", {"channel": "phone", "objection": "direct_marketing", "compelling_grounds": True}),
+        ("no_channel_dm_objection", {"objection": "direct_marketing"}),
+        ("no_channel_general_objection", {"objection": "general"}),
+        ("prospect", {"customer_status": "prospect"}),
+    ],
+    "restructuring": [
+        # no corporate event: the purpose does not apply yet (undetermined, not unlawful)
+        ("not_similar", {}),
+        ("not_similar_acquired", {"corporate_event": "acquired"}),
+        ("similar", {"acquirer_similar": True}),
+        ("acquired", {"acquirer_similar": True, "corporate_event": "acquired"}),
+        ("split", {"acquirer_similar": True, "corporate_event": "split"}),
+        ("ceased", {"acquirer_similar": True, "corporate_event": "ceased"}),
+        ("transferred", {"acquirer_similar": True, "corporate_event": "database_transferred"}),
+        ("similar_objection", {"acquirer_similar": True, "objection": "general"}),
+        ("not_similar_objection", {"objection": "general"}),
+    ],
+    "bookkeeping": [
+        ("customer", {}),
+        ("prospect", {"customer_status": "prospect"}),
+        ("erasure", {"erasure_requested": True}),
+        ("objection", {"objection": "general"}),
+        ("dispute", {"dispute": True}),
+        ("no_fiscal_year", {"dates": {}}),
+    ],
+    "crime_prevention": [
+        ("customer", {}),
+        ("objection", {"objection": "general"}),
+        ("objection_compelling", {"objection": "general", "compelling_grounds": True}),
+        ("erasure", {"erasure_requested": True}),
+    ],
 }
 
 # The full answer for each scenario above (lawful, bases, objection, may_process, action_today,
@@ -123,6 +135,7 @@ def test_grid_scenario_files_cover_every_row() -> None:
 
 # --- bases: stated in the policy or supplied by the law --------------------------------------------
 
+
 @pytest.mark.parametrize(
     "policy,purpose,extra,expected",
     [
@@ -146,14 +159,16 @@ def test_basis_stated_in_policy(policy: str, purpose: str, extra: dict[str, Any]
 
 # --- the departures the texts contain ------------------------------------------------------------
 
+
 def _finding(d: lawbasis.Decision, code: str) -> lawbasis.Finding:
     (found,) = [f for f in d.findings if f.code == code]
     return found
 
 
 def test_dk_bookkeeping_policy_window_and_statutory_window() -> None:
-    d = lawbasis.evaluate({"policy": "jetpak-dk", "purpose": "bookkeeping",
-                           "dates": {"fiscal_year_end": "2023-06-30"}, "as_of": "2026-01-01"})
+    d = lawbasis.evaluate(
+        {"policy": "jetpak-dk", "purpose": "bookkeeping", "dates": {"fiscal_year_end": "2023-06-30"}, "as_of": "2026-01-01"}
+    )
     assert d.basis_letters == ["c"]
     assert d.retention.period == "P7Y"
     assert d.retention.from_ == "end_of_calendar_year_of_fiscal_year_end"
@@ -196,8 +211,7 @@ def test_se_missing_month_unit(purpose: str) -> None:
 
 
 def test_dk_marketing_override_is_unlawful_and_not_applied() -> None:
-    facts = {"policy": "jetpak-dk", "purpose": "marketing", "channel": "post",
-             "objection": "general", "compelling_grounds": True}
+    facts = {"policy": "jetpak-dk", "purpose": "marketing", "channel": "post", "objection": "general", "compelling_grounds": True}
     d = lawbasis.evaluate(facts)
     f = _finding(d, "objection_override_unlawful")
     assert f.severity == "violation"
@@ -267,8 +281,9 @@ def test_sales_who_is_contacted_differs(policy: str) -> None:
 @pytest.mark.parametrize("policy", ["jetpak-dk", "jetpak-se"])
 def test_sales_offers_are_direct_marketing(policy: str) -> None:
     # contacting someone to offer services is direct marketing: Art. 21(2), no override
-    d = lawbasis.evaluate({"policy": policy, "purpose": "sales", "channel": "phone",
-                           "objection": "direct_marketing", "compelling_grounds": True})
+    d = lawbasis.evaluate(
+        {"policy": policy, "purpose": "sales", "channel": "phone", "objection": "direct_marketing", "compelling_grounds": True}
+    )
     assert d.objection.applies == "21(2)"
     assert d.objection.continues is False
     assert d.may_process is False
@@ -281,8 +296,14 @@ def test_sales_offers_are_direct_marketing(policy: str) -> None:
 
 @pytest.mark.parametrize("policy", ["jetpak-dk", "jetpak-se"])
 def test_objection_cuts_marketing_window(policy: str) -> None:
-    facts = {"policy": policy, "purpose": "marketing", "customer_status": "prospect", "channel": "post",
-             "objection": "direct_marketing", "dates": {"contact_collected": "2025-01-15", "objection_received": "2025-03-01"}}
+    facts = {
+        "policy": policy,
+        "purpose": "marketing",
+        "customer_status": "prospect",
+        "channel": "post",
+        "objection": "direct_marketing",
+        "dates": {"contact_collected": "2025-01-15", "objection_received": "2025-03-01"},
+    }
     # before it is received the objection is scheduled: marketing goes on, the window ends on its date
     before = lawbasis.evaluate({**facts, "as_of": "2025-02-01"})
     assert before.retention.until == dt.date(2025, 3, 1)
@@ -297,6 +318,7 @@ def test_objection_cuts_marketing_window(policy: str) -> None:
 
 # --- traces ----------------------------------------------------------------------------------------
 
+
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
 
@@ -304,8 +326,7 @@ def _norm(text: str) -> str:
 def _texts() -> dict[str, str]:
     engine = lawbasis.default_engine()
     root = Path(lawbasis.default_rules_dir())
-    return {p.id: _norm((root / engine.policy(p.id).text_file).read_text(encoding="utf-8"))
-            for p in engine.policies()}
+    return {p.id: _norm((root / engine.policy(p.id).text_file).read_text(encoding="utf-8")) for p in engine.policies()}
 
 
 TEXTS = _texts()
@@ -331,13 +352,17 @@ def test_trace_cites_and_quotes_are_verbatim(row: tuple[str, str, str]) -> None:
 
 
 def test_the_official_example_trace_step() -> None:
-    d = lawbasis.evaluate({"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",
-                           "dates": {"contract_ended": "2025-06-30"}})
+    d = lawbasis.evaluate(
+        {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "dates": {"contract_ended": "2025-06-30"}}
+    )
     steps = {s["rule"]: s for s in d.to_dict()["trace"]}
     step = steps["jetpak-dk/marketing/electronic-needs-consent"]
     assert step["cites"] == [
-        {"policy": "jetpak-dk", "section": "Markedsføring, herunder kundetilpasset annoncering",
-         "quote": "Samtykke ved markedsføring af vores produkter og tjenester via e-mail, SMS, MMS og andre automatiske systemer."},
+        {
+            "policy": "jetpak-dk",
+            "section": "Markedsføring, herunder kundetilpasset annoncering",
+            "quote": "Samtykke ved markedsføring af vores produkter og tjenester via e-mail, SMS, MMS og andre automatiske systemer.",
+        },
         {"law": "GDPR Art. 6(1)(a)"},
     ]
 

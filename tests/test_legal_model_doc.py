@@ -1,4 +1,5 @@
 """The worked examples of docs/explanation/legal-model.md run, and give the answers the page states."""
+
 from __future__ import annotations
 
 import doctest

@@ -5,6 +5,7 @@ in lawbasis/engine/host.py). These tests compare an engine with the memo against
 (``memo_size=0``: durable_rules runs every time) on activities that share their discrete facts but
 not their dates, which is exactly where a wrong memo would show.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -109,7 +110,8 @@ def test_a_rule_that_reads_the_end_date_makes_it_part_of_the_key(tmp_path: Path)
             target = rules / path.relative_to(shipped)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(path.read_bytes())
-    (rules / "until.yaml").write_text(textwrap.dedent("""\
+    (rules / "until.yaml").write_text(
+        textwrap.dedent("""\
         law:
           id: test-until
           title: a rule that reads the window's end date
@@ -122,7 +124,9 @@ def test_a_rule_that_reads_the_end_date_makes_it_part_of_the_key(tmp_path: Path)
               - flag: {name: ends_mid_2028}
             cites:
               - law: GDPR Art. 5(1)(e)
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     engine = lawbasis.Engine(rules)
     assert engine.compiled("jetpak-dk").reads_window_until
     base = {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "as_of": "2026-11-22"}

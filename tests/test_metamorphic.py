@@ -6,6 +6,7 @@
 * consent ``explicit`` is never worse than ``given``;
 * evaluation order and earlier evaluations never matter.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -115,7 +116,11 @@ def test_later_as_of_never_reopens_an_expired_window(activity: lawbasis.Activity
         assert later.lawful != "yes"
     if not activity.dates:  # with no dates nothing can happen in between
         assert (later.lawful, later.bases, later.objection, later.action_today) == (
-            first.lawful, first.bases, first.objection, first.action_today)
+            first.lawful,
+            first.bases,
+            first.objection,
+            first.action_today,
+        )
 
 
 @settings(max_examples=50)

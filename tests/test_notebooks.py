@@ -1,4 +1,5 @@
 """The example notebooks run top to bottom without an error, say what they should, and are kept stripped."""
+
 from __future__ import annotations
 
 import asyncio
@@ -53,8 +54,10 @@ def executed() -> dict[str, Any]:
         return await asyncio.gather(*(c.async_execute() for c in clients.values()), return_exceptions=True)
 
     results = asyncio.run(run_all())
-    return {name: (result if isinstance(result, BaseException) else client.nb)
-            for (name, client), result in zip(clients.items(), results, strict=True)}
+    return {
+        name: (result if isinstance(result, BaseException) else client.nb)
+        for (name, client), result in zip(clients.items(), results, strict=True)
+    }
 
 
 def _run(executed: dict[str, Any], name: str) -> Any:

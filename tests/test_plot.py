@@ -1,4 +1,5 @@
 """Pictures render to PNG and show what they claim: one bar per window, hatched holds, the as_of line."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,9 +51,11 @@ def test_timeline_one_bar_per_window_coloured_by_action(engine: lawbasis.Engine,
     _save(ax, tmp_path / "timeline.png")
     bars = _bars(ax)
     assert len(bars) == 3
-    assert [t.get_text() for t in ax.get_yticklabels()] == [
-        "jetpak-dk / contract", "jetpak-dk / marketing", "jetpak-se / bookkeeping"]
-    anonymise, delete = matplotlib.colors.to_rgba(plot.ACTION_COLOURS["anonymise"]), matplotlib.colors.to_rgba(plot.ACTION_COLOURS["delete"])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["jetpak-dk / contract", "jetpak-dk / marketing", "jetpak-se / bookkeeping"]
+    anonymise, delete = (
+        matplotlib.colors.to_rgba(plot.ACTION_COLOURS["anonymise"]),
+        matplotlib.colors.to_rgba(plot.ACTION_COLOURS["delete"]),
+    )
     assert [b.get_facecolor() for b in bars] == [anonymise, delete, delete]
     # bars run from the anchor date to the last day kept (inclusive)
     first = bars[0]
@@ -70,8 +73,7 @@ def test_timeline_one_bar_per_window_coloured_by_action(engine: lawbasis.Engine,
 
 
 def test_timeline_shows_a_dispute_hold_as_an_open_ended_hatched_bar(engine: lawbasis.Engine, tmp_path: Path) -> None:
-    held = engine.evaluate({"policy": "jetpak-dk", "purpose": "contract", "dispute": True, "as_of": "2026-01-01",
-                            "dates": DATES})
+    held = engine.evaluate({"policy": "jetpak-dk", "purpose": "contract", "dispute": True, "as_of": "2026-01-01", "dates": DATES})
     plain = engine.evaluate({"policy": "jetpak-dk", "purpose": "contract", "as_of": "2026-01-01", "dates": DATES})
     ax = plot.timeline([plain, held], labels=["no dispute", "dispute pending"])
     _save(ax, tmp_path / "hold.png")
@@ -85,11 +87,14 @@ def test_timeline_shows_a_dispute_hold_as_an_open_ended_hatched_bar(engine: lawb
 
 
 def test_timeline_without_an_end_date_draws_no_bar_but_says_why(engine: lawbasis.Engine, tmp_path: Path) -> None:
-    ax = plot.timeline([
-        {"policy": "jetpak-dk", "purpose": "contract", "as_of": "2026-01-01"},  # no contract_ended date
-        {"policy": "jetpak-dk", "purpose": "restructuring", "as_of": "2026-01-01"},  # no period stated
-        {"policy": "jetpak-dk", "purpose": "contract", "as_of": "2026-01-01", "dates": DATES},
-    ], engine=engine)
+    ax = plot.timeline(
+        [
+            {"policy": "jetpak-dk", "purpose": "contract", "as_of": "2026-01-01"},  # no contract_ended date
+            {"policy": "jetpak-dk", "purpose": "restructuring", "as_of": "2026-01-01"},  # no period stated
+            {"policy": "jetpak-dk", "purpose": "contract", "as_of": "2026-01-01", "dates": DATES},
+        ],
+        engine=engine,
+    )
     _save(ax, tmp_path / "missing.png")
     assert len(_bars(ax)) == 1
     notes = [t.get_text().strip() for t in ax.texts]
@@ -98,8 +103,9 @@ def test_timeline_without_an_end_date_draws_no_bar_but_says_why(engine: lawbasis
 
 
 def test_timeline_from_a_grid_with_decisions(engine: lawbasis.Engine, tmp_path: Path) -> None:
-    df = explore.grid("jetpak-dk", ["contract", "marketing", "sales", "bookkeeping"], engine=engine,
-                      as_of="2026-01-01", dates=DATES, keep_decisions=True)
+    df = explore.grid(
+        "jetpak-dk", ["contract", "marketing", "sales", "bookkeeping"], engine=engine, as_of="2026-01-01", dates=DATES, keep_decisions=True
+    )
     ax = plot.timeline(df)
     _save(ax, tmp_path / "grid.png")
     assert len(_bars(ax)) == 4
@@ -108,8 +114,15 @@ def test_timeline_from_a_grid_with_decisions(engine: lawbasis.Engine, tmp_path: 
 
 
 def test_heatmap_has_one_labelled_cell_per_row_and_column(engine: lawbasis.Engine, tmp_path: Path) -> None:
-    df = explore.grid("jetpak-dk", "marketing", engine=engine, channel="email", as_of="2026-01-01",
-                      customer_status=["prospect", "customer", "former_customer"], consent=["none", "given", "withdrawn"])
+    df = explore.grid(
+        "jetpak-dk",
+        "marketing",
+        engine=engine,
+        channel="email",
+        as_of="2026-01-01",
+        customer_status=["prospect", "customer", "former_customer"],
+        consent=["none", "given", "withdrawn"],
+    )
     ax = plot.heatmap(df, row="customer_status", col="consent", value="lawful")
     _save(ax, tmp_path / "heatmap.png")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["prospect", "customer", "former_customer"]
@@ -120,8 +133,15 @@ def test_heatmap_has_one_labelled_cell_per_row_and_column(engine: lawbasis.Engin
 
 
 def test_heatmap_marks_disagreeing_scenarios_mixed_and_booleans_yes_no(engine: lawbasis.Engine, tmp_path: Path) -> None:
-    df = explore.grid("jetpak-dk", ["marketing", "contract"], engine=engine, as_of="2026-01-01", channel="email",
-                      consent=["none", "given"], objection=["none", "direct_marketing"])
+    df = explore.grid(
+        "jetpak-dk",
+        ["marketing", "contract"],
+        engine=engine,
+        as_of="2026-01-01",
+        channel="email",
+        consent=["none", "given"],
+        objection=["none", "direct_marketing"],
+    )
     ax = plot.heatmap(df, row="purpose", col="objection", value="may_process")
     _save(ax, tmp_path / "mixed.png")
     cells = [t.get_text() for t in ax.texts]

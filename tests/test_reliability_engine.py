@@ -3,6 +3,7 @@
 Everything that could abort, segfault or hang runs in a subprocess with a timeout; the helper
 scripts are in tests/reliability/.
 """
+
 from __future__ import annotations
 
 import json
@@ -110,11 +111,28 @@ def test_not_tests_and_value_lists_count_together(tmp_path: Path) -> None:
 
 
 def test_too_many_value_lists_in_one_condition_name_the_rule(tmp_path: Path) -> None:
-    fields = {"consent": list(CONSENTS), "objection": list(OBJECTIONS), "customer_status": list(CUSTOMER_STATUSES),
-              "channel": list(CHANNELS), "corporate_event": ["none", "acquired"]}
-    fields |= {f: [True, False] for f in ("personalised", "compelling_grounds", "dispute", "special_category",
-                                           "erasure_requested", "acquirer_similar", "has_contract_ended",
-                                           "has_fiscal_year_end", "has_recorded", "has_contact_collected")}
+    fields = {
+        "consent": list(CONSENTS),
+        "objection": list(OBJECTIONS),
+        "customer_status": list(CUSTOMER_STATUSES),
+        "channel": list(CHANNELS),
+        "corporate_event": ["none", "acquired"],
+    }
+    fields |= {
+        f: [True, False]
+        for f in (
+            "personalised",
+            "compelling_grounds",
+            "dispute",
+            "special_category",
+            "erasure_requested",
+            "acquirer_similar",
+            "has_contract_ended",
+            "has_fiscal_year_end",
+            "has_recorded",
+            "has_contact_collected",
+        )
+    }
     assert len(fields) == 15
     with pytest.raises(lawbasis.RuleFileError, match="error 113") as caught:
         lawbasis.Engine(rules_with(tmp_path, [probe_rule(0, [{"activity": fields}])]))
@@ -128,8 +146,12 @@ def test_shipped_rules_are_far_from_every_limit() -> None:
 
 
 FIELD_VALUES: dict[str, list[Any]] = {
-    "consent": list(CONSENTS), "objection": list(OBJECTIONS), "customer_status": list(CUSTOMER_STATUSES),
-    "channel": list(CHANNELS), "dispute": [True, False], "special_category": [True, False],
+    "consent": list(CONSENTS),
+    "objection": list(OBJECTIONS),
+    "customer_status": list(CUSTOMER_STATUSES),
+    "channel": list(CHANNELS),
+    "dispute": [True, False],
+    "special_category": [True, False],
 }
 
 
@@ -155,7 +177,12 @@ def crowded_rule_files(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict
         when += [{"absent": {"fact": "flag", "name": f"unconcluded_{j}"}} for j in range(draw(st.integers(0, 2)))]
         rules.append(probe_rule(i, when))
     longest = draw(st.integers(13, 15))  # one rule at the condition limit: 16 with the marker and the activity
-    rules.append(probe_rule(len(rules), [{"activity": {crowded: [target]}}, *({"absent": {"fact": "flag", "name": f"unconcluded_{j}"}} for j in range(longest))]))
+    rules.append(
+        probe_rule(
+            len(rules),
+            [{"activity": {crowded: [target]}}, *({"absent": {"fact": "flag", "name": f"unconcluded_{j}"}} for j in range(longest))],
+        )
+    )
     activities = []
     for k in range(3):
         activity = {"policy": "jetpak-dk", "purpose": "marketing", **{f: values[k % len(values)] for f, values in FIELD_VALUES.items()}}
@@ -166,8 +193,9 @@ def crowded_rule_files(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict
 
 @settings(max_examples=10)
 @given(crowded_rule_files())
-def test_rule_files_near_the_limits_load_and_run_or_are_refused(tmp_path_factory: pytest.TempPathFactory,
-                                                                case: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+def test_rule_files_near_the_limits_load_and_run_or_are_refused(
+    tmp_path_factory: pytest.TempPathFactory, case: tuple[list[dict[str, Any]], list[dict[str, Any]]]
+) -> None:
     rules, activities = case
     directory = rules_with(tmp_path_factory.mktemp("crowded"), rules)
     done = run("load_and_evaluate.py", str(directory), json.dumps(activities))
@@ -180,6 +208,7 @@ def test_rule_files_near_the_limits_load_and_run_or_are_refused(tmp_path_factory
 
 
 # --- 2. asynchronous exceptions ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("mode", ["tick", "interrupt", "tick-threaded"])
 def test_a_timer_raising_every_half_millisecond_never_corrupts_the_engine(mode: str) -> None:
@@ -243,6 +272,7 @@ def test_an_error_in_the_middle_of_a_native_call_poisons_the_host() -> None:
 
 # --- 3. fork -----------------------------------------------------------------------------------
 
+
 def test_fork_while_another_thread_evaluates() -> None:
     done = run("fork_while_evaluating.py", "30", timeout=300)
     assert done.returncode == 0, f"exit {done.returncode}: {done.stdout[-500:]} {done.stderr[-2000:]}"
@@ -290,6 +320,7 @@ def test_a_dropped_engine_is_collected() -> None:
 
 # --- 5. memo -----------------------------------------------------------------------------------
 
+
 def test_memo_evicts_the_least_recently_used() -> None:
     """Cycling through memo_size + 1 combinations: FIFO never hits; LRU keeps the recent ones."""
     engine = lawbasis.Engine(memo_size=3)
@@ -312,6 +343,7 @@ def test_memo_evicts_the_least_recently_used() -> None:
 
 # --- 6. small API items ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("bad", [123, 1.5, ["rules"], b"rules"])
 def test_rules_dir_must_be_a_path(bad: object) -> None:
     with pytest.raises(lawbasis.InputError) as caught:
@@ -323,7 +355,11 @@ def test_every_accessor_of_a_closed_engine_says_closed() -> None:
     engine = lawbasis.Engine()
     engine.close()
     engine.close()  # twice is fine
-    for call in (lambda: engine.compiled("jetpak-dk"), engine.policies, lambda: engine.purposes("jetpak-dk"),
-                 lambda: engine.policy("jetpak-dk")):
+    for call in (
+        lambda: engine.compiled("jetpak-dk"),
+        engine.policies,
+        lambda: engine.purposes("jetpak-dk"),
+        lambda: engine.policy("jetpak-dk"),
+    ):
         with pytest.raises(lawbasis.EngineError, match="closed"):
             call()

@@ -1,6 +1,7 @@
 """Hardening of the edges (issue 11): errors that cross process boundaries, files that must not be
 clobbered, dates past year 9999, bad input that used to be an internal error (exit 3), and the
 bulk evaluator's memory after rejected tables."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -52,6 +53,7 @@ def table(rows: list[dict[str, object]]) -> pd.DataFrame:
 
 
 # --- 1. errors pickle with their class, fields and notes ----------------------------------------
+
 
 def _subclasses(cls: type) -> set[type]:
     found = set()
@@ -128,16 +130,25 @@ def test_multiprocessing_pool_gets_the_error_and_does_not_hang():
 def dask_client():
     pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
-@pytest.mark.parametrize(("rows", "field", "value"), [
-    ([{**MARKETING, "contract_ended": "2025-06-30"}, {**MARKETING, "consent": "bogus"}], "consent", "bogus"),
-    # the date past 9999 is not the first row of its key: the engine never sees it
-    ([{**MARKETING, "contract_ended": "2025-06-30"}, {**MARKETING, "contract_ended": "9999-12-31"}], "dates.contract_ended", "9999-12-31"),
-])
+@pytest.mark.parametrize(
+    ("rows", "field", "value"),
+    [
+        ([{**MARKETING, "contract_ended": "2025-06-30"}, {**MARKETING, "consent": "bogus"}], "consent", "bogus"),
+        # the date past 9999 is not the first row of its key: the engine never sees it
+        (
+            [{**MARKETING, "contract_ended": "2025-06-30"}, {**MARKETING, "contract_ended": "9999-12-31"}],
+            "dates.contract_ended",
+            "9999-12-31",
+        ),
+    ],
+)
 @pytest.mark.parametrize("scheduler", ["distributed", "processes"])
 def test_dask_sweep_gets_the_error_and_stays_usable(dask_client, rows, field, value, scheduler):
     """On a LocalCluster of worker processes, and on Dask's own process-pool scheduler (which
@@ -154,6 +165,7 @@ def test_dask_sweep_gets_the_error_and_stays_usable(dask_client, rows, field, va
 
 
 # --- 2. sweep never clobbers its input, and a failed sweep leaves the output as it was -----------
+
 
 def _rows(n: int) -> list[dict[str, object]]:
     return [{"id": f"c{i}", **MARKETING, "contract_ended": f"20{10 + i % 15}-06-30"} for i in range(n)]
@@ -227,6 +239,7 @@ def test_sweep_to_a_compressed_csv_is_still_compressed(tmp_path, capsys):
 
 
 # --- 3. dates whose window ends past 9999-12-31 -------------------------------------------------
+
 
 def test_window_end_past_9999_names_the_anchor_date():
     with pytest.raises(lawbasis.InputError) as raised:
@@ -303,10 +316,14 @@ def test_sweep_past_9999_exits_2_naming_the_field(tmp_path, capsys):
 
 # --- 4. bad input is exit 2 with one line, never an internal error ------------------------------
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    ('{"policy": "jetpak-dk", "purpose": "marketing", "consent": ' + "7" * 5000 + "}", "4300 digits"),
-])
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"policy": "jetpak-dk", "purpose": "marketing", "consent": ' + "7" * 5000 + "}", "4300 digits"),
+    ],
+)
 def test_evaluate_json_past_the_parser_limits_exits_2(tmp_path, capsys, content, message):
     path = tmp_path / "facts.json"
     path.write_text(content)
@@ -321,13 +338,16 @@ def test_evaluate_json_nested_deep_inside_a_field_exits_2(tmp_path, capsys):
     assert code == 2 and "'dates.contract_ended': wrong type dict" in one_error_line(err)
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("empty.csv", b"", "No columns to parse"),
-    ("ragged.csv", b"policy,purpose\njetpak-dk,marketing\njetpak-dk,marketing,x,y\n", "Expected 2 fields in line 3, saw 4"),
-    ("latin1.csv", "policy,purpose,id\njetpak-dk,marketing,S\xf8ren\n".encode("latin-1"), "not UTF-8"),
-    ("corrupt.parquet", b"PAR1" + bytes(range(256)) * 4 + b"PAR1", "Parquet"),
-    ("text.parquet", b"policy,purpose\njetpak-dk,marketing\n", "Parquet"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "No columns to parse"),
+        ("ragged.csv", b"policy,purpose\njetpak-dk,marketing\njetpak-dk,marketing,x,y\n", "Expected 2 fields in line 3, saw 4"),
+        ("latin1.csv", "policy,purpose,id\njetpak-dk,marketing,S\xf8ren\n".encode("latin-1"), "not UTF-8"),
+        ("corrupt.parquet", b"PAR1" + bytes(range(256)) * 4 + b"PAR1", "Parquet"),
+        ("text.parquet", b"policy,purpose\njetpak-dk,marketing\n", "Parquet"),
+    ],
+)
 def test_sweep_unreadable_table_exits_2(tmp_path, capsys, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
@@ -385,8 +405,9 @@ def test_sweep_without_pandas_names_the_extra(tmp_path):
 
 def _cli(cwd: Path, env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[bytes]:
     # cwd outside the checkout, so that `-m` imports the installed package as the rest of the suite does
-    return subprocess.run([sys.executable, "-m", "lawbasis.cli", *argv], capture_output=True, timeout=120,
-                          env={**os.environ, **env}, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "lawbasis.cli", *argv], capture_output=True, timeout=120, env={**os.environ, **env}, cwd=cwd
+    )
 
 
 @pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"}, {"LC_ALL": "C", "LANG": "C"}, {"PYTHONIOENCODING": "latin-1"}])
@@ -414,13 +435,22 @@ def test_evaluate_frame_of_none_names_the_frame():
     assert raised.value.field == "frame" and raised.value.value is None
 
 
-@pytest.mark.parametrize(("columns", "field"), [
-    (["policy", "purpose", "consent", "consent"], "consent"),
-    (["policy", "purpose", "contract_ended", "dates.contract_ended"], "dates.contract_ended"),
-    (["policy", "policy", "purpose", "consent"], "policy"),
-])
+@pytest.mark.parametrize(
+    ("columns", "field"),
+    [
+        (["policy", "purpose", "consent", "consent"], "consent"),
+        (["policy", "purpose", "contract_ended", "dates.contract_ended"], "dates.contract_ended"),
+        (["policy", "policy", "purpose", "consent"], "policy"),
+    ],
+)
 def test_evaluate_frame_with_duplicate_columns_names_the_field(columns, field):
-    values = {"policy": "jetpak-dk", "purpose": "marketing", "consent": "given", "contract_ended": "2020-01-01", "dates.contract_ended": "2021-01-01"}
+    values = {
+        "policy": "jetpak-dk",
+        "purpose": "marketing",
+        "consent": "given",
+        "contract_ended": "2020-01-01",
+        "dates.contract_ended": "2021-01-01",
+    }
     frame = pd.DataFrame([[values[c] for c in columns]], columns=columns)
     with pytest.raises(lawbasis.InputError) as raised:
         bulk.evaluate_frame(frame, "2026-01-01")
@@ -433,12 +463,15 @@ def test_duplicate_ignored_columns_are_fine():
     assert bulk.evaluate_frame(frame, "2026-01-01")["lawful"].tolist() == [expected.lawful]
 
 
-@pytest.mark.parametrize(("facts", "field"), [
-    ({**MARKETING, "dates": {"contract_ended": deep(1000)}}, "dates.contract_ended"),
-    ({**MARKETING, "consent": deep(1000)}, "consent"),
-    ({**MARKETING, "dates": deep(1000)}, "dates.a"),
-    ({**MARKETING, "consent": 10**5000}, "consent"),
-])
+@pytest.mark.parametrize(
+    ("facts", "field"),
+    [
+        ({**MARKETING, "dates": {"contract_ended": deep(1000)}}, "dates.contract_ended"),
+        ({**MARKETING, "consent": deep(1000)}, "consent"),
+        ({**MARKETING, "dates": deep(1000)}, "dates.a"),
+        ({**MARKETING, "consent": 10**5000}, "consent"),
+    ],
+)
 def test_evaluate_nested_or_huge_values_name_the_field(facts, field):
     with pytest.raises(lawbasis.InputError) as raised:
         lawbasis.evaluate(facts)
@@ -448,14 +481,25 @@ def test_evaluate_nested_or_huge_values_name_the_field(facts, field):
 
 # --- 5. a rejected table leaves nothing behind in the bulk evaluator ----------------------------
 
+
 def _sizes(evaluator: bulk.BulkEvaluator) -> tuple[int, int, int]:
     return (sum(len(v) for v in evaluator._values.values()), sum(len(v) for v in evaluator._value_ids.values()), len(evaluator._groups))
 
 
-GOOD = table([{**MARKETING, "contract_ended": "2025-06-30"}, {**MARKETING, "consent": "none", "contract_ended": "2020-06-30"},
-              {"policy": "jetpak-se", "purpose": "bookkeeping", "fiscal_year_end": "2018-06-30"}])
-LATER = table([{**MARKETING, "consent": "explicit", "channel": "post", "contract_ended": "2019-01-01"},
-               {**MARKETING, "customer_status": "prospect", "contract_ended": "2024-01-01"}, *GOOD.to_dict("records")])
+GOOD = table(
+    [
+        {**MARKETING, "contract_ended": "2025-06-30"},
+        {**MARKETING, "consent": "none", "contract_ended": "2020-06-30"},
+        {"policy": "jetpak-se", "purpose": "bookkeeping", "fiscal_year_end": "2018-06-30"},
+    ]
+)
+LATER = table(
+    [
+        {**MARKETING, "consent": "explicit", "channel": "post", "contract_ended": "2019-01-01"},
+        {**MARKETING, "customer_status": "prospect", "contract_ended": "2024-01-01"},
+        *GOOD.to_dict("records"),
+    ]
+)
 
 
 @pytest.mark.parametrize("bad", ["distinct_values", "late_error"])

@@ -1,4 +1,5 @@
 """The whole-policy report: built by evaluating the fact grid through the engine."""
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,13 @@ def test_purposes_in_rule_file_order(dk):
     assert purpose(dk, "marketing").heading == "Markedsføring, herunder kundetilpasset annoncering"
     full = report(lawbasis.default_engine(), "jackon-dk", as_of="2025-01-01")
     assert [p.purpose for p in full.purposes] == [
-        "content_delivery", "service_development", "targeted_marketing", "sales_contact", "security", "legal_obligation"]
+        "content_delivery",
+        "service_development",
+        "targeted_marketing",
+        "sales_contact",
+        "security",
+        "legal_obligation",
+    ]
 
 
 def test_marketing_bases_and_the_facts_behind_them(dk):
@@ -42,15 +49,18 @@ def test_marketing_bases_and_the_facts_behind_them(dk):
     by_bases = {o.value["bases"]: o.when for o in m.bases}
     # consent plays no part: Jetpak limits its consent to personalisation and electronic channels, so
     # a withdrawal leaves post marketing on (f) going (SPEC 9.1)
-    assert by_bases["f"] == ("channel=null|post|phone|web|social, objection=none, personalised=false, "
-                             "corporate_event=none|acquired|split, erasure_requested=false",)
+    assert by_bases["f"] == (
+        "channel=null|post|phone|web|social, objection=none, personalised=false, "
+        "corporate_event=none|acquired|split, erasure_requested=false",
+    )
     # an erasure request to direct marketing is an Art. 21(2) objection, whatever the basis (9.3(c))
     assert "channel=null|post|phone|web|social, personalised=false, erasure_requested=true" in by_bases["f (stopped)"]
     assert "consent=given|explicit, personalised=true, erasure_requested=true" in by_bases["a (stopped)"]
     assert set(by_bases) == {"f", "f (stopped)", "a", "a (stopped)", "none"}
     assert {o.value["lawful"] for o in m.lawful} == {"yes", "no"}
     assert "channel=null|post|phone|web|social, consent=none|withdrawn, personalised=false, special_category=false" in when(
-        m.lawful, "lawful", "yes")
+        m.lawful, "lawful", "yes"
+    )
     assert [(o.value["applies"], o.value["continues"]) for o in m.objection] == [("21(2)", False)]
     assert when(m.action_today, "action_today", "keep") == ("corporate_event=none|acquired|split, erasure_requested=false",)
 
@@ -89,8 +99,7 @@ def test_art9_finding_shows_for_every_purpose(dk):
         for o in p.lawful:
             if o.value["lawful"] != "no":
                 assert all("special_category=false" in box or "consent=explicit" in box for box in o.when), o
-    assert when(purpose(dk, "bookkeeping").lawful, "lawful", "yes") == (
-        "special_category=false", "consent=explicit, special_category=true")
+    assert when(purpose(dk, "bookkeeping").lawful, "lawful", "yes") == ("special_category=false", "consent=explicit, special_category=true")
 
 
 def test_erasure_findings_show(dk):
@@ -98,11 +107,13 @@ def test_erasure_findings_show(dk):
     cf = findings(c)
     # (b) while the contract runs: no Art. 17(1) ground (9.3)
     assert cf["erasure_not_applicable"].when == (
-        "customer_status=customer, dispute=false, corporate_event=none|acquired|split, erasure_requested=true",)
+        "customer_status=customer, dispute=false, corporate_event=none|acquired|split, erasure_requested=true",
+    )
     assert cf["erasure_limited_by_legal_claims"].when == ("dispute=true, erasure_requested=true",)
     # the contract is over: erasure ends (b) and the window's end action applies today
     assert "customer_status=prospect|former_customer, dispute=false, corporate_event=none|acquired|split, erasure_requested=true" in when(
-        c.action_today, "action_today", "anonymise")
+        c.action_today, "action_today", "anonymise"
+    )
     b = findings(purpose(dk, "bookkeeping"))["erasure_limited_by_legal_obligation"]
     assert (b.value["severity"], b.when) == ("info", ("erasure_requested=true",))
     assert [o.value["bases"] for o in purpose(dk, "bookkeeping").bases] == ["c"]  # erasure never ends (c)
@@ -137,8 +148,13 @@ def test_without_dates_as_of_changes_nothing():
 
 
 def test_dates_carried_only_where_the_facts_allow():
-    r = report(lawbasis.default_engine(), "jetpak-dk", as_of="2025-01-01", purposes=["contract"], dates={
-        "contract_ended": "2024-06-30", "consent_withdrawn": "2024-09-01", "objection_received": "2024-10-01"})
+    r = report(
+        lawbasis.default_engine(),
+        "jetpak-dk",
+        as_of="2025-01-01",
+        purposes=["contract"],
+        dates={"contract_ended": "2024-06-30", "consent_withdrawn": "2024-09-01", "objection_received": "2024-10-01"},
+    )
     c = r.purposes[0]
     assert r.fixed == {"dates": {"contract_ended": "2024-06-30", "consent_withdrawn": "2024-09-01", "objection_received": "2024-10-01"}}
     # consent is no part of the contract, so its withdrawal cuts nothing; nor does an objection (b) is
@@ -175,8 +191,10 @@ def test_restructuring_varies_corporate_event_only_where_rules_test_it(dk):
     lawful = {o.value["lawful"]: o.when for o in purpose(dk, "restructuring").lawful}
     assert "corporate_event!=none, acquirer_similar=false" in lawful["no"]
     # with no corporate event and no similar acquirer the purpose does not apply: undetermined, not unlawful
-    assert lawful["undetermined"] == ("corporate_event=none, acquirer_similar=false, special_category=false",
-                                      "consent=explicit, corporate_event=none, acquirer_similar=false, special_category=true")
+    assert lawful["undetermined"] == (
+        "corporate_event=none, acquirer_similar=false, special_category=false",
+        "consent=explicit, corporate_event=none, acquirer_similar=false, special_category=true",
+    )
 
 
 def test_grid_is_small(dk):

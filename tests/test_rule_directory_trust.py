@@ -5,6 +5,7 @@ Every test builds a copy of the shipped rules (or the Jetpak subset), breaks one
 RuleFileError: its file, rule and problem. Anything that could hang or exhaust memory runs in a
 subprocess with a timeout.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -208,9 +209,11 @@ def test_schema_error_does_not_echo_a_long_value(rules: Path) -> None:
 
 # --- 3. YAML bombs ------------------------------------------------------------------------------------
 
-_BOMB = "law: {id: bomb, title: t}\nlol0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"lol{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9)
-) + "rules: []\n"
+_BOMB = (
+    "law: {id: bomb, title: t}\nlol0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"lol{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9))
+    + "rules: []\n"
+)
 
 
 def test_alias_bomb_is_refused_quickly_in_a_subprocess(rules: Path) -> None:
@@ -274,9 +277,7 @@ def test_non_utf8_text_names_file_and_line(rules: Path) -> None:
     assert error.problem == f"policy text 'policies/jetpak-da.txt' is not UTF-8: byte 0xe6 at line {line}"
 
 
-@pytest.mark.parametrize(
-    ("key", "shown"), [("123", "'123'"), ("yes", "'yes'"), ("on", "'on'"), ("null", "'null'"), ("1.5", "'1.5'")]
-)
+@pytest.mark.parametrize(("key", "shown"), [("123", "'123'"), ("yes", "'yes'"), ("on", "'on'"), ("null", "'null'"), ("1.5", "'1.5'")])
 def test_purpose_key_that_is_not_a_string_is_refused(rules: Path, key: str, shown: str) -> None:
     _edit(rules / "jetpak-dk.yaml", "purposes:\n", f"purposes:\n  {key}:\n    heading: {HEADING}\n")
     error = _refused(rules)
@@ -318,15 +319,21 @@ def test_duplicate_key_is_refused_naming_key_and_line(rules: Path, old: str, new
     ],
 )
 def test_absurd_period_is_refused_at_load(rules: Path, period: str, problem: str) -> None:
-    _edit(rules / "jetpak-dk.yaml", "retention: {period: P36M, from: contract_ended, action: anonymise",
-          f"retention: {{period: {period}, from: contract_ended, action: anonymise")
+    _edit(
+        rules / "jetpak-dk.yaml",
+        "retention: {period: P36M, from: contract_ended, action: anonymise",
+        f"retention: {{period: {period}, from: contract_ended, action: anonymise",
+    )
     error = _refused(rules)
     assert (error.file, error.rule, error.problem) == ("jetpak-dk.yaml", "jetpak-dk/contract/retention", problem)
 
 
 def test_longest_period_is_accepted(rules: Path) -> None:
-    _edit(rules / "jetpak-dk.yaml", "retention: {period: P36M, from: contract_ended, action: anonymise",
-          "retention: {period: P1000Y, from: contract_ended, action: anonymise")
+    _edit(
+        rules / "jetpak-dk.yaml",
+        "retention: {period: P36M, from: contract_ended, action: anonymise",
+        "retention: {period: P1000Y, from: contract_ended, action: anonymise",
+    )
     d = Engine(rules_dir=rules).evaluate(
         {"policy": "jetpak-dk", "purpose": "contract", "dates": {"contract_ended": "2025-06-30"}, "as_of": "2026-01-01"}
     )
@@ -334,14 +341,17 @@ def test_longest_period_is_accepted(rules: Path) -> None:
 
 
 def test_statutory_period_of_a_finding_is_checked_at_load(rules: Path) -> None:
-    _append(rules / "jetpak-dk.yaml", """\
+    _append(
+        rules / "jetpak-dk.yaml",
+        """\
         - id: jetpak-dk/contract/odd-finding
           purpose: contract
           then:
             - finding: {code: odd, severity: info, message: m, statutory_period: forever, statutory_from: fiscal_year_end}
           cites:
             - law: GDPR Art. 5(1)(e)
-    """)
+    """,
+    )
     error = _refused(rules)
     assert (error.file, error.rule) == ("jetpak-dk.yaml", "jetpak-dk/contract/odd-finding")
     assert error.problem == "finding.statutory_period: 'forever' is not an ISO 8601 date duration"
@@ -436,11 +446,11 @@ def test_two_windows_for_one_purpose_are_refused_naming_both(rules: Path) -> Non
         ("today: {action: delete, reason: x}", "", ("gdpr/today/hold", "gdpr/today/window-ended", "gdpr/today/inside-window")),
     ],
 )
-def test_policy_rule_contradicting_the_law_is_refused_naming_both_files(
-    rules: Path, conclusion: str, when: str, other: str
-) -> None:
+def test_policy_rule_contradicting_the_law_is_refused_naming_both_files(rules: Path, conclusion: str, when: str, other: str) -> None:
     # before, these loaded and failed only when an activity reached both rules (EngineError, no file)
-    _append(rules / "jetpak-dk.yaml", f"""\
+    _append(
+        rules / "jetpak-dk.yaml",
+        f"""\
     - id: x/contradiction
       purpose: marketing
       when: [{when}]
@@ -448,7 +458,8 @@ def test_policy_rule_contradicting_the_law_is_refused_naming_both_files(
         - {conclusion}
       cites:
         - law: GDPR Art. 21(1)
-    """)
+    """,
+    )
     error = _refused(rules)
     assert (error.file, error.rule) == ("jetpak-dk.yaml", "x/contradiction")
     others = other if isinstance(other, tuple) else (other,)
@@ -456,7 +467,9 @@ def test_policy_rule_contradicting_the_law_is_refused_naming_both_files(
 
 
 def test_one_rule_concluding_two_values_is_refused(rules: Path) -> None:
-    _append(rules / "jetpak-dk.yaml", """\
+    _append(
+        rules / "jetpak-dk.yaml",
+        """\
     - id: x/both
       purpose: marketing
       then:
@@ -464,48 +477,68 @@ def test_one_rule_concluding_two_values_is_refused(rules: Path) -> None:
         - lawful: {value: "no", reason: y}
       cites:
         - law: GDPR Art. 6(1)
-    """)
+    """,
+    )
     error = _refused(rules)
     assert (error.file, error.rule) == ("jetpak-dk.yaml", "x/both")
 
 
 def test_removing_an_exclusion_from_the_law_is_refused(rules: Path) -> None:
     # without "absent basis f", Art. 21(1) on basis f and "no right to object" both apply
-    _edit(rules / "gdpr.yaml", "      - absent: {fact: basis, letter: e}\n      - absent: {fact: basis, letter: f}\n",
-          "      - absent: {fact: basis, letter: e}\n")
+    _edit(
+        rules / "gdpr.yaml",
+        "      - absent: {fact: basis, letter: e}\n      - absent: {fact: basis, letter: f}\n",
+        "      - absent: {fact: basis, letter: e}\n",
+    )
     error = _refused(rules)
     assert (error.file, error.rule) == ("gdpr.yaml", "gdpr/objection/not-reachable")
     assert "and rule 'gdpr/objection/21-1-" in error.problem and "(gdpr.yaml)" in error.problem
 
 
 def test_windows_on_disjoint_activity_values_are_accepted(rules: Path) -> None:
-    _with_extra_purpose(rules, _retention("x/prospect", "P1Y", "activity: {customer_status: prospect}")
-                        + _retention("x/customer", "P2Y", "activity: {customer_status: {not: prospect}}"))
+    _with_extra_purpose(
+        rules,
+        _retention("x/prospect", "P1Y", "activity: {customer_status: prospect}")
+        + _retention("x/customer", "P2Y", "activity: {customer_status: {not: prospect}}"),
+    )
     engine = Engine(rules_dir=rules)
     assert engine.evaluate(_extra(customer_status="prospect")).retention.period == "P1Y"
     assert engine.evaluate(_extra(customer_status="former_customer")).retention.period == "P2Y"
 
 
 def test_windows_on_a_fact_and_its_absence_are_accepted(rules: Path) -> None:
-    _with_extra_purpose(rules, _flag("x/long", "long_kept", "activity: {dispute: true}")
-                        + _retention("x/long-window", "P2Y", "{fact: flag, name: long_kept}")
-                        + _retention("x/short-window", "P1Y", "absent: {fact: flag, name: long_kept}"))
+    _with_extra_purpose(
+        rules,
+        _flag("x/long", "long_kept", "activity: {dispute: true}")
+        + _retention("x/long-window", "P2Y", "{fact: flag, name: long_kept}")
+        + _retention("x/short-window", "P1Y", "absent: {fact: flag, name: long_kept}"),
+    )
     engine = Engine(rules_dir=rules)
     assert engine.evaluate(_extra(dispute=True)).retention.period == "P2Y"
     assert engine.evaluate(_extra(dispute=False)).retention.period == "P1Y"
 
 
 def test_windows_on_facts_with_exclusive_producers_are_accepted(rules: Path) -> None:
-    _with_extra_purpose(rules, _flag("x/a", "a", "activity: {dispute: true}") + _flag("x/b", "b", "activity: {dispute: false}")
-                        + _retention("x/on-a", "P2Y", "{fact: flag, name: a}") + _retention("x/on-b", "P1Y", "{fact: flag, name: b}"))
+    _with_extra_purpose(
+        rules,
+        _flag("x/a", "a", "activity: {dispute: true}")
+        + _flag("x/b", "b", "activity: {dispute: false}")
+        + _retention("x/on-a", "P2Y", "{fact: flag, name: a}")
+        + _retention("x/on-b", "P1Y", "{fact: flag, name: b}"),
+    )
     engine = Engine(rules_dir=rules)
     assert engine.evaluate(_extra(dispute=True)).retention.period == "P2Y"
     assert engine.evaluate(_extra(dispute=False)).retention.period == "P1Y"
 
 
 def test_windows_on_facts_whose_producers_overlap_are_refused(rules: Path) -> None:
-    _with_extra_purpose(rules, _flag("x/a", "a", "activity: {dispute: true}") + _flag("x/b", "b", "activity: {customer_status: prospect}")
-                        + _retention("x/on-a", "P2Y", "{fact: flag, name: a}") + _retention("x/on-b", "P1Y", "{fact: flag, name: b}"))
+    _with_extra_purpose(
+        rules,
+        _flag("x/a", "a", "activity: {dispute: true}")
+        + _flag("x/b", "b", "activity: {customer_status: prospect}")
+        + _retention("x/on-a", "P2Y", "{fact: flag, name: a}")
+        + _retention("x/on-b", "P1Y", "{fact: flag, name: b}"),
+    )
     error = _refused(rules)
     assert (error.file, error.rule) == ("jetpak-dk.yaml", "x/on-b")
     assert "rule 'x/on-a' (jetpak-dk.yaml)" in error.problem
@@ -562,7 +595,8 @@ def test_accepted_rulesets_never_disagree_at_evaluation(tmp_path: Path) -> None:
 
 
 def _claimed_rules(absent: str) -> str:
-    return textwrap.dedent(f"""\
+    return (
+        textwrap.dedent(f"""\
     - id: x/candidate
       purpose: extra
       when: [activity: {{dispute: true}}]
@@ -577,7 +611,10 @@ def _claimed_rules(absent: str) -> str:
         - flag: {{name: claimed}}
       cites:
         - law: GDPR Art. 6(1)
-    """) + _retention("x/window-basis", "P1Y", "{fact: basis}") + _retention("x/window-unclaimed", "P2Y", "absent: {fact: flag, name: claimed}")
+    """)
+        + _retention("x/window-basis", "P1Y", "{fact: basis}")
+        + _retention("x/window-unclaimed", "P2Y", "absent: {fact: flag, name: claimed}")
+    )
 
 
 def test_exclusion_through_a_shared_variable_is_accepted(rules: Path) -> None:

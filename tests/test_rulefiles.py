@@ -1,5 +1,6 @@
 """Rule files are data: a copy of the built-in directory answers the same, an edit changes the answer,
 and a malformed file is refused with a RuleFileError naming the file, the rule id and the problem."""
+
 from __future__ import annotations
 
 import shutil
@@ -13,18 +14,28 @@ import lawbasis
 from lawbasis import Engine, RuleFileError
 
 ACTIVITIES: list[dict[str, Any]] = [
-    {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",
-     "dates": {"contract_ended": "2025-06-30"}, "as_of": "2026-01-01"},
+    {
+        "policy": "jetpak-dk",
+        "purpose": "marketing",
+        "channel": "email",
+        "consent": "given",
+        "dates": {"contract_ended": "2025-06-30"},
+        "as_of": "2026-01-01",
+    },
     {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "email", "as_of": "2026-01-01"},
     {"policy": "jetpak-dk", "purpose": "contract", "dates": {"contract_ended": "2025-06-30"}, "as_of": "2026-01-01"},
     {"policy": "jetpak-dk", "purpose": "contract", "dispute": True, "objection": "general", "as_of": "2026-01-01"},
     {"policy": "jetpak-dk", "purpose": "bookkeeping", "dates": {"fiscal_year_end": "2023-06-30"}, "as_of": "2026-01-01"},
     {"policy": "jetpak-se", "purpose": "bookkeeping", "dates": {"fiscal_year_end": "2023-06-30"}, "as_of": "2026-01-01"},
     {"policy": "jetpak-se", "purpose": "sales", "channel": "phone", "objection": "direct_marketing", "as_of": "2026-01-01"},
-    {"policy": "jetpak-se", "purpose": "restructuring", "acquirer_similar": True, "corporate_event": "ceased",
-     "as_of": "2026-01-01"},
-    {"policy": "jetpak-se", "purpose": "business_development", "customer_status": "prospect", "objection": "general",
-     "as_of": "2026-01-01"},
+    {"policy": "jetpak-se", "purpose": "restructuring", "acquirer_similar": True, "corporate_event": "ceased", "as_of": "2026-01-01"},
+    {
+        "policy": "jetpak-se",
+        "purpose": "business_development",
+        "customer_status": "prospect",
+        "objection": "general",
+        "as_of": "2026-01-01",
+    },
 ]
 
 JETPAK_FILES = ("gdpr.yaml", "dk.yaml", "se.yaml", "jetpak-dk.yaml", "jetpak-se.yaml")
@@ -35,8 +46,6 @@ def full_copy(tmp_path: Path) -> Path:
     target = tmp_path / "rules"
     shutil.copytree(lawbasis.default_rules_dir(), target)
     return target
-
-
 
 
 def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -69,8 +78,11 @@ def test_jetpak_only_copy_answers_identically(jetpak_copy: Path) -> None:
 
 def test_editing_a_rule_changes_the_answer(jetpak_copy: Path) -> None:
     path = jetpak_copy / "jetpak-dk.yaml"
-    _edit(path, "retention: {period: P36M, from: contract_ended, action: anonymise, stated: true, action_stated: true}",
-          "retention: {period: P24M, from: contract_ended, action: anonymise, stated: true, action_stated: true}")
+    _edit(
+        path,
+        "retention: {period: P36M, from: contract_ended, action: anonymise, stated: true, action_stated: true}",
+        "retention: {period: P24M, from: contract_ended, action: anonymise, stated: true, action_stated: true}",
+    )
     engine = Engine(rules_dir=jetpak_copy)
     facts = ACTIVITIES[2]
     edited = engine.evaluate(facts)
@@ -85,8 +97,11 @@ def test_editing_a_rule_changes_the_answer(jetpak_copy: Path) -> None:
 
 
 def test_editing_the_law_changes_the_answer(jetpak_copy: Path) -> None:
-    _edit(jetpak_copy / "dk.yaml", "statutory: {period: P5Y, from: fiscal_year_end}",
-          "statutory: {period: P7Y, from: end_of_calendar_year_of_fiscal_year_end}")
+    _edit(
+        jetpak_copy / "dk.yaml",
+        "statutory: {period: P5Y, from: fiscal_year_end}",
+        "statutory: {period: P7Y, from: end_of_calendar_year_of_fiscal_year_end}",
+    )
     d = Engine(rules_dir=jetpak_copy).evaluate(ACTIVITIES[4])
     assert "retention_differs_from_statute" not in d.finding_codes
     assert "retention_differs_from_statute" in lawbasis.evaluate(ACTIVITIES[4]).finding_codes
@@ -94,9 +109,11 @@ def test_editing_the_law_changes_the_answer(jetpak_copy: Path) -> None:
 
 def test_removing_a_rule_changes_the_answer(jetpak_copy: Path) -> None:
     # without the policy's consent requirement and DK law, e-mail marketing rests on legitimate interest
-    _edit(jetpak_copy / "jetpak-dk.yaml", "      - activity: {channel: [email, sms, mms, automated_call]}\n    then:\n"
-          "      - consent_required: {source: policy}",
-          "      - activity: {channel: [automated_call]}\n    then:\n      - consent_required: {source: policy}")
+    _edit(
+        jetpak_copy / "jetpak-dk.yaml",
+        "      - activity: {channel: [email, sms, mms, automated_call]}\n    then:\n      - consent_required: {source: policy}",
+        "      - activity: {channel: [automated_call]}\n    then:\n      - consent_required: {source: policy}",
+    )
     _edit(jetpak_copy / "dk.yaml", "activity: {channel: [email, sms, mms, automated_call]}", "activity: {channel: [automated_call]}")
     d = Engine(rules_dir=jetpak_copy).evaluate(ACTIVITIES[1])
     assert d.lawful == "yes"
@@ -106,18 +123,27 @@ def test_removing_a_rule_changes_the_answer(jetpak_copy: Path) -> None:
 
 # --- malformed copies ------------------------------------------------------------------------------
 
+
 def _wrong_type(d: Path) -> None:
-    _edit(d / "jetpak-dk.yaml", "retention: {period: P36M, from: contract_ended, action: anonymise, stated: true, action_stated: true}",
-          "retention: {period: 36, from: contract_ended, action: anonymise, stated: true, action_stated: true}")
+    _edit(
+        d / "jetpak-dk.yaml",
+        "retention: {period: P36M, from: contract_ended, action: anonymise, stated: true, action_stated: true}",
+        "retention: {period: 36, from: contract_ended, action: anonymise, stated: true, action_stated: true}",
+    )
 
 
 def _wrong_type_when(d: Path) -> None:
-    _edit(d / "jetpak-dk.yaml", "  - id: jetpak-dk/contract/basis-dispute\n    purpose: contract\n",
-          "  - id: jetpak-dk/contract/basis-dispute\n    purpose: 7\n")
+    _edit(
+        d / "jetpak-dk.yaml",
+        "  - id: jetpak-dk/contract/basis-dispute\n    purpose: contract\n",
+        "  - id: jetpak-dk/contract/basis-dispute\n    purpose: 7\n",
+    )
 
 
 def _unknown_rule_field(d: Path) -> None:
-    _edit(d / "jetpak-dk.yaml", "  - id: jetpak-dk/contract/basis-contract\n", "  - id: jetpak-dk/contract/basis-contract\n    priority: 3\n")
+    _edit(
+        d / "jetpak-dk.yaml", "  - id: jetpak-dk/contract/basis-contract\n", "  - id: jetpak-dk/contract/basis-contract\n    priority: 3\n"
+    )
 
 
 def _unknown_activity_field(d: Path) -> None:
@@ -129,7 +155,9 @@ def _unknown_value(d: Path) -> None:
 
 
 def _unknown_fact_kind(d: Path) -> None:
-    _append(d / "jetpak-dk.yaml", """  - id: jetpak-dk/contract/odd
+    _append(
+        d / "jetpak-dk.yaml",
+        """  - id: jetpak-dk/contract/odd
     purpose: contract
     when:
       - fact: verdict
@@ -138,7 +166,8 @@ def _unknown_fact_kind(d: Path) -> None:
       - flag: {name: odd}
     cites:
       - law: GDPR Art. 6(1)
-""")
+""",
+    )
 
 
 def _duplicate_id(d: Path) -> None:
@@ -159,7 +188,9 @@ def _quote_in_other_text(d: Path) -> None:
 
 
 def _never_fires(d: Path) -> None:
-    _append(d / "jetpak-dk.yaml", """  - id: jetpak-dk/contract/never
+    _append(
+        d / "jetpak-dk.yaml",
+        """  - id: jetpak-dk/contract/never
     purpose: contract
     when:
       - fact: flag
@@ -168,24 +199,30 @@ def _never_fires(d: Path) -> None:
       - finding: {code: never, severity: info, message: never}
     cites:
       - law: GDPR Art. 6(1)
-""")
+""",
+    )
 
 
 def _too_many_conditions(d: Path) -> None:
     # durable_rules fails with error 304 past 16 conditions per rule (phase marker and activity included)
     conditions = "".join("      - absent: {fact: flag, name: direct_marketing}\n" for _ in range(15))
-    _append(d / "jetpak-dk.yaml", f"""  - id: jetpak-dk/contract/too-long
+    _append(
+        d / "jetpak-dk.yaml",
+        f"""  - id: jetpak-dk/contract/too-long
     purpose: contract
     when:
 {conditions}    then:
       - finding: {{code: too_long, severity: info, message: too long}}
     cites:
       - law: GDPR Art. 6(1)
-""")
+""",
+    )
 
 
 def _negation_cycle(d: Path) -> None:
-    _append(d / "jetpak-dk.yaml", """  - id: jetpak-dk/contract/cycle-a
+    _append(
+        d / "jetpak-dk.yaml",
+        """  - id: jetpak-dk/contract/cycle-a
     purpose: contract
     when:
       - absent: {fact: flag, name: cycle_b}
@@ -202,7 +239,8 @@ def _negation_cycle(d: Path) -> None:
       - flag: {name: cycle_b}
     cites:
       - law: GDPR Art. 6(1)
-""")
+""",
+    )
 
 
 def _unbound_variable(d: Path) -> None:
@@ -210,13 +248,19 @@ def _unbound_variable(d: Path) -> None:
 
 
 def _bad_period(d: Path) -> None:
-    _edit(d / "jetpak-dk.yaml", "retention: {period: P36M, from: contract_ended, action: anonymise, stated: true, action_stated: true}",
-          "retention: {period: 36 months, from: contract_ended, action: anonymise, stated: true, action_stated: true}")
+    _edit(
+        d / "jetpak-dk.yaml",
+        "retention: {period: P36M, from: contract_ended, action: anonymise, stated: true, action_stated: true}",
+        "retention: {period: 36 months, from: contract_ended, action: anonymise, stated: true, action_stated: true}",
+    )
 
 
 def _undeclared_purpose(d: Path) -> None:
-    _edit(d / "jetpak-dk.yaml", "  - id: jetpak-dk/contract/basis-dispute\n    purpose: contract\n",
-          "  - id: jetpak-dk/contract/basis-dispute\n    purpose: contracts\n")
+    _edit(
+        d / "jetpak-dk.yaml",
+        "  - id: jetpak-dk/contract/basis-dispute\n    purpose: contract\n",
+        "  - id: jetpak-dk/contract/basis-dispute\n    purpose: contracts\n",
+    )
 
 
 def _calendar_fact(d: Path) -> None:
@@ -270,8 +314,10 @@ def test_python_yaml_tag_is_refused(jetpak_copy: Path, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     path = jetpak_copy / "jetpak-dk.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("  controller: Jetpak (Denmark)\n",
-                                 f"  controller: !!python/object/apply:os.system ['touch {marker}']\n"), encoding="utf-8")
+    path.write_text(
+        text.replace("  controller: Jetpak (Denmark)\n", f"  controller: !!python/object/apply:os.system ['touch {marker}']\n"),
+        encoding="utf-8",
+    )
     with pytest.raises(RuleFileError) as info:
         Engine(rules_dir=jetpak_copy)
     assert info.value.file == "jetpak-dk.yaml"
@@ -282,13 +328,16 @@ def test_python_yaml_tag_is_refused(jetpak_copy: Path, tmp_path: Path) -> None:
 
 def test_python_tag_on_a_rule_is_refused(jetpak_copy: Path, tmp_path: Path) -> None:
     marker = tmp_path / "pwned2"
-    _append(jetpak_copy / "jetpak-se.yaml", f"""  - id: jetpak-se/contract/evil
+    _append(
+        jetpak_copy / "jetpak-se.yaml",
+        f"""  - id: jetpak-se/contract/evil
     purpose: contract
     then:
       - flag: !!python/object/apply:os.system ['touch {marker}']
     cites:
       - law: GDPR Art. 6(1)
-""")
+""",
+    )
     with pytest.raises(RuleFileError) as info:
         Engine(rules_dir=jetpak_copy)
     assert info.value.file == "jetpak-se.yaml"

@@ -1,4 +1,5 @@
 """Scenario files are read like rule files: bounded YAML, UTF-8, no duplicate keys (issue 11)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,10 +8,14 @@ import pytest
 
 from lawbasis.testing.scenarios import ScenarioFileError, load_scenarios
 
-BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
-    for i in range(12)
-) + "scenarios: []\n"
+BOMB = (
+    "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(12)
+    )
+    + "scenarios: []\n"
+)
 
 
 def _write(tmp_path: Path, text: str | bytes) -> Path:

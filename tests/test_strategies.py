@@ -1,4 +1,5 @@
 """lawbasis.strategies: what they draw is valid, respects constraints and covers the space."""
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,9 @@ def test_activities_are_valid_and_in_order(activity: lawbasis.Activity) -> None:
 
 
 @settings(max_examples=50)
-@given(activities("jetpak-dk", "marketing", customer_status="customer", objection="general",
-                  consent=st.sampled_from(["given", "explicit"])))
+@given(
+    activities("jetpak-dk", "marketing", customer_status="customer", objection="general", consent=st.sampled_from(["given", "explicit"]))
+)
 def test_constraints_fix_fields(activity: lawbasis.Activity) -> None:
     assert (activity.policy, activity.purpose) == ("jetpak-dk", "marketing")
     assert activity.customer_status == "customer" and activity.objection == "general"
@@ -49,8 +51,7 @@ def test_constraints_fix_fields(activity: lawbasis.Activity) -> None:
 @settings(max_examples=50)
 @given(activities("jetpak-se", required_dates=["contact_collected", "contract_ended"], date_keys=["fiscal_year_end"]))
 def test_required_and_restricted_date_keys(activity: lawbasis.Activity) -> None:
-    assert {"contact_collected", "contract_ended"} <= set(activity.dates) <= {
-        "contact_collected", "contract_ended", "fiscal_year_end"}
+    assert {"contact_collected", "contract_ended"} <= set(activity.dates) <= {"contact_collected", "contract_ended", "fiscal_year_end"}
     assert activity.dates["contact_collected"] <= activity.dates["contract_ended"]
 
 

@@ -4,6 +4,7 @@ The text states a basis only for the booking contract (b), the legitimate-intere
 marketing (f, mails on opt-in) and intra-group sharing (f); it gives a retention period only for
 call recordings (200 days). Everything else is a finding. See rules/sunclass-dk.yaml.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -193,8 +194,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "objection": ("21(1)", False, "no_compelling_legitimate_grounds"),
             "may_process": True,
             "retention": NONE,
-            "findings": {"objection_right_not_stated", "retention_not_stated", "end_action_not_stated"}
-            | LI_EXTRA.get(purpose, set()),
+            "findings": {"objection_right_not_stated", "retention_not_stated", "end_action_not_stated"} | LI_EXTRA.get(purpose, set()),
         }
         for purpose in LI_PURPOSES
     },
@@ -844,7 +844,10 @@ def test_to_dict_marketing_mail() -> None:
     assert out["objection"] == {"applies": "21(2)", "continues": False, "reason": "direct_marketing_absolute"}
     assert out["retention"]["until"] is None
     assert [f["code"] for f in out["findings"]] == [
-        "retention_not_stated", "consent_extended_retention", "device_access_consent_required", "end_action_not_stated",
+        "retention_not_stated",
+        "consent_extended_retention",
+        "device_access_consent_required",
+        "end_action_not_stated",
         "transfer_mechanism_not_stated",
     ]
     for step in out["trace"]:

@@ -1,4 +1,5 @@
 """`lawbasis sweep` on small tables, and the Dask sweep on a two-worker local cluster."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -28,7 +29,7 @@ def test_sweep_to_csv_file(table, tmp_path, capsys):
     assert main(["sweep", str(table), "--as-of", "2026-11-22", "--output", str(output)]) == 0
     out = pd.read_csv(output, dtype=str, keep_default_na=False)
     assert out.columns.tolist()[:2] == ["id", "policy"]
-    assert out.columns.tolist()[-len(DECISION_COLUMNS):] == list(DECISION_COLUMNS)
+    assert out.columns.tolist()[-len(DECISION_COLUMNS) :] == list(DECISION_COLUMNS)
     assert out["action_today"].tolist() == ["keep", "delete", "delete", "hold"]
     # 2020-06-30 + P36M; SE bookkeeping: 7 years from the end of 2018
     assert out["retention_until"].tolist() == ["2028-06-30", "2023-06-30", "2025-12-31", ""]
@@ -53,10 +54,13 @@ def test_sweep_progress_bar_on_stderr(table, tmp_path, capsys):
     assert pd.read_parquet(tmp_path / "o.parquet")["action_today"].tolist() == ["keep", "delete", "delete", "hold"]
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--as-of", "2026-02-30"], "impossible date"),
-    (["--as-of", "2026-01-01", "--keep", "nope"], "--keep"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--as-of", "2026-02-30"], "impossible date"),
+        (["--as-of", "2026-01-01", "--keep", "nope"], "--keep"),
+    ],
+)
 def test_sweep_bad_input_exits_2(table, capsys, argv, message):
     assert main(["sweep", str(table), *argv]) == 2
     err = capsys.readouterr().err
@@ -88,11 +92,17 @@ def _mixed_table(n: int, seed: int) -> pd.DataFrame:
         policy, purpose = rnd.choice(pairs)
         consent = rnd.choice(["none", "given", "explicit", "withdrawn"])
         objection = rnd.choice(["none", "none", "general", "direct_marketing"])
-        row = {"policy": policy, "purpose": purpose, "consent": consent, "objection": objection,
-               "customer_status": rnd.choice(["prospect", "customer", "former_customer"]),
-               "channel": rnd.choice([None, "email", "post", "phone"]), "dispute": rnd.random() < 0.05,
-               "erasure_requested": rnd.random() < 0.1,
-               "contact_collected": f"20{rnd.randint(10, 14)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}"}
+        row = {
+            "policy": policy,
+            "purpose": purpose,
+            "consent": consent,
+            "objection": objection,
+            "customer_status": rnd.choice(["prospect", "customer", "former_customer"]),
+            "channel": rnd.choice([None, "email", "post", "phone"]),
+            "dispute": rnd.random() < 0.05,
+            "erasure_requested": rnd.random() < 0.1,
+            "contact_collected": f"20{rnd.randint(10, 14)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}",
+        }
         for key in ("contract_ended", "fiscal_year_end", "recorded", "relationship_ended"):
             if rnd.random() < 0.6:
                 row[key] = f"20{rnd.randint(15, 26)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
@@ -113,8 +123,10 @@ def test_dask_two_workers_equal_evaluate_on_every_policy():
 
     frame = _mixed_table(1200, seed=11)
     expected = evaluate_frame(frame, as_of="2026-11-22")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         got = sweep_dask(dd.from_pandas(frame, npartitions=6), as_of="2026-11-22").compute()
         workers = client.run(lambda: __import__("os").getpid())
     assert len(set(workers.values())) == 2
@@ -126,5 +138,11 @@ def test_dask_two_workers_equal_evaluate_on_every_policy():
         out = got.loc[index]
         until = None if pd.isna(out["retention_until"]) else out["retention_until"].date()
         assert (d.lawful, ",".join(d.basis_letters), d.may_process, d.retention.until, ",".join(d.finding_codes), d.action_today) == (
-            out["lawful"], out["bases"], bool(out["may_process"]), until, out["findings"], out["action_today"]), (index, facts, dates)
+            out["lawful"],
+            out["bases"],
+            bool(out["may_process"]),
+            until,
+            out["findings"],
+            out["action_today"],
+        ), (index, facts, dates)
     assert {"keep", "delete", "anonymise", "hold"} <= set(got["action_today"])

@@ -1,4 +1,5 @@
 """SPEC section 8: the six public worked examples, exactly as written."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,9 +58,7 @@ def test_example_2_jetpak_dk_marketing_email_prospect_without_consent() -> None:
 
 
 def test_example_3_jetpak_se_bookkeeping() -> None:
-    d = lawbasis.evaluate(
-        {"policy": "jetpak-se", "purpose": "bookkeeping", "dates": {"fiscal_year_end": "2023-06-30"}}
-    )
+    d = lawbasis.evaluate({"policy": "jetpak-se", "purpose": "bookkeeping", "dates": {"fiscal_year_end": "2023-06-30"}})
     assert d.basis_letters == ["c"]
     assert d.objection.applies is None
     assert d.objection.continues is True
@@ -71,18 +70,14 @@ def test_example_3_jetpak_se_bookkeeping() -> None:
 
 @_needs("cekura-dk")
 def test_example_4_cekura_dk_bookkeeping() -> None:
-    d = lawbasis.evaluate(
-        {"policy": "cekura-dk", "purpose": "bookkeeping", "dates": {"fiscal_year_end": "2023-12-31"}}
-    )
+    d = lawbasis.evaluate({"policy": "cekura-dk", "purpose": "bookkeeping", "dates": {"fiscal_year_end": "2023-12-31"}})
     assert d.retention.until == dt.date(2028, 12, 31)
     assert d.to_dict()["retention"]["until"] == "2028-12-31"
 
 
 @_needs("sunclass-dk")
 def test_example_5_sunclass_dk_call_recording() -> None:
-    d = lawbasis.evaluate(
-        {"policy": "sunclass-dk", "purpose": "call_recording", "dates": {"recorded": "2025-03-01"}}
-    )
+    d = lawbasis.evaluate({"policy": "sunclass-dk", "purpose": "call_recording", "dates": {"recorded": "2025-03-01"}})
     assert d.retention.period == "P200D"
     assert d.retention.until == dt.date(2025, 9, 17)
     assert d.to_dict()["retention"]["until"] == "2025-09-17"

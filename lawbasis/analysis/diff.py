@@ -11,6 +11,7 @@ Combinations with the same difference in the same aspect form one row; the facts
 them are described compactly, and each side names the policy clauses (verbatim quotes from the
 rules that fired) behind its answer, preferring the rules the other side did not fire alike.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -130,11 +131,7 @@ def aspects(d: Decision) -> dict[str, str]:
 
 
 def _own_quotes(step: TraceStep, policy: str) -> list[Clause]:
-    return [
-        Clause(step.rule, c.quote, c.section)
-        for c in step.cites
-        if c.quote is not None and (c.policy is None or c.policy == policy)
-    ]
+    return [Clause(step.rule, c.quote, c.section) for c in step.cites if c.quote is not None and (c.policy is None or c.policy == policy)]
 
 
 def _relevant(d: Decision, aspect: str) -> list[TraceStep]:

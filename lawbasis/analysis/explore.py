@@ -15,6 +15,7 @@ the conclusions the rules reached. It needs pandas (``pip install lawbasis[noteb
 >>> cf.sentence
 'Had the customer not objected, processing could continue.'
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -262,9 +263,7 @@ def compare(
     for name in CONCLUSIONS:
         out[f"{name} [{policy_a}]"] = a[name].values
         out[f"{name} [{policy_b}]"] = b[name].values
-    out["differs"] = [
-        ",".join(name for name in CONCLUSIONS if not _same(a.at[i, name], b.at[i, name])) for i in range(len(a))
-    ]
+    out["differs"] = [",".join(name for name in CONCLUSIONS if not _same(a.at[i, name], b.at[i, name])) for i in range(len(a))]
     return pd.DataFrame(out)
 
 
@@ -320,8 +319,7 @@ class Counterfactual:
         import html
 
         rows = "".join(
-            f"<tr><td><code>{html.escape(c.field)}</code></td><td>{html.escape(repr(c.old))}</td>"
-            f"<td>{html.escape(repr(c.new))}</td></tr>"
+            f"<tr><td><code>{html.escape(c.field)}</code></td><td>{html.escape(repr(c.old))}</td><td>{html.escape(repr(c.new))}</td></tr>"
             for c in self.changes
         )
         return (
@@ -378,10 +376,7 @@ def counterfactual(
     before = conclusions(original)[conclusion]
 
     singles: list[Change] = [
-        Change(field, getattr(base, field), value)
-        for field, values in _VARIABLE_FACTS
-        for value in values
-        if value != getattr(base, field)
+        Change(field, getattr(base, field), value) for field, values in _VARIABLE_FACTS for value in values if value != getattr(base, field)
     ]
     for size in range(1, max_changes + 1):
         found: list[tuple[tuple[Change, ...], Activity, Decision]] = []
@@ -441,8 +436,16 @@ _PHRASES: dict[tuple[str, Any], str] = {
     ("acquirer_similar", False): "the acquirer not been in a similar line of business",
 }
 
-_CHANNEL_WORDS = {"email": "e-mail", "sms": "SMS", "mms": "MMS", "automated_call": "an automated call",
-                  "phone": "phone", "post": "post", "web": "the web", "social": "social media"}
+_CHANNEL_WORDS = {
+    "email": "e-mail",
+    "sms": "SMS",
+    "mms": "MMS",
+    "automated_call": "an automated call",
+    "phone": "phone",
+    "post": "post",
+    "web": "the web",
+    "social": "social media",
+}
 
 
 def _phrase(field: str, value: Any) -> str:

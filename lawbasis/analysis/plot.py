@@ -11,6 +11,7 @@ figure) and return the Axes, so a notebook shows them and a script can ``savefig
 >>> [t.get_text() for t in ax.get_yticklabels()]
 ['jetpak-dk / contract']
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -119,17 +120,22 @@ def timeline(
         colour = ACTION_COLOURS.get(r.action, "#7f8c8d")
         if r.extended:
             begin = start or d.as_of
-            ax.barh(y, _num(right) - _num(begin), left=_num(begin), height=0.5,
-                    color="white", edgecolor=colour, hatch=_HOLD_HATCH, linewidth=1.2)
-            ax.text(_num(begin), y - 0.33, f"{begin.isoformat()} \u2192 held (dispute pending)",
-                    fontsize=8, va="bottom")
+            ax.barh(
+                y,
+                _num(right) - _num(begin),
+                left=_num(begin),
+                height=0.5,
+                color="white",
+                edgecolor=colour,
+                hatch=_HOLD_HATCH,
+                linewidth=1.2,
+            )
+            ax.text(_num(begin), y - 0.33, f"{begin.isoformat()} \u2192 held (dispute pending)", fontsize=8, va="bottom")
             held_seen = True
         elif r.until is not None:
             begin = start or r.until
-            ax.barh(y, _num(r.until) + 1 - _num(begin), left=_num(begin), height=0.5,
-                    color=colour)
-            ax.text(_num(r.until) + margin * 0.1, y, f"until {r.until.isoformat()} ({r.action})",
-                    fontsize=8, va="center")
+            ax.barh(y, _num(r.until) + 1 - _num(begin), left=_num(begin), height=0.5, color=colour)
+            ax.text(_num(r.until) + margin * 0.1, y, f"until {r.until.isoformat()} ({r.action})", fontsize=8, va="center")
         else:
             if r.period is not None:
                 note = f"{r.period} from {r.from_}: anchor date not in the facts"
@@ -160,8 +166,7 @@ def timeline(
     if held_seen:
         handles.append(Patch(facecolor="white", edgecolor="#555555", hatch=_HOLD_HATCH, label="held by a pending dispute"))
     handles += [Line2D([], [], color="black", linestyle="--", label=f"as of {day.isoformat()}") for day in as_ofs]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(handles), 4),
-              frameon=False, fontsize=8)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(handles), 4), frameon=False, fontsize=8)
     return ax
 
 
@@ -223,8 +228,15 @@ def heatmap(
         image = ax.imshow(matrix, cmap="viridis", aspect="auto")
         ax.figure.colorbar(image, ax=ax, label=value)
         for (r, c), _ in cells.items():
-            ax.text(cols.index(c), rows.index(r), f"{matrix[rows.index(r), cols.index(c)]:g}", ha="center", va="center",
-                    color="white", fontsize=9)
+            ax.text(
+                cols.index(c),
+                rows.index(r),
+                f"{matrix[rows.index(r), cols.index(c)]:g}",
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=9,
+            )
     else:
         text: dict[tuple[str, str], str] = {}
         for key, vs in cells.items():
@@ -244,8 +256,14 @@ def heatmap(
             for c_i, c in enumerate(cols):
                 if (r, c) in text:
                     ax.text(c_i, r_i, text[(r, c)], ha="center", va="center", fontsize=9)
-        ax.legend(handles=[Patch(color=colour, label=cat) for cat, colour in zip(categories, colours, strict=True)],
-                  title=value, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
+        ax.legend(
+            handles=[Patch(color=colour, label=cat) for cat, colour in zip(categories, colours, strict=True)],
+            title=value,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
+            frameon=False,
+            fontsize=8,
+        )
 
     ax.set_xticks(np.arange(-0.5, len(cols)), minor=True)
     ax.set_yticks(np.arange(-0.5, len(rows)), minor=True)

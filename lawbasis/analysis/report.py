@@ -21,6 +21,7 @@ The grid is kept small without losing an answer:
 Both steps read the rule files, so they follow whatever rules are loaded; neither is a guess. The
 enumeration over the remaining classes is exhaustive.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -147,9 +148,7 @@ def value_classes(rules: Iterable[Rule]) -> dict[str, list[tuple[Any, ...]]]:
         groups: dict[tuple[Any, ...], list[Any]] = {}
         for value in domain:
             fact = to_fact_value(value)
-            signature = tuple(
-                _accepts(t, fact) if _accepts(t, fact) is not None else fact for t in tests[name]
-            )
+            signature = tuple(_accepts(t, fact) if _accepts(t, fact) is not None else fact for t in tests[name])
             groups.setdefault(signature, []).append(value)
         out[name] = [tuple(g) for g in groups.values()]
     return out
@@ -164,9 +163,7 @@ class Grid:
     @classmethod
     def from_classes(cls, classes: Mapping[str, list[tuple[Any, ...]]], fixed: Iterable[str] = ()) -> Grid:
         held = set(fixed)
-        return cls(
-            tuple((name, tuple(classes[name])) for name, _ in GRID_FIELDS if name not in held and len(classes[name]) > 1)
-        )
+        return cls(tuple((name, tuple(classes[name])) for name, _ in GRID_FIELDS if name not in held and len(classes[name]) > 1))
 
     def points(self) -> list[tuple[int, ...]]:
         return list(itertools.product(*(range(len(c)) for _, c in self.fields)))
@@ -376,7 +373,9 @@ def _bases_label(d: Decision) -> str:
     return ", ".join(_basis_label(b.letter, b.stated_in_policy, b.stopped) for b in d.bases)
 
 
-def _outcomes(grid: Grid, items: Sequence[tuple[tuple[int, ...], tuple[tuple[str, Any], ...]]], order: Callable[[Any], Any] | None = None) -> tuple[Outcome, ...]:
+def _outcomes(
+    grid: Grid, items: Sequence[tuple[tuple[int, ...], tuple[tuple[str, Any], ...]]], order: Callable[[Any], Any] | None = None
+) -> tuple[Outcome, ...]:
     return tuple(Outcome(dict(value), tuple(when)) for value, when in group_points(grid, items, order))
 
 
@@ -411,8 +410,7 @@ def report_purpose(
     lawful = [(p, (("lawful", d.lawful),)) for p, d in decisions]
     bases = [(p, (("bases", _bases_label(d)),)) for p, d in decisions]
     objection = [
-        (p, (("applies", d.objection.applies), ("continues", d.objection.continues), ("reason", d.objection.reason)))
-        for p, d in decisions
+        (p, (("applies", d.objection.applies), ("continues", d.objection.continues), ("reason", d.objection.reason))) for p, d in decisions
     ]
     may = [(p, (("may_process", d.may_process),)) for p, d in decisions]
     today = [(p, (("action_today", d.action_today),)) for p, d in decisions]
@@ -452,7 +450,9 @@ def report_purpose(
     )
 
 
-def _checked_dates(policy_id: str, purpose_id: str, as_of: _dt.date | str | None, dates: Mapping[str, Any] | None) -> tuple[_dt.date, dict[str, _dt.date]]:
+def _checked_dates(
+    policy_id: str, purpose_id: str, as_of: _dt.date | str | None, dates: Mapping[str, Any] | None
+) -> tuple[_dt.date, dict[str, _dt.date]]:
     """``as_of`` and the dates, validated as any activity's are (a LawbasisError names the field)."""
     probe = Activity.from_dict(
         {
@@ -549,7 +549,9 @@ def _cells(p: PurposeReport) -> dict[str, list[str]]:
         "may_process": cell(p.may_process, lambda v: "yes" if v["may_process"] else "no"),
         "today": cell(p.action_today, lambda v: str(v["action_today"])),
         "retention": cell(p.retention, _retention_text),
-        "findings": [f"[{o.value['severity']}] {o.value['code']}" + ("" if o.when == ("always",) else f" when {_when(o.when)}") for o in p.findings],
+        "findings": [
+            f"[{o.value['severity']}] {o.value['code']}" + ("" if o.when == ("always",) else f" when {_when(o.when)}") for o in p.findings
+        ],
     }
 
 
@@ -621,7 +623,10 @@ def render_markdown(r: PolicyReport) -> str:
     ]
     for p in r.purposes:
         cells = _cells(p)
-        row = [f"`{p.purpose}`"] + ["<br>".join(_md(t) for t in cells[k]) or "\u2014" for k in ("lawful", "bases", "objection", "may_process", "today", "retention", "findings")]
+        row = [f"`{p.purpose}`"] + [
+            "<br>".join(_md(t) for t in cells[k]) or "\u2014"
+            for k in ("lawful", "bases", "objection", "may_process", "today", "retention", "findings")
+        ]
         lines.append("| " + " | ".join(row) + " |")
     for p in r.purposes:
         lines += ["", f"## `{p.purpose}` \u2014 \u201c{_md(p.heading)}\u201d", ""]

@@ -1,4 +1,5 @@
 """``python -m lawbasis.cli``."""
+
 import sys
 
 from lawbasis.cli.app import main

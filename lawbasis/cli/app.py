@@ -9,6 +9,7 @@ Output the terminal's encoding cannot show (``PYTHONIOENCODING=ascii``, say) is 
 JSON with ``\\uXXXX`` escapes (the same data), text with backslash escapes; ``sweep`` writes its CSV
 as UTF-8 bytes whatever the terminal, exactly as ``--output FILE`` would.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,9 @@ def _common(parser: argparse.ArgumentParser, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
     parser.add_argument("--rules", metavar="DIR", default=default, help="use the rule directory DIR instead of the built-in rules")
     parser.add_argument(
-        "--strict", action="store_true", default=False if top else argparse.SUPPRESS,
+        "--strict",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
         help="exit with status 1 if the output holds a finding of severity 'violation'",
     )
 
@@ -69,11 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.add_argument("--as-of", metavar="DATE", dest="as_of", help="the day every evaluation is asked on (ISO date; default today)")
     p.add_argument(
-        "--date", metavar="KEY=DATE", action="append", default=[], dest="dates",
+        "--date",
+        metavar="KEY=DATE",
+        action="append",
+        default=[],
+        dest="dates",
         help="a date every evaluation carries (a key of 'dates', e.g. fiscal_year_end=2023-12-31); repeatable",
     )
     p.add_argument(
-        "--purpose", metavar="PURPOSE", action="append", dest="purposes",
+        "--purpose",
+        metavar="PURPOSE",
+        action="append",
+        dest="purposes",
         help="report only this purpose (repeatable; default every purpose)",
     )
     _common(p, top=False)
@@ -149,7 +159,7 @@ def _cmd_policies(args: argparse.Namespace) -> tuple[str, bool]:
 def _cmd_purposes(args: argparse.Namespace) -> tuple[str, bool]:
     purposes = _engine(args.rules).purposes(args.policy)
     width = max((len(p.id) for p in purposes), default=0)
-    lines = [f"{p.id:<{width}}  \"{p.heading}\"" + (f"  ({p.description})" if p.description else "") for p in purposes]
+    lines = [f'{p.id:<{width}}  "{p.heading}"' + (f"  ({p.description})" if p.description else "") for p in purposes]
     return "\n".join(lines), False
 
 

@@ -10,6 +10,7 @@ running when stderr is a terminal (``--progress always|never`` to force).
 This module imports pandas only when the command runs, so the rest of the CLI stays quick. Without
 the ``bulk`` extra (pandas, pyarrow, tqdm) the command says so and which extra to install (exit 2).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,7 +30,8 @@ _MAX_CHUNK = 2**31 - 1
 def add_sweep_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``sweep`` command to the CLI's sub-parsers."""
     p: argparse.ArgumentParser = subparsers.add_parser(
-        "sweep", help="decide every row of a CSV/Parquet table of activities: keep, delete, anonymise or hold today",
+        "sweep",
+        help="decide every row of a CSV/Parquet table of activities: keep, delete, anonymise or hold today",
     )
     p.add_argument("table", metavar="TABLE", help="CSV or Parquet file, one activity per row (dates as columns, e.g. contract_ended)")
     p.add_argument("--as-of", dest="as_of", metavar="DATE", required=True, help="the day to decide for (YYYY-MM-DD)")
@@ -50,8 +52,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         if (exc.name or "").partition(".")[0] not in _BULK_MODULES:
             raise  # not a missing extra: a defect (exit 3)
         raise LawbasisError(
-            f"lawbasis sweep needs the 'bulk' extra, which is not installed (no module named {exc.name!r}): "
-            "pip install 'lawbasis[bulk]'"
+            f"lawbasis sweep needs the 'bulk' extra, which is not installed (no module named {exc.name!r}): pip install 'lawbasis[bulk]'"
         ) from None
 
 

@@ -3,6 +3,7 @@
 ``Activity`` is a frozen attrs class. It checks every field at construction, so nothing downstream
 re-checks types: the engine can trust an Activity completely.
 """
+
 from __future__ import annotations
 
 import datetime as _dt

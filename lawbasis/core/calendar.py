@@ -6,6 +6,7 @@ are calendar months and years, clamped to the last day of the target month, so 3
 28 Feb (29 Feb in a leap year) and 29 Feb 2024 + P1Y is 28 Feb 2025. Years and months are added
 first, then days.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -101,6 +102,8 @@ def window_overflow(period: str, anchor: str, value: str, where: str = "") -> In
     names the row there), so both report the same field, value and allowed dates.
     """
     return InputError(
-        f"dates.{anchor_source(anchor)}", value, WINDOW_END_ALLOWED,
+        f"dates.{anchor_source(anchor)}",
+        value,
+        WINDOW_END_ALLOWED,
         f"the retention window {period} from {anchor} ends after {LAST_DAY.isoformat()}{where}",
     )

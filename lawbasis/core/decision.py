@@ -4,6 +4,7 @@ Assembly is a fold over derived facts, not reasoning: which basis applies, wheth
 stops processing and which window applies were all concluded by rules inside durable_rules. This
 module only gathers them, checks that the rules did not contradict each other, and renders them.
 """
+
 from __future__ import annotations
 
 import datetime as _dt

@@ -2,6 +2,7 @@
 
 Users catch one class; the CLI maps it to exit status 2 and a single line on stderr.
 """
+
 from __future__ import annotations
 
 import math

@@ -14,6 +14,7 @@ directory points at). So:
   and no duplicate key (PyYAML keeps the last duplicate silently; YAML 1.1 reads ``yes:`` as True);
 * a YAML error shows at most the offending line, cut to ``MAX_SNIPPET`` characters.
 """
+
 from __future__ import annotations
 
 import errno

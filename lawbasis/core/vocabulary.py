@@ -5,6 +5,7 @@ impossible value is rejected when it is loaded rather than silently never matchi
 reaches durable_rules is a string from these lists (durable_rules compares loosely: ``'' == 0``,
 ``1 == True``), so like is always compared with like.
 """
+
 from __future__ import annotations
 
 from lawbasis.core.activity import (

@@ -24,6 +24,7 @@ What the compiler guarantees, so the traps in durable_rules cannot be reached fr
   ("distinct") hides facts already bound in the same activation from a ``$not``.
 * **Rules that can never fire** (a positive condition on a fact no rule concludes) are rejected.
 """
+
 from __future__ import annotations
 
 import json
@@ -254,9 +255,7 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
     read_kinds = frozenset(p["fact"] for p in patterns)
     check_conflicts(policy, rules)
     duties = sorted({(fields["period"], fields["from"]) for rule in rules for kind, fields in rule.then if kind == "statutory"})
-    result = CompiledPolicy(
-        policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds, tuple(duties)
-    )
+    result = CompiledPolicy(policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds, tuple(duties))
     problem = native_limits(result.definition())
     if problem is not None:
         owners, what = problem
@@ -310,7 +309,7 @@ def native_limits(definition: dict[str, Any]) -> tuple[list[str], str] | None:
     expressions: dict[str, int] = {}
 
     def add(parent: _Node, expr: dict[str, Any], rule: str, where: str) -> _Node:
-        (key, value), = expr.items()
+        ((key, value),) = expr.items()
         if key in ("$and", "$or"):
             expressions[where] += 2  # the operator and its end marker
             if key == "$and":
@@ -338,13 +337,15 @@ def native_limits(definition: dict[str, Any]) -> tuple[list[str], str] | None:
 
     for rule, spec in definition.items():
         for index, condition in enumerate(spec["all"]):
-            (_, expr), = condition.items()
+            ((_, expr),) = condition.items()
             where = f"{rule}#{index}"
             expressions[where] = 0
             add(root, expr, rule, where).betas.append(rule)
             if expressions[where] > MAX_EXPRESSIONS:
-                return [rule], (f"a condition with {expressions[where]} value lists, 'not' lists and joins; "
-                              f"durable_rules allows {MAX_EXPRESSIONS} per condition (error 113)")
+                return [rule], (
+                    f"a condition with {expressions[where]} value lists, 'not' lists and joins; "
+                    f"durable_rules allows {MAX_EXPRESSIONS} per condition (error 113)"
+                )
 
     seen: set[int] = set()
     every: list[_Node] = []
@@ -366,7 +367,8 @@ def native_limits(definition: dict[str, Any]) -> tuple[list[str], str] | None:
     if peak > MAX_PENDING:
         return worst.owners, (
             f"a fact can leave {peak} tests pending at once (value lists, 'not' tests and joins on one fact); "
-            f"durable_rules allows {MAX_PENDING} and corrupts its heap past that")
+            f"durable_rules allows {MAX_PENDING} and corrupts its heap past that"
+        )
     return None
 
 

@@ -30,6 +30,7 @@ two rules (their variables renamed apart) are unsatisfiable together when:
 Everything else errs on the side of "not proved": a variable's values are bounded only by what the
 ruleset can produce for its field, and a proof cut off by ``MAX_DEPTH`` or ``MAX_STEPS`` rejects.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator

@@ -16,6 +16,7 @@ The wrapper makes the traps of durable_rules 2.0.28 unreachable (see docs/explan
 * fork: the child gets new locks, and a host that was in use by another thread is rebuilt;
 * memory: ``close()``, ``with Engine() as e:`` or the finaliser free the native rulesets.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -612,7 +613,10 @@ class Engine:
 
         return act
 
-def _window_fact(records: list[_Record], activity: Activity, as_of: _dt.date, scheduled: tuple[_Scheduled, ...] = ()) -> dict[str, str] | None:
+
+def _window_fact(
+    records: list[_Record], activity: Activity, as_of: _dt.date, scheduled: tuple[_Scheduled, ...] = ()
+) -> dict[str, str] | None:
     """Calendar step between strata: turn the chosen window into an end date and a status."""
     retentions = [(v, r) for k, v, r in records if k == "retention"]
     held = any(k == "hold" for k, _, _ in records)

@@ -6,6 +6,7 @@ every policy or to the policies of one country. Policy texts live in ``policies/
 quote and heading is checked to appear verbatim (whitespace-normalised) in its text at load time.
 Any problem raises ``RuleFileError`` naming the file and the rule id.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,7 +42,10 @@ _TEST = {
 # ``{in: [values], as: $X}``: the field is one of the values, and $X is bound to the one it is
 _BOUND_CHOICE = {
     "type": "object",
-    "properties": {"in": {"type": "array", "items": _VALUE, "minItems": 1}, "as": {"type": "string", "pattern": "^[$][A-Za-z_][A-Za-z0-9_]*$"}},
+    "properties": {
+        "in": {"type": "array", "items": _VALUE, "minItems": 1},
+        "as": {"type": "string", "pattern": "^[$][A-Za-z_][A-Za-z0-9_]*$"},
+    },
     "required": ["in", "as"],
     "additionalProperties": False,
 }

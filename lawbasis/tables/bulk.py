@@ -100,6 +100,7 @@ would reach; the trim threshold Dask sets still hands memory freed at the top of
 Partitions of 100,000 to 1,000,000 rows keep per-partition overhead (one ``evaluate`` per new
 combination, then cached) negligible.
 """
+
 from __future__ import annotations
 
 from lawbasis.tables.distributed import sweep_dask

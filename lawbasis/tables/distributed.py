@@ -1,4 +1,5 @@
 """The sweep on a Dask dataframe: each worker process decides its partitions with its own evaluator."""
+
 from __future__ import annotations
 
 import datetime as _dt

@@ -1,4 +1,5 @@
 """CSV and Parquet tables streamed chunk by chunk through the evaluator (:func:`sweep_file`)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -94,9 +95,16 @@ def check_output(source: str | Path, output: str | Path, field: str = "output") 
     return target
 
 
-def sweep_file(source: str | Path, output: str | Path, as_of: str | _dt.date | None = None, *,
-               rules_dir: str | Path | None = None, chunksize: int = 200_000, keep: Iterable[str] | None = (),
-               progress: Any = None) -> dict[str, int]:
+def sweep_file(
+    source: str | Path,
+    output: str | Path,
+    as_of: str | _dt.date | None = None,
+    *,
+    rules_dir: str | Path | None = None,
+    chunksize: int = 200_000,
+    keep: Iterable[str] | None = (),
+    progress: Any = None,
+) -> dict[str, int]:
     """Stream ``source`` (CSV or Parquet) through the rules into ``output`` (CSV or Parquet, by suffix).
 
     Memory is bounded by ``chunksize``. ``progress`` is called with each chunk's row count.

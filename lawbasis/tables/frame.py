@@ -1,5 +1,6 @@
 """Deciding one pandas table of activities: the grouping evaluator behind :mod:`lawbasis.bulk` (read its
 documentation for how rows are grouped and why every answer is ``evaluate()``'s)."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -60,6 +61,7 @@ _READ = frozenset([*DISCRETE_FIELDS, *DATE_KEYS, "as_of"])  # the columns evalua
 
 # --- vectorised calendar (same arithmetic as lawbasis.core.calendar) ------------------------------------
 
+
 def add_period(start: np.ndarray, period: Period) -> np.ndarray:
     """``start`` (datetime64[D]) plus ``period``: calendar months clamped to the month's last day, then days.
 
@@ -106,7 +108,9 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
         bad = (out.view(np.int64) * per_day != ticks) & (ticks != np.iinfo(np.int64).min) if per_day > 1 else np.zeros(0, dtype=bool)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"dates.{name}", str(values[i]), "an ISO date YYYY-MM-DD", f"a datetime is not a date (row {column.index[i]!r})")
+            raise InputError(
+                f"dates.{name}", str(values[i]), "an ISO date YYYY-MM-DD", f"a datetime is not a date (row {column.index[i]!r})"
+            )
         outside = (out < _FIRST_DAY) | (out > _LAST_DAY)  # NaT compares false
         if outside.any():
             i = int(np.flatnonzero(outside)[0])
@@ -155,6 +159,7 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
 
 
 # --- the evaluator -------------------------------------------------------------------------------
+
 
 class _Window:
     """The window the rules chose for one key, as the engine's calendar step saw it."""
@@ -444,7 +449,9 @@ class BulkEvaluator:
                 if wrong.any():
                     i = int(np.flatnonzero(wrong)[0])
                     raise InputError(
-                        f"dates.{later}", str(dates[later][i]), f"a date on or after dates.{earlier} ({dates[earlier][i]})",
+                        f"dates.{later}",
+                        str(dates[later][i]),
+                        f"a date on or after dates.{earlier} ({dates[earlier][i]})",
                         f"dates in the wrong order (row {frame.index[i]!r})",
                     )
         default_as_of = _to_date(as_of) if as_of is not None else _dt.date.today()
@@ -531,7 +538,7 @@ class BulkEvaluator:
             order = np.argsort(row_spec, kind="stable")
             bounds = np.concatenate(([0], np.cumsum(np.bincount(row_spec + 1, minlength=len(local) + 1))))
             for spec, at in local.items():
-                rows = order[bounds[at + 1]:bounds[at + 2]]
+                rows = order[bounds[at + 1] : bounds[at + 2]]
                 end = _window_end(self._specs[spec], dates, rows, frame.index)
                 if np.isnat(end).any():  # pragma: no cover - presence is part of the key
                     raise AssertionError("a window end is missing where the key says it is known")
@@ -634,8 +641,13 @@ def evaluate_frame(frame: pd.DataFrame, as_of: str | _dt.date | None = None, *, 
     return evaluator(rules_dir).evaluate_frame(frame, as_of)
 
 
-def iter_sweep(chunks: Iterable[pd.DataFrame], as_of: str | _dt.date | None = None, *,
-               rules_dir: str | Path | None = None, keep: Iterable[str] | None = ()) -> Iterator[pd.DataFrame]:
+def iter_sweep(
+    chunks: Iterable[pd.DataFrame],
+    as_of: str | _dt.date | None = None,
+    *,
+    rules_dir: str | Path | None = None,
+    keep: Iterable[str] | None = (),
+) -> Iterator[pd.DataFrame]:
     """Decide a stream of tables chunk by chunk (memory: one chunk at a time).
 
     ``keep`` names input columns to copy in front of the decisions (an id column, say); None copies

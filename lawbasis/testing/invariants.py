@@ -18,6 +18,7 @@ own property tests:
 The invariants hold by the GDPR itself (Art. 6, 7(3), 9, 17, 21), whatever a policy says; a rule
 file that breaks one is wrong.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
@@ -108,8 +109,7 @@ def check_direct_marketing_objection_stops(activity: Activity | Mapping[str, Any
     )
     if o.applies == "21(2)":
         assert o.continues is False, (
-            f"{_where(a, decision)}: direct marketing continues after an objection "
-            f"(objection={o.to_dict()}); Art. 21(3) allows no override"
+            f"{_where(a, decision)}: direct marketing continues after an objection (objection={o.to_dict()}); Art. 21(3) allows no override"
         )
         if _on_the_day(a, decision)[1] != "none":
             assert decision.may_process is False, (
@@ -126,9 +126,7 @@ def check_withdrawn_consent_never_basis(activity: Activity | Mapping[str, Any], 
     a = _activity(activity)
     if _on_the_day(a, decision)[0] != "withdrawn":
         return
-    assert "a" not in decision.basis_letters, (
-        f"{_where(a, decision)}: consent is withdrawn but bases={decision.basis_letters} include (a)"
-    )
+    assert "a" not in decision.basis_letters, f"{_where(a, decision)}: consent is withdrawn but bases={decision.basis_letters} include (a)"
     flags = _flags(decision)
     if decision.objection.applies == "21(2)" and "consent_scope_limited" not in flags:
         assert "f" not in _active(decision), (
@@ -141,9 +139,7 @@ def check_consent_basis_needs_consent(activity: Activity | Mapping[str, Any], de
     """Art. 6(1)(a): consent is a basis only where the facts hold consent (given or explicit) on ``as_of``."""
     a = _activity(activity)
     if "a" in decision.basis_letters:
-        assert _on_the_day(a, decision)[0] in ("given", "explicit"), (
-            f"{_where(a, decision)}: basis (a) consent with consent={a.consent!r}"
-        )
+        assert _on_the_day(a, decision)[0] in ("given", "explicit"), f"{_where(a, decision)}: basis (a) consent with consent={a.consent!r}"
 
 
 def check_consent_counts_where_offered(activity: Activity | Mapping[str, Any], decision: Decision) -> None:

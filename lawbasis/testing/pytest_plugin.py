@@ -12,6 +12,7 @@ Without installing, load it by hand: ``pytest -p lawbasis.testing.pytest_plugin`
 The plugin is loaded by every pytest run of every project that has lawbasis installed, so it imports
 nothing of lawbasis (no durable_rules, YAML or JSON Schema) until pytest meets a scenario file.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -54,9 +55,7 @@ class ScenarioItem(pytest.Item):
         try:
             mismatches = run(self.scenario)
         except LawbasisError as exc:
-            raise ScenarioFailure(
-                self.scenario, [Mismatch("(evaluation)", "a decision", f"{type(exc).__name__}: {exc}")]
-            ) from None
+            raise ScenarioFailure(self.scenario, [Mismatch("(evaluation)", "a decision", f"{type(exc).__name__}: {exc}")]) from None
         if mismatches:
             raise ScenarioFailure(self.scenario, mismatches)
 

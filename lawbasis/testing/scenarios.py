@@ -24,6 +24,7 @@ codes) plus ``findings_include`` / ``findings_exclude``, ``fired_include`` / ``f
 ``cites_include``. Unquoted YAML dates and ``yes``/``no`` are read as the strings they stand for.
 A scenario may instead expect an error: ``expect: {error: InputError, field: consent}``.
 """
+
 from __future__ import annotations
 
 import datetime as _dt

@@ -24,6 +24,7 @@ Strategies:
 * :func:`invalid_activity_cases` / :func:`invalid_activity_dicts` -- inputs SPEC section 7 says
   must be refused with a :class:`lawbasis.LawbasisError`.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -77,7 +78,9 @@ _CHOICE_FIELDS: dict[str, tuple[str, ...]] = {
 _FIELDS = tuple(f.name for f in attrs.fields(Activity))
 _CONSTRAINABLE = tuple(f for f in _FIELDS if f not in ("policy", "purpose"))
 _DEFAULTS: dict[str, Any] = {
-    f.name: f.default for f in attrs.fields(Activity) if not isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
+    f.name: f.default
+    for f in attrs.fields(Activity)
+    if not isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
 }
 
 
@@ -201,9 +204,7 @@ def _activities(
     if "dates" in fixed:
         values["dates"] = draw(fixed["dates"])
     else:
-        values["dates"] = draw(
-            _dates(values["consent"], values["objection"], date_keys, required_dates, MIN_DATE, MAX_DATE)
-        )
+        values["dates"] = draw(_dates(values["consent"], values["objection"], date_keys, required_dates, MIN_DATE, MAX_DATE))
     return Activity(policy=policy, purpose=purpose, **values)
 
 
@@ -309,8 +310,22 @@ _WRONG_TYPES: st.SearchStrategy[Any] = st.one_of(
     st.binary(max_size=4),
 )
 _IMPOSSIBLE_DATES = st.sampled_from(
-    ["2025-02-30", "2023-02-29", "2025-13-01", "2025-00-10", "2025-04-31", "2025-1-1", "20250101",
-     "2025/01/01", "01-01-2025", "", "today", "2025-01-01T00:00:00", " 2025-01-01", "2025-01-01 "]
+    [
+        "2025-02-30",
+        "2023-02-29",
+        "2025-13-01",
+        "2025-00-10",
+        "2025-04-31",
+        "2025-1-1",
+        "20250101",
+        "2025/01/01",
+        "01-01-2025",
+        "",
+        "today",
+        "2025-01-01T00:00:00",
+        " 2025-01-01",
+        "2025-01-01 ",
+    ]
 )
 
 
@@ -341,9 +356,19 @@ def invalid_activity_cases(draw: st.DrawFn, engine: Engine | None = None) -> tup
     data = draw(_valid(engine))
     kind = draw(
         st.sampled_from(
-            ["unknown_key", "missing", "wrong_type", "unknown_value", "unknown_policy", "unknown_purpose",
-             "unknown_date_key", "impossible_date", "withdrawn_without_withdrawal",
-             "objection_date_without_objection", "wrong_order"]
+            [
+                "unknown_key",
+                "missing",
+                "wrong_type",
+                "unknown_value",
+                "unknown_policy",
+                "unknown_purpose",
+                "unknown_date_key",
+                "impossible_date",
+                "withdrawn_without_withdrawal",
+                "objection_date_without_objection",
+                "wrong_order",
+            ]
         )
     )
     if kind == "unknown_key":
@@ -363,8 +388,15 @@ def invalid_activity_cases(draw: st.DrawFn, engine: Engine | None = None) -> tup
         elif name == "channel":
             value = draw(st.one_of(_WRONG_TYPES, st.booleans()))
         elif name == "as_of":
-            value = draw(st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.lists(st.integers(), max_size=1),
-                                   st.datetimes(min_value=_dt.datetime(2000, 1, 1), max_value=_dt.datetime(2040, 1, 1))))
+            value = draw(
+                st.one_of(
+                    st.integers(),
+                    st.floats(allow_nan=False),
+                    st.booleans(),
+                    st.lists(st.integers(), max_size=1),
+                    st.datetimes(min_value=_dt.datetime(2000, 1, 1), max_value=_dt.datetime(2040, 1, 1)),
+                )
+            )
         else:  # policy, purpose and the choice fields take strings only
             value = draw(st.one_of(_WRONG_TYPES, st.booleans(), st.none()))
         data[name] = value

@@ -9,6 +9,7 @@
 (c) ``dates_only``: the vectorised date arithmetic alone on the same table: parse the date columns,
     add the window's period, cut at the earliest cut date, compare with as_of.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,9 +39,13 @@ class RawFloor:
         self.host = _SyncHost()
         self.name = f"floor{next(self._names)}"
         kinds = [{"t": k} for k in ("activity", "phase", "window", "duty")]
-        self.host.set_rulesets({self.name: {
-            "sink": {"all": [{"m": {"$or": kinds}}, {"never": {"t": "__never__"}}], "run": lambda c: None},
-        }})
+        self.host.set_rulesets(
+            {
+                self.name: {
+                    "sink": {"all": [{"m": {"$or": kinds}}, {"never": {"t": "__never__"}}], "run": lambda c: None},
+                }
+            }
+        )
 
     def run(self, facts: list[dict[str, str]]) -> int:
         for fact in facts:
@@ -62,8 +67,16 @@ def engine_facts(engine: Any, activity: Any) -> list[dict[str, str]]:
     facts = [engine._activity_fact(a, policy, as_of), *_duty_facts(compiled.duties, a, as_of)]
     for stratum in range(1, compiled.strata + 1):
         if stratum == compiled.calendar_stratum:
-            facts.append({"sid": "s1", "t": "window", "rule": "calendar/window", "status": "open", "until": "2028-06-30",
-                          "window_until": "2028-06-30"})
+            facts.append(
+                {
+                    "sid": "s1",
+                    "t": "window",
+                    "rule": "calendar/window",
+                    "status": "open",
+                    "until": "2028-06-30",
+                    "window_until": "2028-06-30",
+                }
+            )
         facts.append({"sid": "s1", "t": "phase", "n": str(stratum)})
     return facts
 
@@ -100,8 +113,13 @@ def plain_marketing(a: dict[str, Any]) -> dict[str, Any]:
     return {"lawful": lawful, "bases": bases, "objection": ("21(2)", False), "may_process": may, "until": until}
 
 
-def dates_only(table: pd.DataFrame, as_of: dt.date, period: str = "P36M",
-               anchor: str = "contract_ended", cuts: tuple[str, ...] = ("objection_received",)) -> np.ndarray:
+def dates_only(
+    table: pd.DataFrame,
+    as_of: dt.date,
+    period: str = "P36M",
+    anchor: str = "contract_ended",
+    cuts: tuple[str, ...] = ("objection_received",),
+) -> np.ndarray:
     """Baseline (c): keep/delete per row from the date columns alone (one fixed window)."""
     end = add_period(parse_date_column(anchor, table[anchor]), Period.parse(period))
     for cut in cuts:

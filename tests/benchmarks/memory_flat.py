@@ -10,6 +10,7 @@ Bound: RSS after the first 10,000 evaluations (warm-up: caches, interned strings
 may grow by at most 20 MiB over the remaining evaluations. A leak of one session's facts per call
 (~2 KiB) would add ~180 MiB over 90,000 calls, so the bound separates flat from leaking.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -29,14 +30,28 @@ def workload(engine: lawbasis.Engine) -> list[dict]:
     for info in engine.policies():
         for purpose in info.purposes:
             for consent, objection, dispute in itertools.product(("given", "withdrawn"), ("none", "direct_marketing"), (False, True)):
-                dates = {"contact_collected": "2020-01-15", "contract_ended": "2024-06-30",
-                         "fiscal_year_end": "2023-12-31", "recorded": "2025-03-01"}
+                dates = {
+                    "contact_collected": "2020-01-15",
+                    "contract_ended": "2024-06-30",
+                    "fiscal_year_end": "2023-12-31",
+                    "recorded": "2025-03-01",
+                }
                 if consent == "withdrawn":
                     dates["consent_withdrawn"] = "2024-05-01"
                 if objection != "none":
                     dates["objection_received"] = "2024-09-01"
-                items.append({"policy": info.id, "purpose": purpose.id, "consent": consent, "objection": objection,
-                              "dispute": dispute, "channel": "email", "dates": dates, "as_of": "2026-01-01"})
+                items.append(
+                    {
+                        "policy": info.id,
+                        "purpose": purpose.id,
+                        "consent": consent,
+                        "objection": objection,
+                        "dispute": dispute,
+                        "channel": "email",
+                        "dates": dates,
+                        "as_of": "2026-01-01",
+                    }
+                )
     # one bad input in every batch: refusals must not leak either
     items.append({"policy": "jetpak-dk", "purpose": "marketing", "consent": "maybe"})
     return items

@@ -9,6 +9,7 @@ Targets (issue 6): median evaluate() <= 2x the raw durable_rules floor (a) for t
 a 1,000,000-row sweep <= 3x the vectorised date arithmetic alone (c); the Dask sweep on two
 workers (2,000,000 rows) reported as a speedup over one process.
 """
+
 from __future__ import annotations
 
 import cProfile
@@ -68,12 +69,24 @@ def best_s(fn: Any, repeat: int = 3) -> float:
 
 # --- per call ------------------------------------------------------------------------------------
 
+
 def sample_activity(engine: lawbasis.Engine, policy: str, purpose: str) -> dict[str, Any]:
     """A typical activity of a purpose: consent given, customer, the dates its window reads."""
-    base = {"policy": policy, "purpose": purpose, "consent": "given", "as_of": AS_OF.isoformat(),
-            "dates": {"contract_ended": "2025-06-30", "fiscal_year_end": "2024-12-31", "recorded": "2026-03-01",
-                      "relationship_ended": "2025-01-31", "contact_collected": "2024-01-15", "competition_ended": "2026-01-31",
-                      "registered": "2024-05-01"}}
+    base = {
+        "policy": policy,
+        "purpose": purpose,
+        "consent": "given",
+        "as_of": AS_OF.isoformat(),
+        "dates": {
+            "contract_ended": "2025-06-30",
+            "fiscal_year_end": "2024-12-31",
+            "recorded": "2026-03-01",
+            "relationship_ended": "2025-01-31",
+            "contact_collected": "2024-01-15",
+            "competition_ended": "2026-01-31",
+            "registered": "2024-05-01",
+        },
+    }
     return base
 
 
@@ -123,11 +136,22 @@ def per_call(engine: lawbasis.Engine) -> dict[str, Any]:
             "no_memo_ratio_to_floor": statistics.median(cold_ratios),
         }
     # jetpak-dk marketing against the plain-Python encoding (b)
-    activity = {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",
-                "dates": {"contract_ended": "2025-06-30"}, "as_of": AS_OF.isoformat()}
+    activity = {
+        "policy": "jetpak-dk",
+        "purpose": "marketing",
+        "channel": "email",
+        "consent": "given",
+        "dates": {"contract_ended": "2025-06-30"},
+        "as_of": AS_OF.isoformat(),
+    }
     d = engine.evaluate(activity)
     plain = plain_marketing(activity)
-    assert (d.lawful, d.basis_letters, d.may_process, d.retention.until) == (plain["lawful"], plain["bases"], plain["may_process"], plain["until"])
+    assert (d.lawful, d.basis_letters, d.may_process, d.retention.until) == (
+        plain["lawful"],
+        plain["bases"],
+        plain["may_process"],
+        plain["until"],
+    )
     e = median_us(lambda: engine.evaluate(activity))
     c = median_us(lambda: cold.evaluate(activity), n=CALLS // 3)
     f = median_us(lambda: floor.run(engine_facts(engine, activity)))
@@ -137,8 +161,14 @@ def per_call(engine: lawbasis.Engine) -> dict[str, Any]:
     return {
         "policies": policies,
         "jetpak_dk_marketing": {
-            "evaluate_median_us": e, "evaluate_no_memo_median_us": c, "floor_median_us": f, "plain_python_median_us": p,
-            "ratio_to_floor": e / f, "no_memo_ratio_to_floor": c / f, "ratio_to_plain_python": e / p, "target_ratio_to_floor": 2.0,
+            "evaluate_median_us": e,
+            "evaluate_no_memo_median_us": c,
+            "floor_median_us": f,
+            "plain_python_median_us": p,
+            "ratio_to_floor": e / f,
+            "no_memo_ratio_to_floor": c / f,
+            "ratio_to_plain_python": e / p,
+            "target_ratio_to_floor": 2.0,
             "facts_asserted_by_host": len(engine_facts(engine, activity)),
             "rules_fired": len(d.trace),
             "evaluate_many_per_s": len(many_items) / many,
@@ -152,9 +182,15 @@ def table_activities(table: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     keys = ("contact_collected", "contract_ended", "fiscal_year_end", "recorded", "relationship_ended", "objection_received")
     for row in table.itertuples(index=False):
-        item: dict[str, Any] = {"policy": row.policy, "purpose": row.purpose, "customer_status": row.customer_status,
-                                "consent": row.consent, "objection": row.objection, "dispute": bool(row.dispute),
-                                "as_of": AS_OF.isoformat()}
+        item: dict[str, Any] = {
+            "policy": row.policy,
+            "purpose": row.purpose,
+            "customer_status": row.customer_status,
+            "consent": row.consent,
+            "objection": row.objection,
+            "dispute": bool(row.dispute),
+            "as_of": AS_OF.isoformat(),
+        }
         if isinstance(row.channel, str):
             item["channel"] = row.channel
         item["dates"] = {k: getattr(row, k).date().isoformat() for k in keys if not pd.isna(getattr(row, k))}
@@ -189,11 +225,18 @@ def request_stream() -> dict[str, Any]:
     q = statistics.quantiles(times, n=100)
     med, fmed = statistics.median(times) * 1e6, statistics.median(floors) * 1e6
     return {
-        "warm_requests": len(warm), "warm_s": warm_s, "warm_runs": runs,
-        "requests": len(measured), "memo_hit_rate": (engine.memo_hits - hits) / len(measured),
+        "warm_requests": len(warm),
+        "warm_s": warm_s,
+        "warm_runs": runs,
+        "requests": len(measured),
+        "memo_hit_rate": (engine.memo_hits - hits) / len(measured),
         "durable_runs": engine.runs - runs,
-        "median_us": med, "p90_us": q[89] * 1e6, "p99_us": q[98] * 1e6, "floor_median_us": fmed,
-        "ratio_to_floor": med / fmed, "p99_ratio_to_floor": q[98] * 1e6 / fmed,
+        "median_us": med,
+        "p90_us": q[89] * 1e6,
+        "p99_us": q[98] * 1e6,
+        "floor_median_us": fmed,
+        "ratio_to_floor": med / fmed,
+        "p99_ratio_to_floor": q[98] * 1e6 / fmed,
     }
 
 
@@ -209,17 +252,28 @@ def random_activities(engine: lawbasis.Engine, n: int, seed: int) -> list[dict[s
         policy, purpose = rnd.choice(purposes)
         consent = rnd.choice(["none", "given", "explicit", "withdrawn"])
         objection = rnd.choice(["none", "general", "direct_marketing"])
-        dates = {k: (day + dt.timedelta(days=rnd.randrange(2900))).isoformat()
-                 for k in ("contact_collected", "contract_ended", "fiscal_year_end", "recorded", "relationship_ended") if rnd.random() < 0.6}
+        dates = {
+            k: (day + dt.timedelta(days=rnd.randrange(2900))).isoformat()
+            for k in ("contact_collected", "contract_ended", "fiscal_year_end", "recorded", "relationship_ended")
+            if rnd.random() < 0.6
+        }
         if consent == "withdrawn":
             dates["consent_withdrawn"] = (day + dt.timedelta(days=rnd.randrange(2900))).isoformat()
         if objection != "none":
             dates["objection_received"] = (day + dt.timedelta(days=rnd.randrange(2900))).isoformat()
-        item = {"policy": policy, "purpose": purpose, "consent": consent, "objection": objection,
-                "customer_status": rnd.choice(["prospect", "customer", "former_customer"]),
-                "channel": rnd.choice(["email", "sms", "post", "phone"]), "dispute": rnd.random() < 0.3,
-                "compelling_grounds": rnd.random() < 0.3, "erasure_requested": rnd.random() < 0.2,
-                "dates": dates, "as_of": (dt.date(2024, 1, 1) + dt.timedelta(days=rnd.randrange(2500))).isoformat()}
+        item = {
+            "policy": policy,
+            "purpose": purpose,
+            "consent": consent,
+            "objection": objection,
+            "customer_status": rnd.choice(["prospect", "customer", "former_customer"]),
+            "channel": rnd.choice(["email", "sms", "post", "phone"]),
+            "dispute": rnd.random() < 0.3,
+            "compelling_grounds": rnd.random() < 0.3,
+            "erasure_requested": rnd.random() < 0.2,
+            "dates": dates,
+            "as_of": (dt.date(2024, 1, 1) + dt.timedelta(days=rnd.randrange(2500))).isoformat(),
+        }
         try:
             lawbasis.Activity.from_dict(item)
         except lawbasis.InputError:  # dates drawn in an order the facts forbid: draw again
@@ -256,8 +310,14 @@ def random_traffic(n: int = int(os.environ.get("LAWBASIS_BENCH_RANDOM", "20000")
 
 
 def profile_evaluate(engine: lawbasis.Engine, n: int = 2000) -> list[dict[str, Any]]:
-    activity = {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",
-                "dates": {"contract_ended": "2025-06-30"}, "as_of": AS_OF.isoformat()}
+    activity = {
+        "policy": "jetpak-dk",
+        "purpose": "marketing",
+        "channel": "email",
+        "consent": "given",
+        "dates": {"contract_ended": "2025-06-30"},
+        "as_of": AS_OF.isoformat(),
+    }
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(n):
@@ -291,8 +351,14 @@ def profile_evaluate(engine: lawbasis.Engine, n: int = 2000) -> list[dict[str, A
 def rule_growth() -> list[dict[str, Any]]:
     """Per-call latency as rules that do not fire are added to every policy's ruleset (law file)."""
     out = []
-    activity = {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given",
-                "dates": {"contract_ended": "2025-06-30"}, "as_of": AS_OF.isoformat()}
+    activity = {
+        "policy": "jetpak-dk",
+        "purpose": "marketing",
+        "channel": "email",
+        "consent": "given",
+        "dates": {"contract_ended": "2025-06-30"},
+        "as_of": AS_OF.isoformat(),
+    }
     for extra in (0, 40, 80, 110):  # the largest ruleset (jetpak-se, 137 rules) must stay within 255
         with tempfile.TemporaryDirectory() as tmp:
             rules = Path(tmp) / "rules"
@@ -300,8 +366,15 @@ def rule_growth() -> list[dict[str, Any]]:
             if extra:
                 lines = ["law:", "  id: bench", "  title: benchmark filler rules that never fire", "", "rules:"]
                 for i in range(extra):
-                    lines += [f"  - id: bench/filler-{i}", "    when:", "      - activity: {corporate_event: split, acquirer_similar: true}",
-                              "    then:", f"      - flag: {{name: bench_filler_{i}}}", "    cites:", "      - law: GDPR Art. 6(1)"]
+                    lines += [
+                        f"  - id: bench/filler-{i}",
+                        "    when:",
+                        "      - activity: {corporate_event: split, acquirer_similar: true}",
+                        "    then:",
+                        f"      - flag: {{name: bench_filler_{i}}}",
+                        "    cites:",
+                        "      - law: GDPR Art. 6(1)",
+                    ]
                 (rules / "bench.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
             engine = lawbasis.Engine(rules)
             cold = lawbasis.Engine(rules, memo_size=0)
@@ -310,14 +383,22 @@ def rule_growth() -> list[dict[str, Any]]:
             e = median_us(lambda eng=engine: eng.evaluate(activity), n=300, warm=50)
             c = median_us(lambda eng=cold: eng.evaluate(activity), n=200, warm=20)
             f = median_us(lambda fl=floor, fs=facts: fl.run(fs), n=300, warm=50)
-            out.append({"extra_rules": extra, "rules_in_ruleset": len(engine.compiled("jetpak-dk").rules),
-                        "evaluate_median_us": e, "ratio_to_floor": e / f,
-                        "evaluate_no_memo_median_us": c, "no_memo_ratio_to_floor": c / f})
+            out.append(
+                {
+                    "extra_rules": extra,
+                    "rules_in_ruleset": len(engine.compiled("jetpak-dk").rules),
+                    "evaluate_median_us": e,
+                    "ratio_to_floor": e / f,
+                    "evaluate_no_memo_median_us": c,
+                    "no_memo_ratio_to_floor": c / f,
+                }
+            )
             # not engine.close(): deleting a ruleset while others live crashed durable_rules (segfault in delete_state)
     return out
 
 
 # --- bulk ----------------------------------------------------------------------------------------
+
 
 def bulk(engine: lawbasis.Engine) -> dict[str, Any]:
     table = make_table(ROWS, engine=engine)
@@ -335,12 +416,18 @@ def bulk(engine: lawbasis.Engine) -> dict[str, Any]:
         if pd.notna(row["channel"]):
             facts["channel"] = row["channel"]
         facts["dispute"] = bool(row["dispute"])
-        facts["dates"] = {k: row[k].date() for k in ("contract_ended", "fiscal_year_end", "recorded", "relationship_ended", "objection_received")
-                          if not pd.isna(row[k])}
+        facts["dates"] = {
+            k: row[k].date()
+            for k in ("contract_ended", "fiscal_year_end", "recorded", "relationship_ended", "objection_received")
+            if not pd.isna(row[k])
+        }
         facts["as_of"] = AS_OF
         d = engine.evaluate(facts)
         assert (d.lawful, d.may_process, d.retention.until) == (
-            out["lawful"], bool(out["may_process"]), None if pd.isna(out["retention_until"]) else out["retention_until"].date()), index
+            out["lawful"],
+            bool(out["may_process"]),
+            None if pd.isna(out["retention_until"]) else out["retention_until"].date(),
+        ), index
     # growth with activities
     growth = []
     for n in (1_000, 10_000, 100_000, ROWS):
@@ -351,8 +438,16 @@ def bulk(engine: lawbasis.Engine) -> dict[str, Any]:
         warm.evaluate_frame(part, AS_OF)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        growth.append({"rows": n, "seconds": t, "rows_per_s": n / t, "ratio_to_dates_only": t / td,
-                       "peak_mb": peak / 2**20, "peak_bytes_per_row": peak / n})
+        growth.append(
+            {
+                "rows": n,
+                "seconds": t,
+                "rows_per_s": n / t,
+                "ratio_to_dates_only": t / td,
+                "peak_mb": peak / 2**20,
+                "peak_bytes_per_row": peak / n,
+            }
+        )
     # evaluate() one by one on the same kind of rows: what the fast path saves
     few = [dict(policy=r.policy, purpose=r.purpose, consent=r.consent, as_of=AS_OF) for r in table.head(500).itertuples()]
     t_loop = best_s(lambda: engine.evaluate_many(few), repeat=1) / len(few)
@@ -411,9 +506,11 @@ def _dask_runs(parts: int, size: int, environ: dict[str, str]) -> tuple[list[flo
     saved = dict(os.environ)  # the nanny writes pre-spawn variables into this process's environment
     settings = {f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in environ.items()}
     try:
-        with dask.config.set(settings), \
-                LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                Client(cluster):
+        with (
+            dask.config.set(settings),
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+            Client(cluster),
+        ):
             # partitions are generated on the workers (as if read from shared storage): no data from the
             # client; per-partition counts are summed on the client (no shuffle)
             times = []
@@ -448,15 +545,24 @@ def dask_sweep() -> dict[str, Any]:
     default_times, counts = _dask_runs(parts, size, {})
     tuned_times, tuned_counts = _dask_runs(parts, size, dict(WORKER_ENVIRONMENT))
     assert counts.to_dict() == tuned_counts.to_dict()
-    return {"rows": DASK_ROWS, "partitions": parts, "workers": 2, "machine_ceiling": ceiling,
-            "worker_environment": dict(WORKER_ENVIRONMENT),
-            "single_process_cold_s": times[0], "single_process_s": times[1],
-            "dask_two_workers_cold_s": tuned_times[0], "dask_two_workers_s": tuned_times[1],
-            "speedup": times[1] / tuned_times[1], "speedup_cold": times[0] / tuned_times[0],
-            "efficiency": (times[1] / tuned_times[1]) / ceiling["speedup"],
-            "dask_default_environment_cold_s": default_times[0], "dask_default_environment_s": default_times[1],
-            "speedup_default_environment": times[1] / default_times[1],
-            "actions": {str(k): int(v) for k, v in counts.items()}}
+    return {
+        "rows": DASK_ROWS,
+        "partitions": parts,
+        "workers": 2,
+        "machine_ceiling": ceiling,
+        "worker_environment": dict(WORKER_ENVIRONMENT),
+        "single_process_cold_s": times[0],
+        "single_process_s": times[1],
+        "dask_two_workers_cold_s": tuned_times[0],
+        "dask_two_workers_s": tuned_times[1],
+        "speedup": times[1] / tuned_times[1],
+        "speedup_cold": times[0] / tuned_times[0],
+        "efficiency": (times[1] / tuned_times[1]) / ceiling["speedup"],
+        "dask_default_environment_cold_s": default_times[0],
+        "dask_default_environment_s": default_times[1],
+        "speedup_default_environment": times[1] / default_times[1],
+        "actions": {str(k): int(v) for k, v in counts.items()},
+    }
 
 
 def dask_in_fresh_process() -> dict[str, Any]:
@@ -476,15 +582,21 @@ def main() -> int:
     if sys.argv[1:] == ["--random-traffic"]:  # this figure alone
         rt = random_traffic()
         print(json.dumps(rt))
-        print(f"random traffic: memo {rt['memo_mean_us']:.0f} us, no memo {rt['no_memo_mean_us']:.0f} us per call, "
-              f"ratio {rt['ratio_memo_to_no_memo']:.2f}x, hit rate {rt['memo_hit_rate'] * 100:.1f} %")
+        print(
+            f"random traffic: memo {rt['memo_mean_us']:.0f} us, no memo {rt['no_memo_mean_us']:.0f} us per call, "
+            f"ratio {rt['ratio_memo_to_no_memo']:.2f}x, hit rate {rt['memo_hit_rate'] * 100:.1f} %"
+        )
         return 0
     engine = lawbasis.default_engine()
     started = time.time()
     results: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "processor": platform.processor() or platform.machine(),
-                    "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        },
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     print("per call ...", file=sys.stderr)
@@ -520,7 +632,9 @@ def table(r: dict[str, Any]) -> str:
 
     def row(name: str, value: str, ratio: float | None = None, target: float | None = None) -> None:
         ok = "" if target is None or ratio is None else ("yes" if ratio <= target else "NO")
-        lines.append(f"{name:58} {value:>14} {'' if ratio is None else f'{ratio:8.2f}x':>9} {'' if target is None else f'<= {target:g}x':>8}  {ok}")
+        lines.append(
+            f"{name:58} {value:>14} {'' if ratio is None else f'{ratio:8.2f}x':>9} {'' if target is None else f'<= {target:g}x':>8}  {ok}"
+        )
 
     for pid, p in pc["policies"].items():
         row(f"evaluate() median, {pid} ({p['rules']} rules) vs floor (a)", f"{p['evaluate_median_us']:.0f} us", p["ratio_to_floor"], 2.0)
@@ -531,15 +645,24 @@ def table(r: dict[str, Any]) -> str:
     row("evaluate() jetpak-dk marketing vs plain Python (b)", f"{mk['plain_python_median_us']:.1f} us", mk["ratio_to_plain_python"])
     row("evaluate_many() throughput", f"{mk['evaluate_many_per_s']:.0f} /s")
     st = pc["stream"]
-    row(f"request stream ({st['requests']:,} table rows, own dates) median vs floor", f"{st['median_us']:.0f} us", st["ratio_to_floor"], 2.0)
+    row(
+        f"request stream ({st['requests']:,} table rows, own dates) median vs floor", f"{st['median_us']:.0f} us", st["ratio_to_floor"], 2.0
+    )
     row(f"  memo hit rate after {st['warm_requests']:,} warm-up requests", f"{st['memo_hit_rate'] * 100:.1f} %")
     row("  p99 vs floor (first-seen combinations run durable_rules)", f"{st['p99_us']:.0f} us", st["p99_ratio_to_floor"])
     rt = r["random_traffic"]
-    row(f"random traffic ({rt['requests']:,} requests, every fact drawn): memo vs memo_size=0",
-        f"{rt['memo_mean_us']:.0f} / {rt['no_memo_mean_us']:.0f} us", rt["ratio_memo_to_no_memo"])
+    row(
+        f"random traffic ({rt['requests']:,} requests, every fact drawn): memo vs memo_size=0",
+        f"{rt['memo_mean_us']:.0f} / {rt['no_memo_mean_us']:.0f} us",
+        rt["ratio_memo_to_no_memo"],
+    )
     row("  memo hit rate on random traffic", f"{rt['memo_hit_rate'] * 100:.1f} %")
     for g in r["rule_growth"]:
-        row(f"  + {g['extra_rules']} non-firing rules ({g['rules_in_ruleset']} in ruleset), memo / no memo", f"{g['evaluate_median_us']:.0f} / {g['evaluate_no_memo_median_us']:.0f} us", g["no_memo_ratio_to_floor"])
+        row(
+            f"  + {g['extra_rules']} non-firing rules ({g['rules_in_ruleset']} in ruleset), memo / no memo",
+            f"{g['evaluate_median_us']:.0f} / {g['evaluate_no_memo_median_us']:.0f} us",
+            g["no_memo_ratio_to_floor"],
+        )
     for title, key in (("with memo", "profile_evaluate"), ("no memo", "profile_evaluate_no_memo")):
         lines.append(f"evaluate() time by place, {title} (cProfile, jetpak-dk marketing; us inflated by profiling, shares are what count):")
         for p in r[key]:
@@ -551,7 +674,11 @@ def table(r: dict[str, Any]) -> str:
     row("  engine runs (distinct combinations x window status)", f"{b['distinct_engine_runs']}")
     row("  throughput vs evaluate() loop", f"{b['rows_per_s']:,.0f} /s", b["speedup_over_evaluate_loop"])
     for g in b["growth"]:
-        row(f"  {g['rows']:>9,} rows: peak {g['peak_mb']:.0f} MB ({g['peak_bytes_per_row']:.0f} B/row) vs (c)", f"{g['rows_per_s']:,.0f} /s", g["ratio_to_dates_only"])
+        row(
+            f"  {g['rows']:>9,} rows: peak {g['peak_mb']:.0f} MB ({g['peak_bytes_per_row']:.0f} B/row) vs (c)",
+            f"{g['rows_per_s']:,.0f} /s",
+            g["ratio_to_dates_only"],
+        )
     row("  streamed Parquet file, chunks of 100k: peak traced memory", f"{b['stream_peak_mb_chunk_100k']:.0f} MB")
     row(f"dask {dk['rows']:,} rows, 2 workers: speedup over 1 process", f"{dk['dask_two_workers_s']:.2f} s", dk["speedup"])
     row("  one process, same partitions (incl. generating them)", f"{dk['single_process_s']:.2f} s")
@@ -560,7 +687,11 @@ def table(r: dict[str, Any]) -> str:
     ce = dk["machine_ceiling"]
     row("  machine ceiling: same work in 2 plain processes vs 1", f"{ce['two_processes_s']:.2f} s", ce["speedup"])
     row("  Dask speedup as a share of the ceiling", f"{dk['efficiency'] * 100:.0f} %")
-    row("  Dask's default worker environment (MALLOC_TRIM_THRESHOLD_ only): speedup", f"{dk['dask_default_environment_s']:.2f} s", dk["speedup_default_environment"])
+    row(
+        "  Dask's default worker environment (MALLOC_TRIM_THRESHOLD_ only): speedup",
+        f"{dk['dask_default_environment_s']:.2f} s",
+        dk["speedup_default_environment"],
+    )
     return "\n".join(lines)
 
 

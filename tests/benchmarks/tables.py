@@ -3,6 +3,7 @@
 A module of its own (not the ``__main__`` script) so that Dask and multiprocessing send these
 functions by reference: functions of ``__main__`` are pickled by value with their globals.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,15 +30,17 @@ def make_table(n: int, seed: int = 0, engine: lawbasis.Engine | None = None) -> 
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, len(pairs), n)
     objection = rng.choice(np.array(OBJECTIONS, dtype=object), n, p=[0.9, 0.05, 0.05])
-    table = pd.DataFrame({
-        "policy": np.array([p for p, _ in pairs], dtype=object)[pick],
-        "purpose": np.array([u for _, u in pairs], dtype=object)[pick],
-        "customer_status": rng.choice(np.array(CUSTOMER_STATUSES, dtype=object), n, p=[0.1, 0.6, 0.3]),
-        "channel": channel_of[pick],
-        "consent": rng.choice(np.array(CONSENTS[:3], dtype=object), n, p=[0.4, 0.5, 0.1]),
-        "objection": objection,
-        "dispute": rng.random(n) < 0.01,
-    })
+    table = pd.DataFrame(
+        {
+            "policy": np.array([p for p, _ in pairs], dtype=object)[pick],
+            "purpose": np.array([u for _, u in pairs], dtype=object)[pick],
+            "customer_status": rng.choice(np.array(CUSTOMER_STATUSES, dtype=object), n, p=[0.1, 0.6, 0.3]),
+            "channel": channel_of[pick],
+            "consent": rng.choice(np.array(CONSENTS[:3], dtype=object), n, p=[0.4, 0.5, 0.1]),
+            "objection": objection,
+            "dispute": rng.random(n) < 0.01,
+        }
+    )
     start = np.datetime64("2016-01-01", "D")
     collected = np.datetime64("2013-01-01", "D") + rng.integers(0, 3 * 365, n).astype("timedelta64[D]")
     for j, key in enumerate(keys):

@@ -4,6 +4,7 @@
 manager) or ``close``. Each engine evaluates once before it goes. Prints one JSON line with the RSS
 growth in MiB after N engines, measured after a warm-up of 3 engines.
 """
+
 from __future__ import annotations
 
 import gc
@@ -41,8 +42,18 @@ def main() -> int:
     growth = (process.memory_info().rss - before) / 2**20
     live = lawbasis.Engine()  # the engines that went did not take the others' native state with them
     answer = live.evaluate(ACTIVITY).to_dict() == lawbasis.Engine(memo_size=0).evaluate(ACTIVITY).to_dict()
-    print(json.dumps({"mode": mode, "engines": n, "rss_growth_mib": round(growth, 1), "per_engine_mib": round(growth / n, 3),
-                      "answers_agree": answer}), flush=True)
+    print(
+        json.dumps(
+            {
+                "mode": mode,
+                "engines": n,
+                "rss_growth_mib": round(growth, 1),
+                "per_engine_mib": round(growth / n, 3),
+                "answers_agree": answer,
+            }
+        ),
+        flush=True,
+    )
     return 0
 
 

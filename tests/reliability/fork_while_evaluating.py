@@ -4,6 +4,7 @@
 correctly and exited within its timeout. A lock the other thread held at the fork used to stay held
 in the child for ever (2 of 40 children hung).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,17 @@ import time
 
 import lawbasis
 
-ITEMS = [{"policy": p, "purpose": u, "consent": "given", "channel": "email", "as_of": "2026-11-22",
-          "dates": {"contract_ended": "2025-06-30", "fiscal_year_end": "2024-12-31"}}
-         for p, u in (("jetpak-dk", "marketing"), ("jetpak-se", "bookkeeping"), ("jackon-dk", "security"))]
+ITEMS = [
+    {
+        "policy": p,
+        "purpose": u,
+        "consent": "given",
+        "channel": "email",
+        "as_of": "2026-11-22",
+        "dates": {"contract_ended": "2025-06-30", "fiscal_year_end": "2024-12-31"},
+    }
+    for p, u in (("jetpak-dk", "marketing"), ("jetpak-se", "bookkeeping"), ("jackon-dk", "security"))
+]
 
 
 def main() -> int:

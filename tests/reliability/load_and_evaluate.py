@@ -4,6 +4,7 @@
 decisions, or 3 with the RuleFileError's file, rule and message if the directory is refused at load.
 Anything else (a signal, an abort, another exit status) is what the caller reports as a failure.
 """
+
 from __future__ import annotations
 
 import json

@@ -13,6 +13,7 @@ Kinds:
   betas        N rules whose condition is the same single test
   expressions  one condition with N value lists (each adds an or-marker and an end marker), plus 1
 """
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@ like a request timeout), ``interrupt`` (it raises KeyboardInterrupt), or ``tick-
 that does not block it while the main thread is inside a session). Prints one JSON line and exits
 0 if every answer the loop got and every answer afterwards equals a fresh engine's.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -27,12 +28,26 @@ def workload(engine: lawbasis.Engine) -> list[dict[str, object]]:
     for info in engine.policies():
         for purpose in info.purposes:
             for consent, dispute in itertools.product(("none", "given", "withdrawn"), (False, True)):
-                dates = {"contract_ended": "2025-06-30", "fiscal_year_end": "2024-12-31", "recorded": "2025-03-01",
-                         "contact_collected": "2024-01-15"}
+                dates = {
+                    "contract_ended": "2025-06-30",
+                    "fiscal_year_end": "2024-12-31",
+                    "recorded": "2025-03-01",
+                    "contact_collected": "2024-01-15",
+                }
                 if consent == "withdrawn":
                     dates["consent_withdrawn"] = "2025-09-01"
-                items.append({"policy": info.id, "purpose": purpose.id, "consent": consent, "dispute": dispute,
-                              "customer_status": "customer", "channel": "email", "dates": dates, "as_of": "2026-11-22"})
+                items.append(
+                    {
+                        "policy": info.id,
+                        "purpose": purpose.id,
+                        "consent": consent,
+                        "dispute": dispute,
+                        "customer_status": "customer",
+                        "channel": "email",
+                        "dates": dates,
+                        "as_of": "2026-11-22",
+                    }
+                )
     return items
 
 
@@ -51,9 +66,11 @@ def main() -> int:
 
     stop = threading.Event()
     if mode.endswith("threaded"):
+
         def spin() -> None:
             while not stop.is_set():
                 sum(range(100))
+
         threading.Thread(target=spin, daemon=True).start()
     counts = {"answers": 0, "raised": 0, "engine_errors": 0, "wrong": 0, "hosts_replaced": 0}
     signal.signal(signal.SIGALRM, handler)
