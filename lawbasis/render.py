@@ -67,7 +67,8 @@ def explain(d: Decision) -> str:
             f"{kind} " + ", ".join(f"{k}={v}" for k, v in (val if isinstance(val, dict) else {"items": val}).items())
             for kind, val in step.concluded.items()
         )
-        lines.append(f"    {i:2}. {step.rule} -> {concluded}")
+        replaced = f" (replaces {step.replaces})" if step.replaces else ""
+        lines.append(f"    {i:2}. {step.rule}{replaced} -> {concluded}")
         for cite in step.cites:
             lines.append(f"        cites {cite_text(cite)}")
     return "\n".join(lines)

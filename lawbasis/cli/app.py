@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from lawbasis.cli.sweep import add_sweep_parser, run_sweep
+from lawbasis.cli.sweep import RULES_HELP, add_sweep_parser, run_sweep
 from lawbasis.core.errors import LawbasisError
 
 EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -36,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _common(parser: argparse.ArgumentParser, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
-    parser.add_argument("--rules", metavar="DIR", default=default, help="use the rule directory DIR instead of the built-in rules")
+    parser.add_argument("--rules", metavar="DIR", action="append", default=default, help=RULES_HELP)
     parser.add_argument(
         "--strict",
         action="store_true",
@@ -97,14 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _engine(rules: str | None) -> Any:
+def _engine(rules: list[str] | None) -> Any:
     from lawbasis.engine.host import Engine, default_engine
 
-    if rules is None:
+    if not rules:
         return default_engine()
-    if not Path(rules).is_dir():
-        raise _BadInput(f"--rules: {rules!r} is not a directory")
-    return Engine(rules_dir=rules)
+    for directory in rules:
+        if not Path(directory).is_dir():
+            raise _BadInput(f"--rules: {directory!r} is not a directory")
+    # the first --rules is the rule set (as Engine(rules_dir) takes it), each further one a layer on it
+    return Engine(rules[0], rules=rules[1:])
 
 
 def _read_json(name: str) -> Any:

@@ -25,6 +25,10 @@ from lawbasis.core.errors import InputError, LawbasisError
 # the top-level modules of the ``bulk`` extra that the command imports
 _BULK_MODULES = frozenset({"numpy", "pandas", "pyarrow", "tqdm"})
 _MAX_CHUNK = 2**31 - 1
+RULES_HELP = (
+    "use the rule directory DIR instead of the built-in rules (on top of them if its lawbasis.yaml says 'extends: builtin'); "
+    "repeat to add layers on top of the first, in order"
+)
 
 
 def add_sweep_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -39,7 +43,7 @@ def add_sweep_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--keep", metavar="COLUMNS", help="comma-separated input columns to copy into the output (default: all)")
     p.add_argument("--chunksize", type=int, default=200_000, metavar="ROWS", help="rows per chunk (memory bound; default 200000)")
     p.add_argument("--progress", choices=("auto", "always", "never"), default="auto", help="progress bar on stderr (auto: on a terminal)")
-    p.add_argument("--rules", metavar="DIR", default=argparse.SUPPRESS, help="use the rule directory DIR instead of the built-in rules")
+    p.add_argument("--rules", metavar="DIR", action="append", default=argparse.SUPPRESS, help=RULES_HELP)
     p.add_argument("--strict", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
@@ -72,9 +76,12 @@ def _run_sweep(args: argparse.Namespace) -> int:
         raise InputError("--chunksize", args.chunksize, "a positive number of rows", "not positive")
     if args.chunksize > _MAX_CHUNK:  # the readers take a C long; a chunk that size would not fit in memory anyway
         raise InputError("--chunksize", args.chunksize, f"at most {_MAX_CHUNK} rows", "too large")
-    rules = getattr(args, "rules", None)
-    if rules is not None and not Path(rules).is_dir():
-        raise InputError("--rules", rules, "a rule directory", "not a directory")
+    rules: list[str] = getattr(args, "rules", None) or []
+    for directory in rules:
+        if not Path(directory).is_dir():
+            raise InputError("--rules", directory, "a rule directory", "not a directory")
+    # the first --rules is the rule set (as Engine(rules_dir) takes it), each further one a layer on it
+    rules_dir, layers = (rules[0], rules[1:] or None) if rules else (None, None)
     keep = None if args.keep is None else [c.strip() for c in args.keep.split(",") if c.strip()]
     if args.output:
         bulk.check_output(table, args.output, "--output")
@@ -83,11 +90,15 @@ def _run_sweep(args: argparse.Namespace) -> int:
     bar = tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr, disable=disable, desc="sweep")
     try:
         if args.output:
-            counts = bulk.sweep_file(table, args.output, as_of, rules_dir=rules, chunksize=args.chunksize, keep=keep, progress=bar.update)
+            counts = bulk.sweep_file(
+                table, args.output, as_of, rules_dir=rules_dir, rules=layers, chunksize=args.chunksize, keep=keep, progress=bar.update
+            )
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / "decisions.csv"
-                counts = bulk.sweep_file(table, out, as_of, rules_dir=rules, chunksize=args.chunksize, keep=keep, progress=bar.update)
+                counts = bulk.sweep_file(
+                    table, out, as_of, rules_dir=rules_dir, rules=layers, chunksize=args.chunksize, keep=keep, progress=bar.update
+                )
                 _copy_to_stdout(out)
     except KeyError as exc:
         raise InputError("--keep", str(exc.args[0]) if exc.args else "", "columns of the table", "unknown column") from None

@@ -128,9 +128,14 @@ class TraceStep:
     rule: str
     concluded: dict[str, Any]
     cites: tuple[Cite, ...]
+    #: the id of the lower layer's rule this one replaced (``replaces:``); None for most rules
+    replaces: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "concluded": self.concluded, "cites": [c.to_dict() for c in self.cites]}
+        out = {"rule": self.rule, "concluded": self.concluded, "cites": [c.to_dict() for c in self.cites]}
+        if self.replaces is not None:
+            out["replaces"] = self.replaces
+        return out
 
 
 @attrs.frozen
@@ -283,7 +288,7 @@ def assemble(
                 out[kind] = (existing if isinstance(existing, list) else [existing]) + [rendered]
             else:
                 out[kind] = rendered
-        steps.append(TraceStep(rule.id, out, rule.cites))
+        steps.append(TraceStep(rule.id, out, rule.cites, rule.replaces))
 
     return Decision(
         policy=activity.policy,

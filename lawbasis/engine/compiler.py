@@ -36,7 +36,7 @@ import attrs
 from lawbasis.core.errors import RuleFileError
 from lawbasis.core.vocabulary import CALENDAR_INPUTS, CALENDAR_KINDS, CLOCK_KINDS, KEYED_KINDS, KINDS
 from lawbasis.engine.conflicts import check_conflicts
-from lawbasis.engine.rulefile import Rule, RuleBase, to_fact_value
+from lawbasis.engine.rulefile import Policy, Rule, RuleBase, to_fact_value
 
 MAX_CONDITIONS = 16  # error 304 past this
 MAX_RULES = 255  # every rule of a stratum shares its phase-marker alpha node (MAX_BETAS)
@@ -156,49 +156,51 @@ def _compile_conditions(rule: Rule) -> tuple[list[dict[str, Any]], dict[str, tup
     return [{"act": _and(activity_tests)}, *conditions], bindings
 
 
-def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> CompiledPolicy:
-    rules = base.rules_for(policy_id)
-    policy = base.policies[policy_id]
-    # --- stratification -----------------------------------------------------------------------
-    producers: dict[tuple[str, str | None], list[Rule]] = defaultdict(list)
-    for rule in rules:
-        for kind, fields in rule.then:
-            producers[_key(kind, fields)].append(rule)
-    calendar = Rule("(calendar)", "(built in)", "", (), (), tuple((k, {}) for k in CALENDAR_KINDS), ())
-    clock = Rule("(clock)", "(built in)", "", (), (), tuple((k, {}) for k in CLOCK_KINDS), ())
+# The calendar and the clock as producers of the facts they assert (for stratification only).
+_CALENDAR = Rule("(calendar)", "(built in)", "", (), (), tuple((k, {}) for k in CALENDAR_KINDS), ())
+_CLOCK = Rule("(clock)", "(built in)", "", (), (), tuple((k, {}) for k in CLOCK_KINDS), ())
 
-    def deps(rule: Rule) -> list[tuple[tuple[str, str | None], bool]]:
-        if rule is calendar:
-            return [((k, None), True) for k in CALENDAR_INPUTS]
-        if rule is clock:  # asserted before the first stratum: depends on nothing the rules conclude
-            return []
-        out = []
-        for condition in rule.when:
-            if "activity" in condition:
-                continue
-            negated = "absent" in condition
-            pattern = condition["absent"] if negated else condition
-            out.append((_key(pattern["fact"], pattern), negated))
-        return out
+_Key = tuple[str, str | None]
 
-    def producers_of(dep: tuple[str, str | None]) -> list[Rule]:
-        found = [r for key, rs in producers.items() if _matches(dep, key) for r in rs]
-        if dep[0] in CALENDAR_KINDS:
-            found.append(calendar)
-        if dep[0] in CLOCK_KINDS:
-            found.append(clock)
-        return found
 
-    # A policy rule that needs a fact nothing concludes can never fire: that is an error in the
-    # policy file. A law rule may legitimately need a fact only some policies conclude (a soft
-    # opt-in the policy describes, a statutory window for bookkeeping records): it is left out of
-    # the rulesets of the policies that cannot satisfy it. Leaving one out can starve another,
-    # hence the loop.
+def _deps(rule: Rule) -> list[tuple[_Key, bool]]:
+    """The facts a rule needs, each with whether it is negated."""
+    if rule is _CALENDAR:
+        return [((k, None), True) for k in CALENDAR_INPUTS]
+    if rule is _CLOCK:  # asserted before the first stratum: depends on nothing the rules conclude
+        return []
+    out = []
+    for condition in rule.when:
+        if "activity" in condition:
+            continue
+        negated = "absent" in condition
+        pattern = condition["absent"] if negated else condition
+        out.append((_key(pattern["fact"], pattern), negated))
+    return out
+
+
+def _producers_of(producers: dict[_Key, list[Rule]], dep: _Key) -> list[Rule]:
+    found = [r for key, rs in producers.items() if _matches(dep, key) for r in rs]
+    if dep[0] in CALENDAR_KINDS:
+        found.append(_CALENDAR)
+    if dep[0] in CLOCK_KINDS:
+        found.append(_CLOCK)
+    return found
+
+
+def _drop_unfireable(rules: list[Rule], producers: dict[_Key, list[Rule]], policy_id: str) -> None:
+    """Leave out the law rules this policy can never satisfy; a policy rule that can never fire is an error.
+
+    A policy rule that needs a fact nothing concludes is an error in the policy file. A law rule may
+    legitimately need a fact only some policies conclude (a soft opt-in the policy describes, a
+    statutory window for bookkeeping records): it is left out of the rulesets of the policies that
+    cannot satisfy it. Leaving one out can starve another, hence the loop.
+    """
     while True:
         dropped = False
         for rule in list(rules):
-            for dep, negated in deps(rule):
-                if negated or producers_of(dep):
+            for dep, negated in _deps(rule):
+                if negated or _producers_of(producers, dep):
                     continue
                 what = dep[0] + (f" {dep[1]!r}" if dep[1] else "")
                 if not rule.scope.startswith("law:"):
@@ -209,33 +211,37 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
                 dropped = True
                 break
         if not dropped:
-            break
+            return
 
-    # Fixpoint: a rule sits no lower than what it needs, and above what it negates. Positive
-    # cycles are fine; a cycle through a negation keeps growing and is reported.
-    everything = [*rules, calendar, clock]
+
+def _stratify(rules: list[Rule], producers: dict[_Key, list[Rule]]) -> dict[int, int]:
+    """Each rule's stratum (by ``id``), the calendar's and the clock's included.
+
+    Fixpoint: a rule sits no lower than what it needs, and above what it negates. Positive cycles
+    are fine; a cycle through a negation keeps growing and is reported.
+    """
+    everything = [*rules, _CALENDAR, _CLOCK]
     stratum: dict[int, int] = {id(r): 1 for r in everything}
     for _ in range(len(everything) + 2):
         changed = False
         for rule in everything:
             best = 1
-            for dep, negated in deps(rule):
-                for producer in producers_of(dep):
+            for dep, negated in _deps(rule):
+                for producer in _producers_of(producers, dep):
                     best = max(best, stratum[id(producer)] + (1 if negated else 0))
             if best != stratum[id(rule)]:
                 stratum[id(rule)] = best
                 changed = True
         if not changed:
-            break
-    else:
-        worst = max(rules, key=lambda r: stratum[id(r)])
-        raise RuleFileError(worst.file, worst.id, "rules are not stratifiable: a negation depends on its own conclusion")
-    calendar_stratum = stratum[id(calendar)]
-    strata = max(stratum.values())
+            return stratum
+    worst = max(rules, key=lambda r: stratum[id(r)])
+    raise RuleFileError(worst.file, worst.id, "rules are not stratifiable: a negation depends on its own conclusion")
 
-    # --- durable_rules specs and limits --------------------------------------------------------
+
+def _specs(rules: list[Rule], stratum: dict[int, int], policy: Policy) -> list[CompiledRule]:
+    """The durable_rules rule of each rule, gated on its stratum's phase marker, lowest stratum first."""
     if len(rules) > MAX_RULES:
-        raise RuleFileError(policy.file, None, f"{len(rules)} rules apply to {policy_id}; durable_rules allows {MAX_RULES}")
+        raise RuleFileError(policy.file, None, f"{len(rules)} rules apply to {policy.id}; durable_rules allows {MAX_RULES}")
     compiled = []
     for index, rule in enumerate(rules):
         conditions, bindings = _compile_conditions(rule)
@@ -250,19 +256,40 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
         spec = {"all": all_conditions, "dist": 0}
         compiled.append(CompiledRule(rule, s, f"r{index}", spec, bindings))
     compiled.sort(key=lambda c: c.stratum)
+    return compiled
+
+
+def _check_limits(result: CompiledPolicy, policy: Policy) -> None:
+    problem = native_limits(result.definition())
+    if problem is not None:
+        owners, what = problem
+        culprit = _blame([c.rule for name in owners for c in result.rules if c.name == name])
+        if culprit is None:  # only built-in sinks: the rules of the policy as a whole are too many
+            raise RuleFileError(policy.file, None, f"the ruleset of {policy.id}: {what}")
+        raise RuleFileError(culprit.file, culprit.id, f"in the ruleset of {policy.id}: {what}")
+
+
+def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> CompiledPolicy:
+    rules = base.rules_for(policy_id)
+    policy = base.policies[policy_id]
+    # --- stratification -----------------------------------------------------------------------
+    producers: dict[_Key, list[Rule]] = defaultdict(list)
+    for rule in rules:
+        for kind, fields in rule.then:
+            producers[_key(kind, fields)].append(rule)
+    _drop_unfireable(rules, producers, policy_id)
+    stratum = _stratify(rules, producers)
+    calendar_stratum = stratum[id(_CALENDAR)]
+    strata = max(stratum.values())
+    # --- durable_rules specs and limits --------------------------------------------------------
+    compiled = _specs(rules, stratum, policy)
     patterns = [condition.get("absent") or condition for rule in rules for condition in rule.when if "activity" not in condition]
     reads_until = any(p["fact"] in CALENDAR_KINDS and ("until" in p or "window_until" in p) for p in patterns)
     read_kinds = frozenset(p["fact"] for p in patterns)
     check_conflicts(policy, rules)
     duties = sorted({(fields["period"], fields["from"]) for rule in rules for kind, fields in rule.then if kind == "statutory"})
     result = CompiledPolicy(policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds, tuple(duties))
-    problem = native_limits(result.definition())
-    if problem is not None:
-        owners, what = problem
-        culprit = _blame([c.rule for name in owners for c in compiled if c.name == name])
-        if culprit is None:  # only built-in sinks: the rules of the policy as a whole are too many
-            raise RuleFileError(policy.file, None, f"the ruleset of {policy_id}: {what}")
-        raise RuleFileError(culprit.file, culprit.id, f"in the ruleset of {policy_id}: {what}")
+    _check_limits(result, policy)
     return result
 
 

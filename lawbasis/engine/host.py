@@ -30,7 +30,7 @@ import threading
 import warnings
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ from lawbasis.core.calendar import window_end
 from lawbasis.core.decision import Decision, assemble
 from lawbasis.core.errors import EngineError, InputError, LawbasisError, UnknownPolicyError, UnknownPurposeError
 from lawbasis.engine.compiler import CompiledPolicy, CompiledRule, compile_policy
-from lawbasis.engine.rulefile import Cite, Policy, Purpose, Rule, RuleBase, load_directory
+from lawbasis.engine.rulefile import Cite, Policy, Purpose, Rule, RuleBase, load_layers, resolve_layers
 
 # durable_rules calls the deprecated datetime.utcfromtimestamp on every action (Python 3.12+).
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="durable.engine")
@@ -246,7 +246,14 @@ class PolicyInfo:
 
 
 class Engine:
-    """Evaluates activities against the rules of one rule directory.
+    """Evaluates activities against the rules of a rule directory, or of several layered ones.
+
+    ``Engine()`` uses the built-in rules; ``Engine(rules_dir)`` the rule directory given, alone, unless
+    its ``lawbasis.yaml`` says ``extends: builtin``; ``Engine(rules=[layer, ...])`` the built-in rules
+    with each layer on top, in order (a first layer whose ``lawbasis.yaml`` says ``extends: none`` is a
+    complete rule set instead). Both together: ``rules_dir`` with the layers on top. A layer adds
+    policies, laws and rules; it replaces a law rule only by naming it (``replaces:``). See
+    docs/reference/rule-format.md, "Layers".
 
     ``memo_size`` bounds the memo of what durable_rules concluded for each combination of discrete
     facts and window status (entries per level, least recently used forgotten first); a combination seen before is
@@ -266,10 +273,27 @@ class Engine:
 
     _instances = itertools.count(1)
 
-    def __init__(self, rules_dir: str | os.PathLike[str] | None = None, *, memo_size: int = 4096) -> None:
+    def __init__(
+        self,
+        rules_dir: str | os.PathLike[str] | None = None,
+        *,
+        rules: Sequence[str | os.PathLike[str]] | None = None,
+        memo_size: int = 4096,
+    ) -> None:
         if rules_dir is not None and not isinstance(rules_dir, (str, os.PathLike)):
             raise InputError("rules_dir", rules_dir, "a directory path (str or pathlib.Path), or None for the built-in rules", "not a path")
-        self.rules_dir = Path(rules_dir) if rules_dir is not None else default_rules_dir()
+        if rules is not None and (
+            isinstance(rules, (str, bytes, os.PathLike))
+            or not isinstance(rules, Sequence)
+            or not all(isinstance(r, (str, os.PathLike)) for r in rules)
+        ):
+            raise InputError(
+                "rules", rules, "a list of rule directory paths (str or pathlib.Path), lowest layer first", "not a list of paths"
+            )
+        #: the rule directories loaded, lowest layer first (docs/reference/rule-format.md, "Layers")
+        self.layers: tuple[Path, ...] = resolve_layers(rules_dir, rules or (), default_rules_dir())
+        #: the top layer: the rule directory given, or the built-in rules
+        self.rules_dir = self.layers[-1]
         if isinstance(memo_size, bool) or not isinstance(memo_size, int) or memo_size < 0:
             raise InputError("memo_size", memo_size, "an integer >= 0 (0: no memo)", "not a size")
         #: combinations remembered (per level, least recently used forgotten first); 0 runs durable_rules every time
@@ -280,7 +304,7 @@ class Engine:
         self._closed = False
         self.runs = 0  #: durable_rules sessions run so far
         self.memo_hits = 0  #: evaluations answered from the memo
-        self._base: RuleBase = load_directory(self.rules_dir)
+        self._base: RuleBase = load_layers(self.layers)
         self._lock = threading.RLock()
         self._session: _Session | None = None
         self._compiled: dict[str, CompiledPolicy] = {}

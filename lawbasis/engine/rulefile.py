@@ -9,6 +9,7 @@ Any problem raises ``RuleFileError`` naming the file and the rule id.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,6 +29,8 @@ _ID = r"^[a-z0-9][a-z0-9_-]*$"
 #: stay inside ``datetime.date`` (year 9999) from any real anchor date.
 MAX_PERIOD_DAYS = 1000 * 366
 _PERIOD_FIELDS = ("period", "statutory_period")
+#: Conclusions only a law file may make: what a statute requires is not the policy's to say.
+LAW_KINDS = ("statutory",)
 
 _RULE_ID = r"^[a-z0-9][a-z0-9_./-]*$"
 
@@ -99,6 +102,7 @@ _RULE = {
         "then": {"type": "array", "items": _CONCLUSION, "minItems": 1},
         "cites": {"type": "array", "items": _CITE, "minItems": 1},
         "note": {"type": "string"},
+        "replaces": {"type": "string", "pattern": _RULE_ID},
     },
     "required": ["id", "then", "cites"],
     "additionalProperties": False,
@@ -229,16 +233,20 @@ class Rule:
     then: tuple[tuple[str, dict[str, str]], ...]
     cites: tuple[Cite, ...]
     note: str | None = None
+    #: the id of the rule of a lower layer this rule takes the place of (``replaces:``)
+    replaces: str | None = None
 
 
 @attrs.frozen
 class RuleBase:
-    """Everything loaded from one rule directory."""
+    """Everything loaded from one rule directory, or from a list of layers (``directory`` is the top one)."""
 
     directory: str
     policies: dict[str, Policy]
     laws: dict[str, Law]
     rules: tuple[Rule, ...]
+    #: the rule directories loaded, lowest layer first
+    layers: tuple[str, ...] = ()
 
     def rules_for(self, policy_id: str) -> list[Rule]:
         """The rules that apply to one policy: its own and the law files for its country."""
@@ -278,10 +286,10 @@ def _values(raw: object) -> list[str]:
     return [to_fact_value(raw)]
 
 
-def _load_yaml(root: Path, path: Path) -> Any:
+def _load_yaml(root: Path, path: Path, name: str) -> Any:
     # a *.yaml may be a symlink: only to a regular file inside the directory
-    target = contained(root, path.name, path.name, "rule file")
-    return load_yaml(read_bounded(target, MAX_RULE_FILE, path.name, "rule file"), path.name)
+    target = contained(root, path.name, name, "rule file")
+    return load_yaml(read_bounded(target, MAX_RULE_FILE, name, "rule file"), name)
 
 
 def _check_period(file: str, rule_id: str, where: str, value: str) -> None:
@@ -423,31 +431,136 @@ def _check_quote(file: str, rule_id: str, texts: dict[str, str], policy: str | N
         raise RuleFileError(file, rule_id, f"quote not found verbatim in the text of {policy}: {quote!r}")
 
 
-def load_directory(directory: str | Path) -> RuleBase:
-    """Load and check every ``*.yaml`` file of a rule directory."""
+#: The optional manifest of a rule directory: what the directory builds on (``extends``).
+MANIFEST = "lawbasis.yaml"
+#: ``builtin``: the directory is a layer on the built-in rules; ``none``: it is a complete rule set.
+EXTENDS = ("builtin", "none")
+_MANIFEST_SCHEMA = {
+    "type": "object",
+    "properties": {"extends": {"enum": list(EXTENDS)}, "note": {"type": "string"}},
+    "required": ["extends"],
+    "additionalProperties": False,
+}
+_MANIFEST_VALIDATOR = jsonschema.Draft202012Validator(_MANIFEST_SCHEMA)
+
+
+@attrs.frozen
+class _Source:
+    """One rule file as read: its layer (0 the lowest), the layer's directory, its name in errors, its data."""
+
+    layer: int
+    root: Path
+    name: str
+    data: dict[str, Any]
+
+    @property
+    def own_policy(self) -> str | None:
+        return self.data["policy"]["id"] if "policy" in self.data else None
+
+    @property
+    def scope(self) -> str:
+        return self.data["policy"]["id"] if "policy" in self.data else f"law:{self.data['law']['id']}"
+
+
+def _rule_directory(directory: str | os.PathLike[str]) -> Path:
     root = Path(directory)
     if not root.exists():
         raise RuleFileError(str(root), None, "rule directory does not exist")
     if not root.is_dir():
         raise RuleFileError(str(root), None, "rule directory is not a directory")
-    files = sorted(root.glob("*.yaml"))
+    return root
+
+
+def read_manifest(directory: str | os.PathLike[str]) -> str | None:
+    """What a rule directory's ``lawbasis.yaml`` says it ``extends`` (``builtin`` or ``none``); None without one."""
+    root = _rule_directory(directory)
+    label = str(root / MANIFEST)
+    if not (root / MANIFEST).exists() and not (root / MANIFEST).is_symlink():
+        return None
+    target = contained(root, MANIFEST, label, "manifest")
+    data = load_yaml(read_bounded(target, MAX_RULE_FILE, label, "manifest"), label)
+    if not isinstance(data, dict):
+        raise RuleFileError(label, None, f"top level: a mapping with 'extends' is expected, not {_describe(data)}")
+    error = jsonschema.exceptions.best_match(_MANIFEST_VALIDATOR.iter_errors(data))
+    if error is not None:
+        where = "/".join(str(p)[:40] for p in error.absolute_path) or "top level"
+        allowed = f"'extends' is one of {', '.join(EXTENDS)}; 'note' is text"
+        raise RuleFileError(label, None, f"{where}: {error.message.replace(repr(error.instance), _describe(error.instance))} ({allowed})")
+    return str(data["extends"])
+
+
+def resolve_layers(base: str | os.PathLike[str] | None, layers: Iterable[str | os.PathLike[str]], builtin: Path) -> tuple[Path, ...]:
+    """The rule directories to load, lowest first.
+
+    ``base`` is a complete rule set (the built-in rules when None) unless its manifest says ``extends:
+    builtin``; each of ``layers`` goes on top, in order. With no ``base`` the built-in rules go first
+    unless the first layer's manifest says ``extends: none`` (it is then the complete set). A directory
+    named twice is loaded once.
+    """
+    given = [Path(layer) for layer in layers]
+    out: list[Path] = []
+
+    def has_builtin() -> bool:
+        return any(directory.resolve() == builtin.resolve() for directory in out)
+
+    if base is None:
+        if not (given and read_manifest(given[0]) == "none"):
+            out.append(builtin)
+    else:
+        if read_manifest(base) == "builtin":
+            out.append(builtin)
+        out.append(Path(base))
+    for layer in given:
+        extends = read_manifest(layer)
+        if extends == "none" and out:
+            raise RuleFileError(
+                str(Path(layer) / MANIFEST), None, f"extends: none makes the directory a complete rule set, but it is layered on {out[-1]}"
+            )
+        if extends == "builtin" and not has_builtin():
+            raise RuleFileError(
+                str(Path(layer) / MANIFEST),
+                None,
+                f"extends: builtin, but the layers under it ({', '.join(map(str, out))}) replace the built-in rules",
+            )
+        out.append(layer)
+    seen: set[Path] = set()
+    unique = []
+    for directory in out:
+        key = directory.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(directory)
+    return tuple(unique)
+
+
+def _read_layer(index: int, directory: str | Path, labelled: bool) -> list[_Source]:
+    """Every ``*.yaml`` rule file of one layer, schema-checked (the manifest is not a rule file)."""
+    root = _rule_directory(directory)
+    files = sorted(path for path in root.glob("*.yaml") if path.name != MANIFEST)
     if not files:
         raise RuleFileError(str(root), None, "rule directory holds no *.yaml rule files")
-    raw = {}
+    out = []
     for path in files:
-        data = _load_yaml(root, path)
-        _schema_error(path.name, data)
-        raw[path.name] = data
+        # with several layers a name alone would not say which directory's gdpr.yaml is meant
+        name = str(root / path.name) if labelled else path.name
+        data = _load_yaml(root, path, name)
+        _schema_error(name, data)
+        out.append(_Source(index, root, name, data))
+    return out
 
+
+def _declare(sources: list[_Source]) -> tuple[dict[str, Policy], dict[str, Law]]:
+    """The policies (with their texts, read from their own layer) and laws the files declare."""
     policies: dict[str, Policy] = {}
     laws: dict[str, Law] = {}
-    for name, data in raw.items():
+    for source in sources:
+        name, data = source.name, source.data
         if "policy" in data:
             meta = data["policy"]
             if meta["id"] in policies:
                 raise RuleFileError(name, None, f"policy {meta['id']!r} is also defined in {policies[meta['id']].file}")
             what = f"policy text {short(meta['text'])}"
-            text = normalise_space(read_bounded(contained(root, meta["text"], name, "policy text"), MAX_TEXT_FILE, name, what))
+            text = normalise_space(read_bounded(contained(source.root, meta["text"], name, "policy text"), MAX_TEXT_FILE, name, what))
             purposes = {}
             for pid, pdata in data["purposes"].items():
                 if normalise_space(pdata["heading"]) not in text:
@@ -462,46 +575,108 @@ def load_directory(directory: str | Path) -> RuleBase:
                 raise RuleFileError(name, None, f"law {meta['id']!r} is also defined in {laws[meta['id']].file}")
             countries = tuple(meta["countries"]) if "countries" in meta else None
             laws[meta["id"]] = Law(meta["id"], meta["title"], countries, name)
+    return policies, laws
 
+
+def _check_cites(source: _Source, item: dict[str, Any], policies: dict[str, Policy], texts: dict[str, str]) -> tuple[Cite, ...]:
+    name, rule_id, own_policy = source.name, item["id"], source.own_policy
+    cites = []
+    for c in item["cites"]:
+        quote = c.get("quote")
+        policy = c.get("policy", own_policy) if quote is not None else None
+        section = c.get("section", item.get("section")) if quote is not None else None
+        if quote is None and "law" not in c:
+            raise RuleFileError(name, rule_id, "a citation needs a quote or a law")
+        if quote is not None:
+            _check_quote(name, rule_id, texts, policy, quote)
+            if section is not None and policy in texts and normalise_space(section) not in texts[policy]:
+                raise RuleFileError(name, rule_id, f"section heading not found verbatim in {policy}: {section!r}")
+        language = policies[policy].language if quote is not None and policy in policies else None
+        cites.append(Cite(policy=policy, section=section, quote=quote, law=c.get("law"), language=language))
+    return tuple(cites)
+
+
+def _check_rule(source: _Source, item: dict[str, Any], policies: dict[str, Policy], texts: dict[str, str]) -> Rule:
+    """One rule of a file, checked on its own (ids across files are ``_place``'s business)."""
+    name, rule_id, own_policy = source.name, item["id"], source.own_policy
+    scoped: tuple[str, ...] = ()
+    if "purpose" in item:
+        if own_policy is None:
+            raise RuleFileError(name, rule_id, "law rules cannot name a purpose; test a flag instead")
+        scoped = tuple(item["purpose"]) if isinstance(item["purpose"], list) else (item["purpose"],)
+        for pid in scoped:
+            if pid not in policies[own_policy].purposes:
+                raise RuleFileError(name, rule_id, f"purpose {pid!r} is not declared under 'purposes'")
+    bound: set[str] = set()
+    when = item.get("when", [])
+    for condition in when:
+        _check_condition(name, rule_id, condition, bound)
+    then = _check_conclusions(name, rule_id, item["then"], bound)
+    if own_policy is not None:
+        for kind, _ in then:
+            if kind in LAW_KINDS:
+                raise RuleFileError(
+                    name, rule_id, f"a policy file cannot conclude {kind!r}: only a law file (top-level 'law:') states what a statute says"
+                )
+    cites = _check_cites(source, item, policies, texts)
+    return Rule(rule_id, name, source.scope, scoped, tuple(when), tuple(then), cites, item.get("note"), item.get("replaces"))
+
+
+def _place(rules: list[Rule], rule: Rule, layer: int, origin: dict[str, tuple[str, int, str]], replaced: dict[str, Rule]) -> None:
+    """Add a checked rule: a new id, or (``replaces``) in the place of a law rule of a lower layer.
+
+    ``origin`` maps every id placed so far to (file, layer, scope); ``replaced`` every replaced id to
+    the rule that replaced it.
+    """
+    target = rule.replaces
+    if target is not None:
+        found = origin.get(target)
+        if found is None or found[1] >= layer:
+            if target in replaced:
+                by = replaced[target]
+                raise RuleFileError(rule.file, rule.id, f"replaces {target!r}, which {by.id!r} ({by.file}) replaces already")
+            where = "" if found is None else f" (it is in {found[0]}, in the same layer: edit it there)"
+            raise RuleFileError(rule.file, rule.id, f"replaces {target!r}, which no lower layer defines{where}")
+        if not found[2].startswith("law:") or not rule.scope.startswith("law:"):
+            raise RuleFileError(
+                rule.file, rule.id, f"replaces {target!r} ({found[0]}): only a law file's rule can replace, and only a law file's rule"
+            )
+    if rule.id in origin and rule.id != target:
+        raise RuleFileError(rule.file, rule.id, f"duplicate rule id (also in {origin[rule.id][0]})")
+    if target is not None:
+        # the replacement takes the replaced rule's place, so the order of everything else is kept
+        at = next(i for i, r in enumerate(rules) if r.id == target)
+        rules[at] = rule
+        del origin[target]
+        replaced[target] = rule
+    else:
+        rules.append(rule)
+    origin[rule.id] = (rule.file, layer, rule.scope)
+
+
+def load_directory(directory: str | Path) -> RuleBase:
+    """Load and check every ``*.yaml`` file of one rule directory (a complete rule set)."""
+    return load_layers([directory])
+
+
+def load_layers(directories: Iterable[str | Path]) -> RuleBase:
+    """Load rule directories as layers, lowest first (see ``resolve_layers`` for which ones).
+
+    Files of every layer are checked as one rule set: policy and law ids and rule ids are unique across
+    layers, except that a law rule may take the place of a lower layer's law rule it names in
+    ``replaces``. A policy's text is read from the layer that declares the policy.
+    """
+    roots = list(directories)
+    sources = [source for index, root in enumerate(roots) for source in _read_layer(index, root, len(roots) > 1)]
+    policies, laws = _declare(sources)
     texts = {pid: p.text for pid, p in policies.items()}
     rules: list[Rule] = []
-    seen: dict[str, str] = {}
-    for name, data in raw.items():
-        scope = data["policy"]["id"] if "policy" in data else f"law:{data['law']['id']}"
-        own_policy = data["policy"]["id"] if "policy" in data else None
-        for item in data["rules"]:
-            rule_id = item["id"]
-            if rule_id in seen:
-                raise RuleFileError(name, rule_id, f"duplicate rule id (also in {seen[rule_id]})")
-            seen[rule_id] = name
-            scoped: tuple[str, ...] = ()
-            if "purpose" in item:
-                if own_policy is None:
-                    raise RuleFileError(name, rule_id, "law rules cannot name a purpose; test a flag instead")
-                scoped = tuple(item["purpose"]) if isinstance(item["purpose"], list) else (item["purpose"],)
-                for pid in scoped:
-                    if pid not in policies[own_policy].purposes:
-                        raise RuleFileError(name, rule_id, f"purpose {pid!r} is not declared under 'purposes'")
-            bound: set[str] = set()
-            when = item.get("when", [])
-            for condition in when:
-                _check_condition(name, rule_id, condition, bound)
-            then = _check_conclusions(name, rule_id, item["then"], bound)
-            cites = []
-            for c in item["cites"]:
-                quote = c.get("quote")
-                policy = c.get("policy", own_policy) if quote is not None else None
-                section = c.get("section", item.get("section")) if quote is not None else None
-                if quote is None and "law" not in c:
-                    raise RuleFileError(name, rule_id, "a citation needs a quote or a law")
-                if quote is not None:
-                    _check_quote(name, rule_id, texts, policy, quote)
-                    if section is not None and policy in texts and normalise_space(section) not in texts[policy]:
-                        raise RuleFileError(name, rule_id, f"section heading not found verbatim in {policy}: {section!r}")
-                language = policies[policy].language if quote is not None and policy in policies else None
-                cites.append(Cite(policy=policy, section=section, quote=quote, law=c.get("law"), language=language))
-            rules.append(Rule(rule_id, name, scope, scoped, tuple(when), tuple(then), tuple(cites), item.get("note")))
-    return RuleBase(str(root), policies, laws, tuple(rules))
+    origin: dict[str, tuple[str, int, str]] = {}
+    replaced: dict[str, Rule] = {}
+    for source in sources:
+        for item in source.data["rules"]:
+            _place(rules, _check_rule(source, item, policies, texts), source.layer, origin, replaced)
+    return RuleBase(str(roots[-1]), policies, laws, tuple(rules), tuple(str(root) for root in roots))
 
 
 def iter_quotes(base: RuleBase) -> Iterable[tuple[Rule, Cite]]:

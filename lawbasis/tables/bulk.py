@@ -67,7 +67,7 @@ Running on a cluster (:func:`sweep_dask`)
 durable_rules objects cannot be pickled, so nothing of the engine travels: every worker process
 builds its own :class:`~lawbasis.Engine` on first use (about 0.2 s) and keeps it, with its cache of
 combinations, for the rest of its life. Each worker needs lawbasis installed (``pip install
-lawbasis[bulk]``) and, with ``rules_dir``, that directory at the same path (or use the built-in rules).
+lawbasis[bulk]``) and, with ``rules_dir`` or ``rules``, those directories at the same paths (or use the built-in rules).
 On a real cluster::
 
     from dask.distributed import Client

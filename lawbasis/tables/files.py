@@ -7,7 +7,7 @@ import datetime as _dt
 import os
 import secrets
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,7 @@ def sweep_file(
     as_of: str | _dt.date | None = None,
     *,
     rules_dir: str | Path | None = None,
+    rules: Sequence[str | Path] | None = None,
     chunksize: int = 200_000,
     keep: Iterable[str] | None = (),
     progress: Any = None,
@@ -128,7 +129,7 @@ def sweep_file(
     done = False
     try:
         try:
-            for decided in iter_sweep(read_chunks(source, chunksize), as_of, rules_dir=rules_dir, keep=keep):
+            for decided in iter_sweep(read_chunks(source, chunksize), as_of, rules_dir=rules_dir, rules=rules, keep=keep):
                 for action, number in decided["action_today"].value_counts().items():
                     counts[str(action)] += int(number)
                 if parquet:

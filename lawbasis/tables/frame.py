@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -612,23 +612,35 @@ def _row_dates(dates: Mapping[str, np.ndarray], i: int) -> dict[str, _dt.date]:
     return {k: _as_date(v[i]) for k, v in dates.items() if not np.isnat(v[i])}
 
 
-_evaluators: dict[str | None, BulkEvaluator] = {}
+_evaluators: dict[tuple[str | None, tuple[str, ...] | None], BulkEvaluator] = {}
 _evaluators_lock = threading.Lock()
 
 
-def evaluator(rules_dir: str | Path | None = None) -> BulkEvaluator:
-    """This process's evaluator for a rule directory (None: the built-in rules), built on first use."""
-    key = str(rules_dir) if rules_dir is not None else None
+def evaluator(rules_dir: str | Path | None = None, rules: Sequence[str | Path] | None = None) -> BulkEvaluator:
+    """This process's evaluator for a rule directory and layers on it, as ``Engine(rules_dir, rules=rules)``
+    takes them (both None: the built-in rules), built on first use."""
+    # keyed on the layers as given: Engine(d) and Engine(rules=[d]) are different rule sets
+    key = (str(rules_dir) if rules_dir is not None else None, tuple(str(r) for r in rules) if rules is not None else None)
     with _evaluators_lock:
         found = _evaluators.get(key)
         if found is None:
-            found = BulkEvaluator(Engine(rules_dir) if rules_dir is not None else None)
+            built_in = rules_dir is None and rules is None
+            found = BulkEvaluator(None if built_in else Engine(rules_dir, rules=rules))
             _evaluators[key] = found
         return found
 
 
-def evaluate_frame(frame: pd.DataFrame, as_of: str | _dt.date | None = None, *, rules_dir: str | Path | None = None) -> pd.DataFrame:
+def evaluate_frame(
+    frame: pd.DataFrame,
+    as_of: str | _dt.date | None = None,
+    *,
+    rules_dir: str | Path | None = None,
+    rules: Sequence[str | Path] | None = None,
+) -> pd.DataFrame:
     """Decide every row of a table of activities; returns :data:`DECISION_COLUMNS` with the same index.
+
+    ``rules_dir`` and ``rules`` choose the rule set as :class:`lawbasis.Engine` does (a directory, and
+    layers on it; both None: the built-in rules).
 
     >>> import pandas as pd
     >>> table = pd.DataFrame({"policy": ["jetpak-dk"] * 2, "purpose": ["marketing"] * 2,
@@ -638,7 +650,7 @@ def evaluate_frame(frame: pd.DataFrame, as_of: str | _dt.date | None = None, *, 
     >>> out[["bases", "retention_until", "action_today"]].astype(str).values.tolist()
     [['a', '2028-06-30', 'keep'], ['a', '2023-01-31', 'delete']]
     """
-    return evaluator(rules_dir).evaluate_frame(frame, as_of)
+    return evaluator(rules_dir, rules).evaluate_frame(frame, as_of)
 
 
 def iter_sweep(
@@ -646,6 +658,7 @@ def iter_sweep(
     as_of: str | _dt.date | None = None,
     *,
     rules_dir: str | Path | None = None,
+    rules: Sequence[str | Path] | None = None,
     keep: Iterable[str] | None = (),
 ) -> Iterator[pd.DataFrame]:
     """Decide a stream of tables chunk by chunk (memory: one chunk at a time).
@@ -653,7 +666,7 @@ def iter_sweep(
     ``keep`` names input columns to copy in front of the decisions (an id column, say); None copies
     every input column whose name is not a decision column.
     """
-    bulk = evaluator(rules_dir)
+    bulk = evaluator(rules_dir, rules)
     for chunk in chunks:
         decided = bulk.evaluate_frame(chunk, as_of)
         columns = [c for c in chunk.columns if c not in DECISION_COLUMNS] if keep is None else list(keep)

@@ -3,7 +3,8 @@
 A scenario file is YAML, read with the bounded safe loader of rule files::
 
     # my_service.scenarios.yaml
-    rules: ../my_rules            # optional: a rule directory, relative to this file
+    rules: ../my_rules            # optional: a rule directory, relative to this file, or a list
+                                  # of layers on the built-in rules ([../my_layer]; see Engine)
     facts: {policy: jetpak-dk}    # optional: facts shared by every scenario
     scenarios:
       - name: e-mail marketing with consent
@@ -83,7 +84,8 @@ class Scenario:
     line: int
     facts: dict[str, Any]
     expect: dict[str, Any]
-    rules: str | None = None
+    #: a rule directory (as ``Engine(rules_dir)``), a tuple of layers (as ``Engine(rules=[...])``), or None
+    rules: str | tuple[str, ...] | None = None
 
 
 def _plain(value: Any) -> Any:
@@ -120,6 +122,17 @@ def text_line(exc: UnicodeDecodeError) -> int:
     return bytes(exc.object[: exc.start]).count(b"\n") + 1
 
 
+def _rules(file: str, path: Path, given: Any) -> str | tuple[str, ...] | None:
+    """The ``rules:`` key: one directory, or a list of layers, each relative to the scenario file."""
+    if given is None:
+        return None
+    if isinstance(given, str):
+        return str((path.parent / given).resolve())
+    if isinstance(given, list) and given and all(isinstance(item, str) for item in given):
+        return tuple(str((path.parent / item).resolve()) for item in given)
+    raise ScenarioFileError(file, 1, "'rules' must be a directory path or a non-empty list of directory paths (layers)")
+
+
 def load_scenarios(path: str | Path) -> list[Scenario]:
     """Read one scenario file; raise ``ScenarioFileError`` (file and line) when it is malformed."""
     path = Path(path)
@@ -143,11 +156,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     shared = data.get("facts") or {}
     if not isinstance(shared, dict):
         raise ScenarioFileError(file, 1, "'facts' at the top level must be a mapping")
-    rules = data.get("rules")
-    if rules is not None:
-        if not isinstance(rules, str):
-            raise ScenarioFileError(file, 1, "'rules' must be a directory path")
-        rules = str((path.parent / rules).resolve())
+    rules = _rules(file, path, data.get("rules"))
     out: list[Scenario] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(data["scenarios"]):
@@ -181,16 +190,17 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     return out
 
 
-_ENGINES: dict[str, Engine] = {}
+_ENGINES: dict[str | tuple[str, ...], Engine] = {}
 
 
 def engine_for(scenario: Scenario) -> Engine:
-    """The default engine, or one engine per rule directory named by scenario files (cached)."""
-    if scenario.rules is None:
+    """The default engine, or one engine per rule directory or layer list named by scenario files (cached)."""
+    rules = scenario.rules
+    if rules is None:
         return default_engine()
-    if scenario.rules not in _ENGINES:
-        _ENGINES[scenario.rules] = Engine(scenario.rules)
-    return _ENGINES[scenario.rules]
+    if rules not in _ENGINES:
+        _ENGINES[rules] = Engine(rules) if isinstance(rules, str) else Engine(rules=list(rules))
+    return _ENGINES[rules]
 
 
 def _lawful(value: Any) -> Any:
