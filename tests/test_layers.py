@@ -271,6 +271,16 @@ def test_a_bad_manifest_is_refused_by_name(tmp_path: Path, manifest: str, proble
     assert caught.value.file == str(bad / "lawbasis.yaml") and problem in caught.value.problem
 
 
+def test_a_manifest_leading_outside_its_layer_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("extends: builtin\n", encoding="utf-8")
+    user = make_layer(tmp_path / "aml")
+    (user / "lawbasis.yaml").symlink_to(outside)
+    with pytest.raises(RuleFileError) as caught:
+        lawbasis.Engine(user)
+    assert caught.value.file == str(user / "lawbasis.yaml") and "leads outside the rule directory" in caught.value.problem
+
+
 def test_rules_must_be_a_list_of_paths(layer: Path) -> None:
     for bad in (str(layer), layer, [1], "rules"):
         with pytest.raises(InputError) as caught:
