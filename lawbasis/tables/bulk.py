@@ -114,6 +114,7 @@ from lawbasis.tables.frame import (
     evaluate_frame,
     evaluator,
     iter_sweep,
+    parse_date_column,
 )
 
 __all__ = [
@@ -127,6 +128,7 @@ __all__ = [
     "evaluate_frame",
     "evaluator",
     "iter_sweep",
+    "parse_date_column",
     "read_chunks",
     "sweep_dask",
     "sweep_file",
