@@ -4,7 +4,9 @@ A rule directory holds policy files (one per policy: its metadata, its purposes 
 and its rules, top to bottom like the text) and law files (GDPR, national law) whose rules apply to
 every policy or to the policies of one country. Policy texts live in ``policies/`` beside them: every
 quote and heading is checked to appear verbatim (whitespace-normalised) in its text at load time.
-Any problem raises ``RuleFileError`` naming the file and the rule id.
+Several directories load as layers, lowest first (``resolve_layers``, ``load_layers``): a layer adds
+policies, laws and rules, and replaces a lower layer's law rule only where a rule names it
+(``replaces``). Any problem raises ``RuleFileError`` naming the file and the rule id.
 """
 
 from __future__ import annotations
