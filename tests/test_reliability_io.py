@@ -341,8 +341,9 @@ def test_evaluate_json_nested_deep_inside_a_field_exits_2(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("empty.csv", b"", "No columns to parse"),
-        ("ragged.csv", b"policy,purpose\njetpak-dk,marketing\njetpak-dk,marketing,x,y\n", "Expected 2 fields in line 3, saw 4"),
+        ("empty.csv", b"", "empty: no header row"),
+        ("ragged.csv", b"policy,purpose\njetpak-dk,marketing\njetpak-dk,marketing,x,y\n", "Expected 2 columns, got 4"),
+        ("short.csv", b"policy,purpose,id\njetpak-dk,marketing,1\njetpak-dk,marketing\n", "Expected 3 columns, got 2"),
         ("latin1.csv", "policy,purpose,id\njetpak-dk,marketing,S\xf8ren\n".encode("latin-1"), "not UTF-8"),
         ("corrupt.parquet", b"PAR1" + bytes(range(256)) * 4 + b"PAR1", "Parquet"),
         ("text.parquet", b"policy,purpose\njetpak-dk,marketing\n", "Parquet"),

@@ -42,9 +42,10 @@ def test_sweep_parquet_to_stdout_with_keep(tmp_path, capsys):
     assert main(["sweep", str(source), "--as-of", "2024-01-01", "--keep", "id", "--progress", "never"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "id," + ",".join(DECISION_COLUMNS)
-    assert [line.split(",")[0] for line in lines[1:]] == ["c1", "c2", "c3", "c4"]
-    assert lines[2].startswith("c2,yes,a,,21(2),False,False,P36M,contract_ended,delete,2023-06-30,False,")
-    assert lines[2].endswith(",delete")
+    assert [line.split(",")[0] for line in lines[1:]] == ['"c1"', '"c2"', '"c3"', '"c4"']
+    # text quoted, booleans true/false, dates ISO, no value empty (the format of lawbasis.tables.files)
+    assert lines[2].startswith('"c2","yes","a",,"21(2)",false,false,"P36M","contract_ended","delete",2023-06-30,false,')
+    assert lines[2].endswith(',"delete"')
 
 
 def test_sweep_progress_bar_on_stderr(table, tmp_path, capsys):
