@@ -103,14 +103,14 @@ def sweep_dask(table: Any, as_of: str | _dt.date | None = None, *, rules_dir: st
     (see the module documentation): a cold cluster then runs each combination through the engine
     about once instead of once per worker. See :mod:`lawbasis.bulk` for running it on a cluster.
     """
-    import dask
+    from dask.delayed import delayed
 
     day = _to_date(as_of) if as_of is not None else _dt.date.today()
     rules = str(rules_dir) if rules_dir is not None else None
     if not share:
         return table.map_partitions(_partition, day, rules, meta=_meta())
     looks = table.map_partitions(_look, meta=_look(table._meta)).to_delayed()
-    shares = dask.delayed(_spread, nout=_SHARES)(looks, _SHARES)
-    learned = [dask.delayed(_learn)(shares[i], day, rules) for i in range(_SHARES)]
-    knowledge = dask.delayed(_gather)(learned)
+    shares = delayed(_spread, nout=_SHARES)(looks, _SHARES)
+    learned = [delayed(_learn)(shares[i], day, rules) for i in range(_SHARES)]
+    knowledge = delayed(_gather)(learned)
     return table.map_partitions(_partition, day, rules, knowledge, meta=_meta())

@@ -582,7 +582,6 @@ class BulkEvaluator:
         out["retention_until"] = pd.Series(until.astype("datetime64[s]"), index=frame.index, copy=False, name="retention_until")
         return pd.concat([out[name] for name in DECISION_COLUMNS], axis=1)
 
-
     # --- sharing what an evaluator learned with others (the Dask sweep) ------------------------------
 
     def known_keys(self) -> int:
@@ -642,6 +641,7 @@ class BulkEvaluator:
         duties = tuple(f"{d[0]} {d[1]}" for d in self._duties)
         events = tuple(f"{e} {c}" for e in SCHEDULED_EVENTS for c in (*DATE_KEYS, *duties))
         return (*DATE_KEYS, *duties, *events)
+
 
 def _meta() -> pd.DataFrame:
     """An empty frame of :data:`DECISION_COLUMNS` with the dtypes :meth:`BulkEvaluator.evaluate_frame` gives."""
