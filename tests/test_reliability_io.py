@@ -427,7 +427,7 @@ def test_output_under_a_narrow_encoding_is_written_whole(tmp_path, env):
     source = tmp_path / "t.csv"
     table([{"id": "Søren", **MARKETING}]).to_csv(source, index=False)
     sweep = _cli(tmp_path, env, "sweep", str(source), "--as-of", "2026-01-01", "--keep", "id")
-    assert sweep.returncode == 0 and sweep.stdout.splitlines()[1].startswith("Søren,yes,a,".encode())
+    assert sweep.returncode == 0 and sweep.stdout.splitlines()[1].startswith('"Søren","yes","a",'.encode())
 
 
 def test_evaluate_frame_of_none_names_the_frame():

@@ -248,14 +248,16 @@ def decision_schema(*, plain: bool) -> list[pa.Field]:
 
 
 class _Worker:
-    """A thread that runs ``step`` on each item put to it (at most ``depth`` waiting), in order.
+    """A thread that runs ``step`` on each item put to it, in order, one at a time: :meth:`put` waits
+    until the previous item is done (so memory holds one item in the thread, not a queue of them).
 
     An exception in the thread is raised in the caller at its next :meth:`put` or at :meth:`finish`.
     """
 
-    def __init__(self, step: Callable[[Any], None], depth: int = 1) -> None:
+    def __init__(self, step: Callable[[Any], None]) -> None:
         self._step = step
-        self._items: queue.Queue[Any] = queue.Queue(depth)
+        self._items: queue.Queue[Any] = queue.Queue()
+        self._idle = threading.Semaphore(1)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="lawbasis-sweep-writer", daemon=True)
         self._thread.start()
@@ -270,8 +272,11 @@ class _Worker:
                     self._step(item)
                 except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
                     self._error = exc
+            del item
+            self._idle.release()
 
     def put(self, item: Any) -> None:
+        self._idle.acquire()
         self._raise()
         self._items.put(item)
 
@@ -289,34 +294,39 @@ _END = object()
 
 
 class _Prefetch:
-    """The items of ``items``, produced by a thread (started at once) at most ``depth`` ahead of the
-    consumer; an exception in the thread is raised in the consumer."""
+    """The items of ``items``, produced by a thread (started at once) one ahead of the consumer: the
+    next is read while the consumer works on the last (memory: two items); an exception in the thread
+    is raised in the consumer."""
 
-    def __init__(self, items: Iterator[Any], depth: int = 1) -> None:
+    def __init__(self, items: Iterator[Any]) -> None:
         self._items = items
-        self._found: queue.Queue[tuple[str, Any]] = queue.Queue(depth)
+        self._found: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._wanted = threading.Semaphore(1)  # the next item may be read
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._produce, name="lawbasis-sweep-reader", daemon=True)
         self._thread.start()
 
     def _produce(self) -> None:
         try:
-            for item in self._items:
-                if not self._offer(("item", item)):
+            while self._wait():
+                item = next(self._items, _END)
+                if item is _END:
+                    self._found.put(("end", None))
                     return
-            self._offer(("end", None))
+                self._found.put(("item", item))
+                del item
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
-            self._offer(("error", exc))
+            self._found.put(("error", exc))
         finally:
             close = getattr(self._items, "close", None)
             if close is not None:
                 close()  # the reader's file, in this thread, where the generator runs
 
-    def _offer(self, entry: tuple[str, Any]) -> bool:
+    def _wait(self) -> bool:
+        """Until the consumer has taken the last item (True) or stopped (False)."""
         while not self._stop.is_set():
-            with contextlib.suppress(queue.Full):
-                self._found.put(entry, timeout=0.05)
-                return True
+            if self._wanted.acquire(timeout=0.05):
+                return not self._stop.is_set()
         return False
 
     def __iter__(self) -> Iterator[Any]:
@@ -326,7 +336,9 @@ class _Prefetch:
                 return
             if kind == "error":
                 raise item
+            self._wanted.release()  # read the next one while this one is worked on
             yield item
+            del item
 
     def close(self) -> None:
         self._stop.set()
@@ -345,7 +357,7 @@ def sweep_file(
 ) -> dict[str, int]:
     """Stream ``source`` (CSV or Parquet) through the rules into ``output`` (CSV or Parquet, by suffix).
 
-    Memory is bounded by ``chunksize`` (about three chunks are held: being read, decided, written).
+    Memory is bounded by ``chunksize``: three chunks at most are held (being read, decided, written).
     ``keep`` names input columns to copy in front of the decisions; None copies every input column
     whose name is not a decision column. ``progress`` is called with each chunk's row count.
     Returns the number of rows per ``action_today``. The rows go to a hidden file beside ``output``
@@ -387,6 +399,7 @@ def sweep_file(
                 sink.put(_table(arrays, schema))
                 if progress is not None:
                     progress(chunk.num_rows)
+                del chunk, decided, arrays  # not alive while the next chunk is decided
             if schema is None:  # an empty table still gets a header
                 found = table_schema(source)
                 schema = _schema(found, _kept(found.names, keep), parquet)
