@@ -131,7 +131,7 @@ def dask_client():
     pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("distributed")
     with (
-        distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0", scheduler_port=0) as cluster,
         distributed.Client(cluster) as client,
     ):
         yield client
@@ -341,8 +341,9 @@ def test_evaluate_json_nested_deep_inside_a_field_exits_2(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("empty.csv", b"", "No columns to parse"),
-        ("ragged.csv", b"policy,purpose\njetpak-dk,marketing\njetpak-dk,marketing,x,y\n", "Expected 2 fields in line 3, saw 4"),
+        ("empty.csv", b"", "empty: no header row"),
+        ("ragged.csv", b"policy,purpose\njetpak-dk,marketing\njetpak-dk,marketing,x,y\n", "Expected 2 columns, got 4"),
+        ("short.csv", b"policy,purpose,id\njetpak-dk,marketing,1\njetpak-dk,marketing\n", "Expected 3 columns, got 2"),
         ("latin1.csv", "policy,purpose,id\njetpak-dk,marketing,S\xf8ren\n".encode("latin-1"), "not UTF-8"),
         ("corrupt.parquet", b"PAR1" + bytes(range(256)) * 4 + b"PAR1", "Parquet"),
         ("text.parquet", b"policy,purpose\njetpak-dk,marketing\n", "Parquet"),
@@ -426,7 +427,7 @@ def test_output_under_a_narrow_encoding_is_written_whole(tmp_path, env):
     source = tmp_path / "t.csv"
     table([{"id": "Søren", **MARKETING}]).to_csv(source, index=False)
     sweep = _cli(tmp_path, env, "sweep", str(source), "--as-of", "2026-01-01", "--keep", "id")
-    assert sweep.returncode == 0 and sweep.stdout.splitlines()[1].startswith("Søren,yes,a,".encode())
+    assert sweep.returncode == 0 and sweep.stdout.splitlines()[1].startswith('"Søren","yes","a",'.encode())
 
 
 def test_evaluate_frame_of_none_names_the_frame():

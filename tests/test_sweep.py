@@ -42,9 +42,10 @@ def test_sweep_parquet_to_stdout_with_keep(tmp_path, capsys):
     assert main(["sweep", str(source), "--as-of", "2024-01-01", "--keep", "id", "--progress", "never"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "id," + ",".join(DECISION_COLUMNS)
-    assert [line.split(",")[0] for line in lines[1:]] == ["c1", "c2", "c3", "c4"]
-    assert lines[2].startswith("c2,yes,a,,21(2),False,False,P36M,contract_ended,delete,2023-06-30,False,")
-    assert lines[2].endswith(",delete")
+    assert [line.split(",")[0] for line in lines[1:]] == ['"c1"', '"c2"', '"c3"', '"c4"']
+    # text quoted, booleans true/false, dates ISO, no value empty (the format of lawbasis.tables.files)
+    assert lines[2].startswith('"c2","yes","a",,"21(2)",false,false,"P36M","contract_ended","delete",2023-06-30,false,')
+    assert lines[2].endswith(',"delete"')
 
 
 def test_sweep_progress_bar_on_stderr(table, tmp_path, capsys):
@@ -124,7 +125,7 @@ def test_dask_two_workers_equal_evaluate_on_every_policy():
     frame = _mixed_table(1200, seed=11)
     expected = evaluate_frame(frame, as_of="2026-11-22")
     with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", scheduler_port=0) as cluster,
         distributed.Client(cluster) as client,
     ):
         got = sweep_dask(dd.from_pandas(frame, npartitions=6), as_of="2026-11-22").compute()
@@ -146,3 +147,172 @@ def test_dask_two_workers_equal_evaluate_on_every_policy():
             out["action_today"],
         ), (index, facts, dates)
     assert {"keep", "delete", "anonymise", "hold"} <= set(got["action_today"])
+
+
+# --- the Arrow file path: every row equals evaluate(), whatever the file holds ---------------------
+
+
+def _expected(frame: pd.DataFrame, as_of: str) -> list[tuple]:
+    """evaluate() row by row, flattened like the file's decision columns."""
+    import lawbasis
+
+    out = []
+    for _, row in frame.iterrows():
+        facts = {k: v for k, v in row.items() if k != "id" and not (isinstance(v, float) and pd.isna(v)) and v is not None}
+        dates = {k: facts.pop(k) for k in list(facts) if k in DATE_KEYS}
+        d = lawbasis.evaluate({**facts, "dates": dates, "as_of": as_of})
+        until = d.retention.until.isoformat() if d.retention.until else None
+        out.append(
+            (d.lawful, ",".join(d.basis_letters), d.objection.applies, d.may_process, until, ",".join(d.finding_codes), d.action_today)
+        )
+    return out
+
+
+def _flat(out: pd.DataFrame) -> list[tuple]:
+    def text(v):
+        return None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+    return [
+        (
+            r.lawful,
+            text(r.bases) or "",
+            text(r.objection_applies),
+            r.may_process in (True, "true"),
+            text(r.retention_until),
+            text(r.findings) or "",
+            r.action_today,
+        )
+        for r in out.itertuples()
+    ]
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet-text", "parquet-date32"])
+def test_cli_sweep_equals_evaluate_row_by_row(tmp_path, capsys, kind):
+    """Dates as text in CSV and Parquet, and as date32 in Parquet; chunks of 37 rows, so rows cross
+    chunk boundaries; every decision column equals evaluate() for its row."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = _mixed_table(150, seed=5)
+    frame.insert(0, "id", [f"r{i}" for i in range(len(frame))])
+    source = tmp_path / ("t.csv" if kind == "csv" else "t.parquet")
+    if kind == "csv":
+        frame.to_csv(source, index=False)
+    else:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if kind == "parquet-date32":
+            for name in [c for c in frame.columns if c in DATE_KEYS]:
+                table = table.set_column(table.schema.get_field_index(name), name, table.column(name).cast(pa.date32()))
+        pq.write_table(table, source)
+    for output in (tmp_path / "o.csv", tmp_path / "o.parquet"):
+        assert main(["sweep", str(source), "--as-of", "2026-11-22", "-o", str(output), "--chunksize", "37", "--progress", "never"]) == 0
+        got = pd.read_csv(output, dtype=str, keep_default_na=False, na_values=[""]) if output.suffix == ".csv" else pd.read_parquet(output)
+        assert got["id"].tolist() == frame["id"].tolist()
+        assert _flat(got) == _expected(frame, "2026-11-22"), (kind, output.name)
+    capsys.readouterr()
+
+
+def test_cli_sweep_output_columns_and_types(tmp_path, capsys):
+    """Parquet out: the kept columns in the input's own types, then the decision columns: text as
+    strings, three booleans, retention_until as date32. CSV out: the same order, booleans true/false."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = pd.DataFrame(ROWS).assign(score=[1.5, 2.5, 3.5, 4.5])
+    source = tmp_path / "t.parquet"
+    frame.to_parquet(source, index=False)
+    assert main(["sweep", str(source), "--as-of", "2026-11-22", "-o", str(tmp_path / "o.parquet"), "--keep", "id,score"]) == 0
+    schema = pq.read_schema(tmp_path / "o.parquet")
+    assert schema.names == ["id", "score", *DECISION_COLUMNS]
+    types = {name: schema.field(name).type for name in schema.names}
+    assert types["score"] == pa.float64() and pa.types.is_string(types["id"]) or pa.types.is_large_string(types["id"])
+    assert {n for n, t in types.items() if t == pa.bool_()} == {"objection_continues", "may_process", "extended"}
+    assert types["retention_until"] == pa.date32()
+    assert {n for n, t in types.items() if t == pa.string()} == set(DECISION_COLUMNS) - {
+        "objection_continues",
+        "may_process",
+        "extended",
+        "retention_until",
+    }
+    assert main(["sweep", str(source), "--as-of", "2026-11-22", "-o", str(tmp_path / "o.csv")]) == 0
+    lines = (tmp_path / "o.csv").read_text().splitlines()
+    assert lines[0] == ",".join([*frame.columns, *DECISION_COLUMNS])
+    assert lines[4].startswith('"c4","jetpak-se","contract",,,"2010-06-30",,"true",4.5,"yes","b,f",,"21(1)",true,true,"P36M",')
+    capsys.readouterr()
+
+
+def test_cli_sweep_of_a_header_only_csv_writes_the_header(tmp_path, capsys):
+    source = tmp_path / "t.csv"
+    source.write_text("id,policy,purpose\n")
+    assert main(["sweep", str(source), "--as-of", "2026-11-22", "-o", str(tmp_path / "o.csv")]) == 0
+    assert (tmp_path / "o.csv").read_text() == ",".join(["id", "policy", "purpose", *DECISION_COLUMNS]) + "\n"
+    assert capsys.readouterr().err.endswith("0 rows as of 2026-11-22: keep 0, delete 0, anonymise 0, hold 0\n")
+
+
+def test_cli_sweep_bad_cell_in_a_later_chunk_names_its_row_in_the_file(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    pd.DataFrame([*ROWS, *ROWS, {**ROWS[0], "contract_ended": "2025-02-30"}]).to_csv(path, index=False)
+    assert main(["sweep", str(path), "--as-of", "2026-01-01", "-o", str(tmp_path / "o.csv"), "--chunksize", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "'dates.contract_ended': impossible date (row 8)" in err and not (tmp_path / "o.csv").exists()
+
+
+def test_sweep_file_to_an_xz_csv_is_refused_before_reading(tmp_path):
+    import lawbasis
+    from lawbasis.bulk import sweep_file
+
+    source = tmp_path / "t.csv"
+    pd.DataFrame(ROWS).to_csv(source, index=False)
+    with pytest.raises(lawbasis.InputError) as raised:
+        sweep_file(source, tmp_path / "o.csv.xz", "2026-01-01")
+    assert (raised.value.field, raised.value.problem) == ("output", "cannot write .xz compression")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
+
+
+def test_sweep_file_unknown_keep_column_is_an_input_error(tmp_path):
+    import lawbasis
+    from lawbasis.bulk import sweep_file
+
+    source = tmp_path / "t.csv"
+    pd.DataFrame(ROWS).to_csv(source, index=False)
+    with pytest.raises(lawbasis.InputError) as raised:
+        sweep_file(source, tmp_path / "o.csv", "2026-01-01", keep=["nope"])
+    assert (raised.value.field, raised.value.value, raised.value.problem) == ("keep", "nope", "unknown column")
+
+
+# --- what evaluators learn travels between processes -----------------------------------------------
+
+
+def test_imported_knowledge_decides_a_table_without_the_engine():
+    """An evaluator given what another learned decides the same table with no engine run and the same
+    answers; taking it twice adds nothing; entries of another key width (other rules) are skipped."""
+    import pickle
+
+    import lawbasis
+    from lawbasis.bulk import BulkEvaluator
+
+    frame = _mixed_table(400, seed=21)
+    teacher = BulkEvaluator(lawbasis.Engine())
+    expected = teacher.evaluate_frame(frame, "2026-11-22")
+    knowledge = pickle.loads(pickle.dumps(teacher.export_knowledge()))
+    assert len(knowledge) == teacher.known_keys() > 50
+    student = BulkEvaluator(lawbasis.Engine())
+    assert student.import_knowledge(knowledge) == len(knowledge)
+    assert student.import_knowledge(knowledge) == 0
+    pd.testing.assert_frame_equal(student.evaluate_frame(frame, "2026-11-22"), expected)
+    assert student.evaluations == 0
+    values, codes, shape, answers = knowledge[0]
+    assert student.import_knowledge([(values, (*codes, 0), shape, answers)]) == 0
+    mark = teacher.known_keys()
+    teacher.evaluate_frame(_mixed_table(50, seed=22), "2026-11-22")
+    assert len(teacher.export_knowledge(mark)) == teacher.known_keys() - mark
+
+
+def test_dask_sweep_with_and_without_sharing_equal_one_process(tmp_path):
+    """The threaded scheduler (one process, several threads): sharing changes no answer."""
+    dd = pytest.importorskip("dask.dataframe")
+    frame = _mixed_table(600, seed=13)
+    expected = evaluate_frame(frame, as_of="2026-11-22")
+    for share in (True, False):
+        got = sweep_dask(dd.from_pandas(frame, npartitions=5), as_of="2026-11-22", share=share).compute(scheduler="threads")
+        pd.testing.assert_frame_equal(got.sort_index(), expected)

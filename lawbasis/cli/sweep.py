@@ -100,8 +100,10 @@ def _run_sweep(args: argparse.Namespace) -> int:
                     table, out, as_of, rules_dir=rules_dir, rules=layers, chunksize=args.chunksize, keep=keep, progress=bar.update
                 )
                 _copy_to_stdout(out)
-    except KeyError as exc:
-        raise InputError("--keep", str(exc.args[0]) if exc.args else "", "columns of the table", "unknown column") from None
+    except InputError as exc:
+        if exc.field != "keep":
+            raise
+        raise InputError("--keep", exc.value, exc.allowed, exc.problem) from None
     finally:
         bar.close()
     rows = sum(counts.values())

@@ -582,6 +582,66 @@ class BulkEvaluator:
         out["retention_until"] = pd.Series(until.astype("datetime64[s]"), index=frame.index, copy=False, name="retention_until")
         return pd.concat([out[name] for name in DECISION_COLUMNS], axis=1)
 
+    # --- sharing what an evaluator learned with others (the Dask sweep) ------------------------------
+
+    def known_keys(self) -> int:
+        """How many keys (combinations) this evaluator knows: a mark for :meth:`export_knowledge`."""
+        with self._lock:
+            return len(self._groups)
+
+    def export_knowledge(self, since: int = 0) -> list[tuple[Any, ...]]:
+        """What this evaluator learned, key by key from the ``since``-th (see :meth:`known_keys`), in a
+        form another process's evaluator can take (:meth:`import_knowledge`): the key's field values
+        and date codes, its window, and its answer for each window status it has seen. Plain tuples
+        of strings, numbers and None: they pickle small."""
+        with self._lock:
+            out: list[tuple[Any, ...]] = []
+            fields = len(DISCRETE_FIELDS)
+            for key, group in list(self._groups.items())[since:]:
+                ids = np.frombuffer(key, dtype=np.int32).tolist()
+                values = tuple(self._values[f][ids[j]] for j, f in enumerate(DISCRETE_FIELDS))
+                window = group.window
+                shape = (window.status, window.period.text if window.period else None, window.anchor, window.cuts)
+                answers = tuple((status, self._answers[a]) for status, a in enumerate(group.answers) if a >= 0)
+                out.append((values, tuple(ids[fields:]), shape, answers))
+            return out
+
+    def import_knowledge(self, knowledge: Iterable[tuple[Any, ...]]) -> int:
+        """Take what another evaluator of the same rules learned (:meth:`export_knowledge`); returns
+        the number of keys that were new here. Every entry is what ``evaluate()`` concluded for that
+        key, so taking it changes no answer; entries of keys of another width (other rules) are skipped."""
+        added = 0
+        with self._lock:
+            width = len(self._codes_width())
+            for values, codes, shape, answers in knowledge:
+                if len(codes) != width or len(values) != len(DISCRETE_FIELDS):
+                    continue
+                ids = [self._value_id(f, v) for f, v in zip(DISCRETE_FIELDS, values, strict=True)]
+                key = np.array([*ids, *codes], dtype=np.int32).tobytes()
+                group = self._groups.get(key)
+                if group is None:
+                    status, period, anchor, cuts = shape
+                    window = _Window(status, Period.parse(period) if period else None, anchor, tuple(cuts))
+                    spec = -1
+                    if window.per_row:
+                        found = (window.anchor, window.period, window.cuts)
+                        if found not in self._spec_ids:
+                            self._spec_ids[found] = len(self._specs)
+                            self._specs.append(window)
+                        spec = self._spec_ids[found]
+                    group = self._groups[key] = _Group(dict(zip(DISCRETE_FIELDS, values, strict=True)), window, spec)
+                    added += 1
+                for status, answer in answers:
+                    if group.answers[status] < 0:
+                        group.answers[status] = self._answer_id(tuple(answer))
+        return added
+
+    def _codes_width(self) -> tuple[str, ...]:
+        """The date and duty codes that follow the field values in a key (as ``_evaluate_frame`` builds it)."""
+        duties = tuple(f"{d[0]} {d[1]}" for d in self._duties)
+        events = tuple(f"{e} {c}" for e in SCHEDULED_EVENTS for c in (*DATE_KEYS, *duties))
+        return (*DATE_KEYS, *duties, *events)
+
 
 def _meta() -> pd.DataFrame:
     """An empty frame of :data:`DECISION_COLUMNS` with the dtypes :meth:`BulkEvaluator.evaluate_frame` gives."""

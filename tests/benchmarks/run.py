@@ -3,11 +3,13 @@
 Writes ``bench-results/bench-<timestamp>.json`` (and ``bench-results/latest.json``) and prints a table.
 Not collected by pytest (no ``test_`` prefix). ``python tests/benchmarks/run.py --random-traffic`` runs
 the random-traffic figure (memo vs ``memo_size=0``) alone. Sizes can be reduced for a quick look:
-``LAWBASIS_BENCH_ROWS=100000 LAWBASIS_BENCH_DASK_ROWS=200000 python tests/benchmarks/run.py``.
+``LAWBASIS_BENCH_ROWS=100000 LAWBASIS_BENCH_SWEEP_ROWS=100000 LAWBASIS_BENCH_DASK_ROWS=200000 python tests/benchmarks/run.py``.
 
 Targets (issue 6): median evaluate() <= 2x the raw durable_rules floor (a) for the same facts;
-a 1,000,000-row sweep <= 3x the vectorised date arithmetic alone (c); the Dask sweep on two
-workers (2,000,000 rows) reported as a speedup over one process.
+a 1,000,000-row sweep <= 3x the vectorised date arithmetic alone (c). Issue 14 (``bench_sweep.py``):
+``lawbasis sweep`` of a 1,000,000-row CSV and Parquet file in a fresh process <= 1.5x pandas reading
+and writing it, peak RSS <= 2x reading one chunk; Dask on two workers (2,000,000 rows) >= 1.6x one
+process warm and >= 1.2x cold.
 """
 
 from __future__ import annotations
@@ -33,16 +35,16 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
+import bench_sweep  # noqa: E402
 import pandas as pd  # noqa: E402
 import psutil  # noqa: E402
 from baselines import RawFloor, dates_only, engine_facts, plain_marketing  # noqa: E402
-from tables import AS_OF, bench_partition, count_actions, make_table, pool_work  # noqa: E402
+from tables import AS_OF, make_table  # noqa: E402
 
 import lawbasis  # noqa: E402
-from lawbasis.bulk import WORKER_ENVIRONMENT, BulkEvaluator, sweep_dask, sweep_file  # noqa: E402
+from lawbasis.bulk import BulkEvaluator, sweep_file  # noqa: E402
 
 ROWS = int(os.environ.get("LAWBASIS_BENCH_ROWS", "1000000"))
-DASK_ROWS = int(os.environ.get("LAWBASIS_BENCH_DASK_ROWS", "2000000"))
 CALLS = int(os.environ.get("LAWBASIS_BENCH_CALLS", "600"))
 
 
@@ -480,105 +482,7 @@ def bulk(engine: lawbasis.Engine) -> dict[str, Any]:
     }
 
 
-def machine_ceiling(parts: int, size: int) -> dict[str, Any]:
-    """The same work in one and in two plain processes (multiprocessing, no Dask): what two cores give."""
-    from multiprocessing import get_context
-
-    with get_context("spawn").Pool(2) as pool:
-        pool.map(pool_work, [(0, size, 2), (0, size, 2)], chunksize=1)  # build the engine and warm both processes
-        one, two = [], []
-        for _ in range(2):
-            t0 = time.perf_counter()
-            pool.map(pool_work, [(0, size, parts)])
-            one.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            pool.map(pool_work, [(0, size, parts // 2), (parts // 2, size, parts - parts // 2)], chunksize=1)
-            two.append(time.perf_counter() - t0)
-    return {"one_process_s": min(one), "two_processes_s": min(two), "speedup": min(one) / min(two)}
-
-
-def _dask_runs(parts: int, size: int, environ: dict[str, str]) -> tuple[list[float], pd.Series]:
-    """Two sweeps on a fresh 2-worker LocalCluster whose worker processes start with ``environ`` added."""
-    import dask
-    import dask.dataframe as dd
-    from distributed import Client, LocalCluster
-
-    saved = dict(os.environ)  # the nanny writes pre-spawn variables into this process's environment
-    settings = {f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in environ.items()}
-    try:
-        with (
-            dask.config.set(settings),
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
-            Client(cluster),
-        ):
-            # partitions are generated on the workers (as if read from shared storage): no data from the
-            # client; per-partition counts are summed on the client (no shuffle)
-            times = []
-            for attempt in range(3):  # the first is cold; the figure is the best of the two warm runs
-                # a token of its own per run: identical keys could be served from the previous run's results
-                table = dd.from_map(bench_partition, list(range(parts)), n=size, run=f"{attempt}-{time.time_ns()}")
-                t0 = time.perf_counter()
-                counts = sweep_dask(table, AS_OF).map_partitions(count_actions, meta=pd.Series(dtype="int64")).compute()
-                times.append(time.perf_counter() - t0)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return [times[0], min(times[1:])], counts.groupby(level=0).sum()
-
-
-def dask_sweep() -> dict[str, Any]:
-    parts = 8
-    size = DASK_ROWS // parts
-    # one process, the same partitions one after the other, with a fresh engine (first run: cold)
-    single = BulkEvaluator(lawbasis.Engine())
-    times = []
-    for _ in range(3):  # the first is cold; the figure is the best of the two warm runs
-        t0 = time.perf_counter()
-        for i in range(parts):
-            single.evaluate_frame(bench_partition(i, size), AS_OF)
-        times.append(time.perf_counter() - t0)
-    times = [times[0], min(times[1:])]
-    ceiling = machine_ceiling(parts, size)  # before any Dask nanny has touched os.environ
-    # Dask's default worker environment sets MALLOC_TRIM_THRESHOLD_, which turns off glibc's dynamic
-    # mmap threshold: every array above 128 KiB is then a fresh mmap with its page faults. The
-    # recommended worker setting (bulk module docs) restores a 32 MiB threshold.
-    default_times, counts = _dask_runs(parts, size, {})
-    tuned_times, tuned_counts = _dask_runs(parts, size, dict(WORKER_ENVIRONMENT))
-    assert counts.to_dict() == tuned_counts.to_dict()
-    return {
-        "rows": DASK_ROWS,
-        "partitions": parts,
-        "workers": 2,
-        "machine_ceiling": ceiling,
-        "worker_environment": dict(WORKER_ENVIRONMENT),
-        "single_process_cold_s": times[0],
-        "single_process_s": times[1],
-        "dask_two_workers_cold_s": tuned_times[0],
-        "dask_two_workers_s": tuned_times[1],
-        "speedup": times[1] / tuned_times[1],
-        "speedup_cold": times[0] / tuned_times[0],
-        "efficiency": (times[1] / tuned_times[1]) / ceiling["speedup"],
-        "dask_default_environment_cold_s": default_times[0],
-        "dask_default_environment_s": default_times[1],
-        "speedup_default_environment": times[1] / default_times[1],
-        "actions": {str(k): int(v) for k, v in counts.items()},
-    }
-
-
-def dask_in_fresh_process() -> dict[str, Any]:
-    """The Dask figures from a process of their own: this one holds the 1M-row tables of the bulk part,
-    and its client and scheduler threads then compete with a large heap (measured: 1.9 s instead of
-    1.1 s for the same sweep)."""
-    import subprocess
-
-    done = subprocess.run([sys.executable, __file__, "--dask"], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
 def main() -> int:
-    if sys.argv[1:] == ["--dask"]:
-        print(json.dumps(dask_sweep()))
-        return 0
     if sys.argv[1:] == ["--random-traffic"]:  # this figure alone
         rt = random_traffic()
         print(json.dumps(rt))
@@ -608,8 +512,10 @@ def main() -> int:
     results["rule_growth"] = rule_growth()
     print(f"bulk ({ROWS} rows) ...", file=sys.stderr)
     results["bulk"] = bulk(engine)
-    print(f"dask ({DASK_ROWS} rows, 2 workers) ...", file=sys.stderr)
-    results["dask"] = dask_in_fresh_process()
+    print(f"lawbasis sweep ({bench_sweep.SWEEP_ROWS} rows, CSV and Parquet, fresh processes) ...", file=sys.stderr)
+    results["cli"] = bench_sweep.cli_sweep()
+    print(f"dask ({bench_sweep.DASK_ROWS} rows, 2 workers) ...", file=sys.stderr)
+    results["dask"] = bench_sweep.dask_in_fresh_process()
     results["seconds"] = time.time() - started
     out_dir = ROOT / "bench-results"
     out_dir.mkdir(exist_ok=True)
@@ -624,7 +530,7 @@ def main() -> int:
 
 def table(r: dict[str, Any]) -> str:
     m = r["machine"]
-    pc, b, dk = r["per_call"], r["bulk"], r["dask"]
+    pc, b = r["per_call"], r["bulk"]
     mk = pc["jetpak_dk_marketing"]
     lines = [f"machine: {m['cpus']} cpus, {m['memory_gb']} GB, Python {m['python']}, {m['platform']}", ""]
     lines.append(f"{'figure':58} {'value':>14} {'ratio':>9} {'target':>8}  met")
@@ -680,18 +586,10 @@ def table(r: dict[str, Any]) -> str:
             g["ratio_to_dates_only"],
         )
     row("  streamed Parquet file, chunks of 100k: peak traced memory", f"{b['stream_peak_mb_chunk_100k']:.0f} MB")
-    row(f"dask {dk['rows']:,} rows, 2 workers: speedup over 1 process", f"{dk['dask_two_workers_s']:.2f} s", dk["speedup"])
-    row("  one process, same partitions (incl. generating them)", f"{dk['single_process_s']:.2f} s")
-    row("  first run, cold caches on each worker: speedup", f"{dk['dask_two_workers_cold_s']:.2f} s", dk["speedup_cold"])
-    row("  one process, first run", f"{dk['single_process_cold_s']:.2f} s")
-    ce = dk["machine_ceiling"]
-    row("  machine ceiling: same work in 2 plain processes vs 1", f"{ce['two_processes_s']:.2f} s", ce["speedup"])
-    row("  Dask speedup as a share of the ceiling", f"{dk['efficiency'] * 100:.0f} %")
-    row(
-        "  Dask's default worker environment (MALLOC_TRIM_THRESHOLD_ only): speedup",
-        f"{dk['dask_default_environment_s']:.2f} s",
-        dk["speedup_default_environment"],
-    )
+    for name, value, ratio, target, met in bench_sweep.rows_table(r):  # the sweep CLI and Dask (issue 14)
+        shown = "" if ratio is None else f"{ratio:8.2f}x"
+        goal = "" if target is None else (f">= {target:g}x" if "speedup" in name else f"<= {target:g}x")
+        lines.append(f"{name:58} {value:>14} {shown:>9} {goal:>8}  {'' if met is None else ('yes' if met else 'NO')}")
     return "\n".join(lines)
 
 
