@@ -10,7 +10,8 @@ Any problem raises ``RuleFileError`` naming the file and the rule id.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -414,18 +415,30 @@ def _check_conclusions(file: str, rule_id: str, then: list[dict[str, Any]], boun
     return out
 
 
+class QuoteNotFoundError(RuleFileError):
+    """A quote that is not in its policy's text; ``policy`` and ``quote`` say what was looked for."""
+
+    def __init__(self, file: str, rule: str | None, policy: str, quote: str) -> None:
+        self.policy = policy
+        self.quote = quote
+        super().__init__(file, rule, f"quote not found verbatim in the text of {policy}: {quote!r}")
+
+
+#: Where a validator sends each problem instead of raising it (``lawbasis check`` collects them all).
+Report = Callable[[RuleFileError], None]
+
+
 def _check_quote(file: str, rule_id: str, texts: dict[str, str], policy: str | None, quote: str) -> None:
     if policy is None:
         raise RuleFileError(file, rule_id, "a quote in a law file must name its policy")
     if policy not in texts:
         raise RuleFileError(file, rule_id, f"quote names unknown policy {policy!r}")
     if normalise_space(quote) not in texts[policy]:
-        raise RuleFileError(file, rule_id, f"quote not found verbatim in the text of {policy}: {quote!r}")
+        raise QuoteNotFoundError(file, rule_id, policy, quote)
 
 
-def load_directory(directory: str | Path) -> RuleBase:
-    """Load and check every ``*.yaml`` file of a rule directory."""
-    root = Path(directory)
+def rule_files(root: Path) -> list[Path]:
+    """The ``*.yaml`` files of a rule directory, in the order they are read."""
     if not root.exists():
         raise RuleFileError(str(root), None, "rule directory does not exist")
     if not root.is_dir():
@@ -433,8 +446,101 @@ def load_directory(directory: str | Path) -> RuleBase:
     files = sorted(root.glob("*.yaml"))
     if not files:
         raise RuleFileError(str(root), None, "rule directory holds no *.yaml rule files")
+    return files
+
+
+def load_policy(root: Path, name: str, data: dict[str, Any], report: Report | None = None) -> Policy:
+    """The ``policy`` and ``purposes`` of a policy file, its text read and every heading found in it.
+
+    With ``report``, a heading that is not in the text is reported and the purpose kept, so that the
+    rules naming it are still checked; a text that cannot be read always raises.
+    """
+    meta = data["policy"]
+    what = f"policy text {short(meta['text'])}"
+    text = normalise_space(read_bounded(contained(root, meta["text"], name, "policy text"), MAX_TEXT_FILE, name, what))
+    purposes = {}
+    for pid, pdata in data["purposes"].items():
+        if normalise_space(pdata["heading"]) not in text:
+            problem = RuleFileError(name, None, f"purpose {pid!r}: heading not found verbatim in {meta['text']}")
+            if report is None:
+                raise problem
+            report(problem)
+        purposes[pid] = Purpose(pid, pdata["heading"], pdata.get("description"))
+    return Policy(meta["id"], meta["controller"], meta["language"], meta["country"], meta["text"], text, purposes, name)
+
+
+def check_rule(
+    name: str,
+    item: dict[str, Any],
+    scope: str,
+    own_policy: str | None,
+    policies: dict[str, Policy],
+    report: Report | None = None,
+) -> Rule | None:
+    """One rule of file ``name`` (its shape already valid; ``scope`` a policy id or ``law:<id>``), checked.
+
+    Without ``report`` the first problem is raised; with it, every condition, conclusion and citation
+    is checked on its own, each problem is reported, and ``None`` is returned if there was any.
+    """
+    rule_id = item["id"]
+    failed = False
+
+    def attempt(check: Callable[[], Any]) -> Any:
+        nonlocal failed
+        try:
+            return check()
+        except RuleFileError as exc:
+            if report is None:
+                raise
+            report(exc)
+            failed = True
+            return None
+
+    scoped: tuple[str, ...] = ()
+    if "purpose" in item:
+        scoped = tuple(item["purpose"]) if isinstance(item["purpose"], list) else (item["purpose"],)
+        if own_policy is None:
+            attempt(partial(_fail, name, rule_id, "law rules cannot name a purpose; test a flag instead"))
+        else:
+            for pid in scoped:
+                if pid not in policies[own_policy].purposes:
+                    attempt(partial(_fail, name, rule_id, f"purpose {pid!r} is not declared under 'purposes'"))
+    bound: set[str] = set()
+    when = item.get("when", [])
+    for condition in when:
+        attempt(partial(_check_condition, name, rule_id, condition, bound))
+    then: list[tuple[str, dict[str, str]]] = []
+    for conclusion in item["then"]:
+        # one at a time, so that each wrong conclusion is reported; none of them binds a variable
+        then.extend(attempt(partial(_check_conclusions, name, rule_id, [conclusion], bound)) or [])
+    texts = {pid: p.text for pid, p in policies.items()}
+    cites = []
+    for c in item["cites"]:
+        quote = c.get("quote")
+        policy = c.get("policy", own_policy) if quote is not None else None
+        section = c.get("section", item.get("section")) if quote is not None else None
+        if quote is None and "law" not in c:
+            attempt(partial(_fail, name, rule_id, "a citation needs a quote or a law"))
+        if quote is not None:
+            attempt(partial(_check_quote, name, rule_id, texts, policy, quote))
+            if section is not None and policy in texts and normalise_space(section) not in texts[policy]:
+                attempt(partial(_fail, name, rule_id, f"section heading not found verbatim in {policy}: {section!r}"))
+        language = policies[policy].language if quote is not None and policy in policies else None
+        cites.append(Cite(policy=policy, section=section, quote=quote, law=c.get("law"), language=language))
+    if failed:
+        return None
+    return Rule(rule_id, name, scope, scoped, tuple(when), tuple(then), tuple(cites), item.get("note"))
+
+
+def _fail(file: str, rule_id: str | None, problem: str) -> None:
+    raise RuleFileError(file, rule_id, problem)
+
+
+def load_directory(directory: str | Path) -> RuleBase:
+    """Load and check every ``*.yaml`` file of a rule directory."""
+    root = Path(directory)
     raw = {}
-    for path in files:
+    for path in rule_files(root):
         data = _load_yaml(root, path)
         _schema_error(path.name, data)
         raw[path.name] = data
@@ -446,16 +552,7 @@ def load_directory(directory: str | Path) -> RuleBase:
             meta = data["policy"]
             if meta["id"] in policies:
                 raise RuleFileError(name, None, f"policy {meta['id']!r} is also defined in {policies[meta['id']].file}")
-            what = f"policy text {short(meta['text'])}"
-            text = normalise_space(read_bounded(contained(root, meta["text"], name, "policy text"), MAX_TEXT_FILE, name, what))
-            purposes = {}
-            for pid, pdata in data["purposes"].items():
-                if normalise_space(pdata["heading"]) not in text:
-                    raise RuleFileError(name, None, f"purpose {pid!r}: heading not found verbatim in {meta['text']}")
-                purposes[pid] = Purpose(pid, pdata["heading"], pdata.get("description"))
-            policies[meta["id"]] = Policy(
-                meta["id"], meta["controller"], meta["language"], meta["country"], meta["text"], text, purposes, name
-            )
+            policies[meta["id"]] = load_policy(root, name, data)
         else:
             meta = data["law"]
             if meta["id"] in laws:
@@ -463,7 +560,6 @@ def load_directory(directory: str | Path) -> RuleBase:
             countries = tuple(meta["countries"]) if "countries" in meta else None
             laws[meta["id"]] = Law(meta["id"], meta["title"], countries, name)
 
-    texts = {pid: p.text for pid, p in policies.items()}
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for name, data in raw.items():
@@ -474,33 +570,9 @@ def load_directory(directory: str | Path) -> RuleBase:
             if rule_id in seen:
                 raise RuleFileError(name, rule_id, f"duplicate rule id (also in {seen[rule_id]})")
             seen[rule_id] = name
-            scoped: tuple[str, ...] = ()
-            if "purpose" in item:
-                if own_policy is None:
-                    raise RuleFileError(name, rule_id, "law rules cannot name a purpose; test a flag instead")
-                scoped = tuple(item["purpose"]) if isinstance(item["purpose"], list) else (item["purpose"],)
-                for pid in scoped:
-                    if pid not in policies[own_policy].purposes:
-                        raise RuleFileError(name, rule_id, f"purpose {pid!r} is not declared under 'purposes'")
-            bound: set[str] = set()
-            when = item.get("when", [])
-            for condition in when:
-                _check_condition(name, rule_id, condition, bound)
-            then = _check_conclusions(name, rule_id, item["then"], bound)
-            cites = []
-            for c in item["cites"]:
-                quote = c.get("quote")
-                policy = c.get("policy", own_policy) if quote is not None else None
-                section = c.get("section", item.get("section")) if quote is not None else None
-                if quote is None and "law" not in c:
-                    raise RuleFileError(name, rule_id, "a citation needs a quote or a law")
-                if quote is not None:
-                    _check_quote(name, rule_id, texts, policy, quote)
-                    if section is not None and policy in texts and normalise_space(section) not in texts[policy]:
-                        raise RuleFileError(name, rule_id, f"section heading not found verbatim in {policy}: {section!r}")
-                language = policies[policy].language if quote is not None and policy in policies else None
-                cites.append(Cite(policy=policy, section=section, quote=quote, law=c.get("law"), language=language))
-            rules.append(Rule(rule_id, name, scope, scoped, tuple(when), tuple(then), tuple(cites), item.get("note")))
+            rule = check_rule(name, item, scope, own_policy, policies)
+            assert rule is not None  # without a report, every problem raises
+            rules.append(rule)
     return RuleBase(str(root), policies, laws, tuple(rules))
 
 
