@@ -415,6 +415,10 @@ def check_directory(directory: str | Path) -> list[Problem]:
             except RuleFileError as exc:
                 found.add(exc, _key_line(source, "policy"))
                 continue
+            for field, placeholder in (("controller", "TODO"), ("language", "xx"), ("country", "XX")):
+                if meta[field].startswith(placeholder):
+                    problem = f"policy.{field}: {meta[field]!r} is the placeholder lawbasis new wrote; fill it in"
+                    found.add(RuleFileError(name, None, problem), _key_line(source, f"  {field}"))
             texts[meta["id"]] = read_bounded(contained(root, meta["text"], name, "policy text"), MAX_TEXT_FILE, name, "policy text")
         else:
             meta = data["law"]
@@ -469,6 +473,10 @@ def _shape(name: str, data: Any, source: str, found: _Collector) -> bool:
         return True
     except RuleFileError as exc:
         first = exc
+    if isinstance(data, dict) and "rules" in data and data["rules"] is None:
+        # a skeleton from `lawbasis new` before its first rule: say what to do, not "None is not an array"
+        found.add(RuleFileError(name, None, "rules: no rule yet (fill in one of the commented placeholders)"), _key_line(source, "rules"))
+        return False
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         found.add(first, 1)
         return False
