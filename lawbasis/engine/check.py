@@ -59,7 +59,6 @@ _RANK_UNNUMBERED = 99  # below every numbered depth
 _BULLET = re.compile(r"^(?:[-\u2022*\u00b7\u2013\u2014\u25aa\u25e6\u2023\u25cf\u25cb\u25a0\u25a1>]|\(?[a-zA-Z0-9]{1,3}\))\s*")
 _NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}\.)\s+(\S.*)$")
 _LINK = re.compile(r"@|https?:|www\.", re.IGNORECASE)
-_WORD = re.compile(r"\w+")
 
 
 @attrs.frozen
@@ -98,9 +97,12 @@ def _starts_upper(text: str) -> bool:
     return first.isalpha() and first.isupper()
 
 
+_LAST_ITEM = re.compile(r",?\s+(?:samt|og|and|och|eller|or|sowie|und|et|ou)$", re.IGNORECASE)
+
+
 def _item(text: str) -> str:
-    """A list item's text without its bullet and closing punctuation (to compare with a heading)."""
-    return _BULLET.sub("", text, count=1).rstrip(" .;,:").casefold()
+    """A list item's text without its bullet, its closing punctuation and a closing "and" (", samt")."""
+    return _LAST_ITEM.sub("", _BULLET.sub("", text, count=1).rstrip(" .;,:")).rstrip(" .;,:").casefold()
 
 
 def find_headings(raw: str) -> list[Heading]:
@@ -312,11 +314,16 @@ def nearest_text(text: str, quote: str, budget: float = HINT_BUDGET) -> str | No
     if found is None or found[0] < HINT_MIN_RATIO:
         return None
     passage = found[1]
+    if passage[-1] in ",;:" and not quote.endswith(passage[-1]):  # windows are whole words: "derefter,"
+        passage = passage[:-1]
     return passage if len(passage) <= HINT_MAX else passage[: HINT_MAX - 3] + "..."
 
 
 def _key(word: str) -> str:
-    return "".join(_WORD.findall(word.casefold()))
+    return word.casefold().strip(_PUNCTUATION)
+
+
+_PUNCTUATION = "".join(chr(c) for c in range(0x2070) if not chr(c).isalnum() and not chr(c).isspace())
 
 
 # --- lines ----------------------------------------------------------------------------------------
@@ -383,17 +390,23 @@ def check_directory(directory: str | Path) -> list[Problem]:
         return found.problems
     raw: dict[str, Any] = {}
     sources: dict[str, str] = {}
+    unreadable: set[str] = set()  # policies whose file or text could not be read
     for path in paths:
+        source = None
         try:
             # as the loader reads it: inside the directory, bounded, strict YAML
             source = read_bounded(contained(root, path.name, path.name, "rule file"), MAX_RULE_FILE, path.name, "rule file")
             data = load_yaml(source, path.name)
         except RuleFileError as exc:
             found.add(exc, _yaml_line(exc.problem))
+            if source is not None:  # the policy it defines, so that quoting it is not reported again
+                unreadable.update(re.findall(r"^policy\s*:\s*\n\s+id\s*:\s*['\"]?([a-z0-9][a-z0-9_-]*)", source, re.MULTILINE))
             continue
         sources[path.name] = source
         if _shape(path.name, data, source, found):
             raw[path.name] = data
+        elif isinstance(data, dict) and isinstance(data.get("policy"), dict) and isinstance(data["policy"].get("id"), str):
+            unreadable.add(data["policy"]["id"])
 
     policies: dict[str, Policy] = {}
     texts: dict[str, str] = {}  # policy id -> its text as written (lines intact), for the headings
@@ -414,6 +427,7 @@ def check_directory(directory: str | Path) -> list[Problem]:
                 policies[meta["id"]] = load_policy(root, name, data, heading_problem)
             except RuleFileError as exc:
                 found.add(exc, _key_line(source, "policy"))
+                unreadable.add(meta["id"])
                 continue
             for field, placeholder in (("controller", "TODO"), ("language", "xx"), ("country", "XX")):
                 if meta[field].startswith(placeholder):
@@ -432,7 +446,7 @@ def check_directory(directory: str | Path) -> list[Problem]:
     rules: list[tuple[Rule, int | None]] = []
     seen: dict[str, str] = {}
     for name, data in raw.items():
-        if "policy" in data and policies.get(data["policy"]["id"], None) is None:
+        if "policy" in data and data["policy"]["id"] in unreadable:
             continue  # its text could not be read: reported once above, not again for every quote
         scope = data["policy"]["id"] if "policy" in data else f"law:{data['law']['id']}"
         own_policy = data["policy"]["id"] if "policy" in data else None
@@ -446,6 +460,8 @@ def check_directory(directory: str | Path) -> list[Problem]:
             seen[rule_id] = name
 
             def report(exc: RuleFileError, line: int | None = line) -> None:
+                if any(exc.problem == f"quote names unknown policy {pid!r}" for pid in unreadable):
+                    return  # the text is unreadable: reported once above, not again for every quote
                 if isinstance(exc, QuoteNotFoundError) and exc.policy in policies:
                     hint = nearest_text(policies[exc.policy].text, exc.quote)
                     more = f"; did you mean: {hint!r}" if hint else "; no similar passage found"
