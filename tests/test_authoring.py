@@ -497,3 +497,80 @@ def test_every_error_of_new_is_a_lawbasis_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
     with pytest.raises(RuleFileError, match="is not a directory"):
         new_policy("acme-dk", RULES / "policies" / "jackon-da.txt", tmp_path / "file")
+
+
+# --- the docs a new user follows ------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+needs_docs = pytest.mark.skipif(not DOCS.is_dir(), reason="docs/ is not beside the tests (installed elsewhere)")
+
+
+@needs_docs
+def test_every_yaml_block_of_the_scenario_how_to_loads(tmp_path: Path) -> None:
+    from lawbasis.testing.scenarios import load_scenarios
+
+    page = (DOCS / "howto" / "scenario-files.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", page, re.DOTALL)
+    assert len(blocks) >= 2
+    keys = set()
+    for i, block in enumerate(blocks):
+        path = tmp_path / "tests" / f"block{i}.scenarios.yaml"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(block, encoding="utf-8")
+        scenarios = load_scenarios(path)
+        assert scenarios, f"block {i} holds no scenario"
+        keys |= {key for s in scenarios for key in s.expect}
+    # the page shows the rules key and action_today at work, not only in prose
+    assert any("rules:" in block for block in blocks)
+    assert {"action_today", "may_process", "bases", "retention", "findings_include", "error"} <= keys
+
+
+@needs_docs
+def test_the_scenario_how_to_names_every_expect_key() -> None:
+    from lawbasis.testing import scenarios
+
+    page = (DOCS / "howto" / "scenario-files.md").read_text(encoding="utf-8")
+    for key in (*scenarios._DECISION_KEYS, *scenarios._EXTRA_KEYS, *scenarios._FILE_KEYS):
+        assert f"`{key}`" in page, key
+
+
+@needs_docs
+def test_rule_format_lists_every_field_and_allowed_value() -> None:
+    from lawbasis.core.vocabulary import ACTIVITY_FIELDS, KINDS
+    from lawbasis.engine.rulefile import SCHEMA
+
+    page = (DOCS / "reference" / "rule-format.md").read_text(encoding="utf-8")
+    missing = []
+    for kind, fields in KINDS.items():
+        if f"`{kind}`" not in page:
+            missing.append(kind)
+        for field, allowed in fields.items():
+            if f"`{field}`" not in page and f"`{kind}.{field}`" not in page:
+                missing.append(f"{kind}.{field}")
+            missing += [f"{kind}.{field}={v}" for v in allowed or () if f"`{v}`" not in page]
+    for field, allowed in ACTIVITY_FIELDS.items():
+        generic = re.sub(r"^(has|passed)_.*", r"\1_<date key>", field)
+        if f"`{field}`" not in page and f"`{generic}`" not in page:
+            missing.append(f"activity.{field}")
+        missing += [f"activity.{field}={v}" for v in allowed or () if f"`{v}`" not in page]
+    policy_file, law_file = SCHEMA["oneOf"]
+    for header in ("policy", "law"):
+        branch = policy_file if header == "policy" else law_file
+        for field in branch["properties"][header]["properties"]:
+            if f"`{header}.{field}`" not in page:
+                missing.append(f"{header}.{field}")
+    for field in policy_file["properties"]["purposes"]["additionalProperties"]["properties"]:
+        if f"`purposes.<id>.{field}`" not in page:
+            missing.append(f"purposes.{field}")
+    rule = policy_file["properties"]["rules"]["items"]
+    missing += [f"rule.{field}" for field in rule["properties"] if f"`{field}`" not in page]
+    missing += [f"cite.{field}" for field in rule["properties"]["cites"]["items"]["properties"] if f"`{field}`" not in page]
+    assert missing == []
+
+
+@needs_docs
+def test_cli_reference_documents_new_and_check() -> None:
+    page = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
+    assert "| `lawbasis new POLICY-ID --text FILE [--dir DIR]` |" in page
+    assert "| `lawbasis check DIR` |" in page
+    assert "## `lawbasis new`" in page and "## `lawbasis check`" in page
