@@ -31,7 +31,9 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 #: Control characters a policy text cannot hold (a binary file that happens to decode as UTF-8).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # letters NFKD does not take apart; the rest (å, ä, ö, é ...) lose their accents
-_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "ß": "ss", "Æ": "ae", "Ø": "oe", "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l", "đ": "d", "þ": "th"})
+_FOLD = str.maketrans(
+    {"æ": "ae", "ø": "oe", "ß": "ss", "Æ": "ae", "Ø": "oe", "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l", "đ": "d", "þ": "th"}
+)
 
 #: A few function words per language, to guess the ``language`` field (the user confirms it).
 _STOPWORDS = {
