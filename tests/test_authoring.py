@@ -141,6 +141,10 @@ def test_headings_numbered_in_capitals_and_announced_by_a_list() -> None:
             "Billing",
             "",
             "This line ends with a period and is a paragraph.",
+            "",
+            "Your rights",
+            "===========",
+            "You may object at any time, and we will stop.",
         ]
     )
     assert [(h.text, h.rank, h.sure) for h in find_headings(text)] == [
@@ -148,6 +152,7 @@ def test_headings_numbered_in_capitals_and_announced_by_a_list() -> None:
         ("Newsletters.", 99, True),  # ends with a period, but the list above announces it
         ("8.2 Billing records", 1, True),
         ("Billing", 99, True),
+        ("Your rights", 99, True),
     ]
 
 

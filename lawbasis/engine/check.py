@@ -9,14 +9,14 @@ needs:
 * a quote must lie under its rule's ``section`` heading: between that heading and the next one.
 
 Plain-text policies have no markup, so headings are recognised by their look (:func:`find_headings`):
-numbered headings (``1. ...``, ``8.2 ...``), lines in capitals, questions standing on their own line,
-and short lines that stand alone between blank lines or introduce a longer paragraph. A recognised
-heading may be a false one (a short sentence on its own line), so the section check only treats as
-the end of a section the headings that are surely headings (numbered, in capitals, questions, or
-repeating an item of a list earlier in the text, the way a list of purposes announces the sections
-that follow) and the headings some rule names as its ``section``. Numbered headings nest: the section
-of ``4. ...`` runs to the next heading numbered at the same depth or above, across the unnumbered
-headings inside it.
+numbered headings (``1. ...``, ``8.2 ...``), lines in capitals, underlined lines, questions on a line
+of their own, and short lines that stand alone between blank lines or introduce a longer paragraph.
+A recognised heading may be a false one (a short sentence on its own line), so the section check
+only ends a section at the headings that are surely headings (numbered, in capitals, underlined,
+questions, or repeating an item of a list earlier in the text, the way a list of purposes announces
+the sections that follow) and at the headings some rule names as its ``section``. Numbered headings
+nest: the section of ``4. ...`` runs to the next heading numbered at the same depth or above, across
+the unnumbered headings inside it.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ HINT_MAX = 400
 _RANK_UNNUMBERED = 99  # below every numbered depth
 _BULLET = re.compile(r"^(?:[-\u2022*\u00b7\u2013\u2014\u25aa\u25e6\u2023\u25cf\u25cb\u25a0\u25a1>]|\(?[a-zA-Z0-9]{1,3}\))\s*")
 _NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}\.)\s+(\S.*)$")
+_RULE_LINE = re.compile(r"^(?:={3,}|-{3,}|~{3,})$")
 _LINK = re.compile(r"@|https?:|www\.", re.IGNORECASE)
 
 
@@ -126,6 +127,9 @@ def find_headings(raw: str) -> list[Heading]:
                 out.append(Heading(s, i + 1, _depth(number, numbers), True))
             continue
         if _BULLET.match(s) or _LINK.search(s) or not _starts_upper(s) or len(words) > 25:
+            continue
+        if _RULE_LINE.match(nxt):  # underlined, as Markdown and reStructuredText write headings
+            out.append(Heading(s, i + 1, _RANK_UNNUMBERED, True))
             continue
         letters = [c for c in s if c.isalpha()]
         if len(letters) >= 4 and all(c.isupper() for c in letters) and len(s) <= 80:
@@ -228,17 +232,17 @@ class _Sections:
                     boundaries.setdefault(start, _Boundary(start, _RANK_UNNUMBERED, section))
             self.starts[section] = starts
         self.boundaries = sorted(boundaries.values(), key=lambda b: b.start)
-
-    def _end(self, index: int) -> int:
-        own = self.boundaries[index]
-        for later in self.boundaries[index + 1 :]:
-            if later.rank <= own.rank:
-                return later.start
-        return len(self.text)
+        # each section ends at the next heading of its rank or above (a stack, one pass)
+        self.ends = [len(self.text)] * len(self.boundaries)
+        open_: list[int] = []
+        for index, boundary in enumerate(self.boundaries):
+            while open_ and self.boundaries[open_[-1]].rank >= boundary.rank:
+                self.ends[open_.pop()] = boundary.start
+            open_.append(index)
+        self.end_at = {b.start: end for b, end in zip(self.boundaries, self.ends, strict=True)}
 
     def span_of(self, start: int) -> tuple[int, int]:
-        index = next(i for i, b in enumerate(self.boundaries) if b.start == start)
-        return start, self._end(index)
+        return start, self.end_at[start]
 
     def under(self, section: str, quote: str) -> tuple[bool, str | None]:
         """Whether ``quote`` lies under ``section``; if not, the heading it lies under (None: before any)."""
@@ -250,8 +254,8 @@ class _Sections:
             return True, None
         place = places[0]
         inner = None
-        for index, boundary in enumerate(self.boundaries):
-            if boundary.start <= place < self._end(index):
+        for boundary, end in zip(self.boundaries, self.ends, strict=True):
+            if boundary.start <= place < end:
                 inner = boundary.text  # the last one that contains it is the innermost
         return False, inner
 
