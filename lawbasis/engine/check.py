@@ -35,9 +35,9 @@ import attrs
 from lawbasis.core.errors import RuleFileError
 from lawbasis.core.safeyaml import MAX_RULE_FILE, MAX_TEXT_FILE, contained, load_yaml, read_bounded
 from lawbasis.engine.rulefile import (
+    QUOTE_NOT_FOUND,
     Law,
     Policy,
-    QuoteNotFoundError,
     Rule,
     RuleBase,
     _schema_error,
@@ -463,13 +463,13 @@ def check_directory(directory: str | Path) -> list[Problem]:
                 continue
             seen[rule_id] = name
 
-            def report(exc: RuleFileError, line: int | None = line) -> None:
+            def report(
+                exc: RuleFileError, line: int | None = line, item: dict[str, Any] = item, own_policy: str | None = own_policy
+            ) -> None:
                 if any(exc.problem == f"quote names unknown policy {pid!r}" for pid in unreadable):
                     return  # the text is unreadable: reported once above, not again for every quote
-                if isinstance(exc, QuoteNotFoundError) and exc.policy in policies:
-                    hint = nearest_text(policies[exc.policy].text, exc.quote)
-                    more = f"; did you mean: {hint!r}" if hint else "; no similar passage found"
-                    exc = RuleFileError(exc.file, exc.rule, exc.problem + more)
+                if exc.problem.startswith(QUOTE_NOT_FOUND):
+                    exc = _with_hint(exc, item, own_policy, policies)
                 found.add(exc, line)
 
             rule = check_rule(name, item, scope, own_policy, policies, report)
@@ -481,6 +481,17 @@ def check_directory(directory: str | Path) -> list[Problem]:
         base = RuleBase(str(root), policies, laws, tuple(r for r, _ in rules))
         _check_compiled(base, {(r.file, r.id): line for r, line in rules}, found)
     return found.problems
+
+
+def _with_hint(exc: RuleFileError, item: dict[str, Any], own_policy: str | None, policies: dict[str, Policy]) -> RuleFileError:
+    """The problem of a quote that is not verbatim, with the nearest passage of its text."""
+    for cite in item["cites"]:
+        quote, policy = cite.get("quote"), cite.get("policy", own_policy)
+        if isinstance(quote, str) and exc.problem == f"{QUOTE_NOT_FOUND} {policy}: {quote!r}" and policy in policies:
+            hint = nearest_text(policies[policy].text, quote)
+            more = f"; did you mean: {hint!r}" if hint else "; no similar passage found"
+            return RuleFileError(exc.file, exc.rule, exc.problem + more)
+    return exc
 
 
 _LAW_STUB = {"law": {"id": "x", "title": "x"}}

@@ -415,14 +415,8 @@ def _check_conclusions(file: str, rule_id: str, then: list[dict[str, Any]], boun
     return out
 
 
-class QuoteNotFoundError(RuleFileError):
-    """A quote that is not in its policy's text; ``policy`` and ``quote`` say what was looked for."""
-
-    def __init__(self, file: str, rule: str | None, policy: str, quote: str) -> None:
-        self.policy = policy
-        self.quote = quote
-        super().__init__(file, rule, f"quote not found verbatim in the text of {policy}: {quote!r}")
-
+#: How the problem of a quote that is not in its text begins (``lawbasis check`` adds the nearest passage).
+QUOTE_NOT_FOUND = "quote not found verbatim in the text of"
 
 #: Where a validator sends each problem instead of raising it (``lawbasis check`` collects them all).
 Report = Callable[[RuleFileError], None]
@@ -434,7 +428,7 @@ def _check_quote(file: str, rule_id: str, texts: dict[str, str], policy: str | N
     if policy not in texts:
         raise RuleFileError(file, rule_id, f"quote names unknown policy {policy!r}")
     if normalise_space(quote) not in texts[policy]:
-        raise QuoteNotFoundError(file, rule_id, policy, quote)
+        raise RuleFileError(file, rule_id, f"{QUOTE_NOT_FOUND} {policy}: {quote!r}")
 
 
 def rule_files(root: Path) -> list[Path]:
