@@ -366,6 +366,8 @@ def test_nearest_text_for_a_quote_with_one_word_changed() -> None:
     assert nearest_text(text, original.replace("36", "24")) == original
     assert nearest_text(text, original.replace("varighed", "længde")) == original
     assert nearest_text(text, "Completely unrelated English words about penguins and glaciers.") is None
+    # a text shorter than the quote: the whole text is the nearest passage
+    assert nearest_text("kort tekst", "kort tekst her") == "kort tekst"
 
 
 def test_nearest_text_stops_at_its_budget_on_a_large_text() -> None:

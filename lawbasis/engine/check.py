@@ -268,22 +268,26 @@ def nearest_text(text: str, quote: str, budget: float = HINT_BUDGET) -> str | No
 
     Windows of the quote's length in words are ranked by the words they share with it (one pass over
     the text), then the best few are compared character by character (difflib), widened and narrowed
-    by a few words. The whole search stops after ``budget`` seconds with the best found so far.
+    by a few words. The search stops after about ``budget`` seconds with the best found so far.
     """
-    deadline = time.monotonic() + budget
+    now = time.monotonic()
+    scan_deadline, deadline = now + 0.8 * budget, now + budget
     quote = normalise_space(quote)
-    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
     wanted = [_key(w) for w in quote.split()]
     n = len(wanted)
-    if not spans or not n:
+    if not n:
         return None
-    keys = [_key(text[a:b]) for a, b in spans]
     need = Counter(wanted)
     have: Counter[str] = Counter()
     shared = 0
     best: list[tuple[int, int]] = []  # (shared words, window start): a min-heap of the top few
-    for end in range(len(keys)):
-        word = keys[end]
+    spans: list[tuple[int, int]] = []
+    keys: list[str] = []
+    # one lazy pass, so that the budget bounds the reading of the text as well as the ranking
+    for end, match in enumerate(re.finditer(r"\S+", text)):
+        spans.append(match.span())
+        word = _key(match.group())
+        keys.append(word)
         have[word] += 1
         if have[word] <= need[word]:
             shared += 1
@@ -293,28 +297,31 @@ def nearest_text(text: str, quote: str, budget: float = HINT_BUDGET) -> str | No
             if have[gone] <= need[gone]:
                 shared -= 1
             have[gone] -= 1
-        if start >= 0 or end == len(keys) - 1:
-            item = (shared, max(start, 0))
+        if start >= 0:
+            item = (shared, start)
             if len(best) < 8:
                 heapq.heappush(best, item)
             elif item > best[0]:
                 heapq.heapreplace(best, item)
-        if end % 4096 == 0 and time.monotonic() > deadline:
+        if end % 4096 == 4095 and time.monotonic() > scan_deadline:
             break
+    if not spans:
+        return None
+    if not best:  # a text shorter than the quote: the whole of it
+        best = [(shared, 0)]
     found: tuple[float, str] | None = None
-    for _, start in sorted(best, reverse=True):
-        for shift in (-2, -1, 0, 1, 2):
+    # the best window is always compared in full (a few dozen short comparisons); the others while
+    # the budget lasts
+    for rank, (_, start) in enumerate(sorted(best, reverse=True)):
+        if rank and time.monotonic() > deadline:
+            break
+        for lo in range(max(0, start - 2), min(len(spans), start + 3)):
             for size in range(max(1, n - 3), n + 4):
-                lo = max(0, start + shift)
                 hi = min(len(spans), lo + size)
                 passage = text[spans[lo][0] : spans[hi - 1][1]]
                 ratio = difflib.SequenceMatcher(None, quote, passage, autojunk=False).ratio()
                 if found is None or ratio > found[0]:
                     found = (ratio, passage)
-            if time.monotonic() > deadline:
-                break
-        if time.monotonic() > deadline:
-            break
     if found is None or found[0] < HINT_MIN_RATIO:
         return None
     passage = found[1]
