@@ -94,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     _common(p, top=False)
     add_sweep_parser(sub)
+
+    p = sub.add_parser("new", help="start a rule file for a policy text: its headings as blocks, a scenario file, the text copied")
+    p.add_argument("policy", metavar="POLICY-ID", help="the new policy's id, e.g. acme-dk (lower case; a country code at the end)")
+    p.add_argument("--text", metavar="FILE", required=True, help="the policy's plain text (UTF-8), copied to DIR/policies/POLICY-ID.txt")
+    p.add_argument("--dir", metavar="DIR", default="rules", help="the rule directory to write into (default: rules)")
+
+    p = sub.add_parser("check", help="report every problem of a rule directory, with file, line and rule id")
+    p.add_argument("directory", metavar="DIR")
     return parser
 
 
@@ -221,12 +229,39 @@ def _cmd_diff(args: argparse.Namespace) -> tuple[str, bool]:
     return render_text(rows, args.policy_a, args.policy_b).rstrip("\n"), violation
 
 
+def _cmd_new(args: argparse.Namespace) -> tuple[str, bool]:
+    from lawbasis.authoring import new_policy
+
+    rules, text, scenarios = new_policy(args.policy, args.text, args.dir)
+    return (
+        f"wrote {rules}\n      {text}\n      {scenarios}\n"
+        f"next: fill in {rules} (metadata, purposes, one rule per clause), then run 'lawbasis check {args.dir}'",
+        False,
+    )
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    """``lawbasis check``: every problem on stdout, one per line; exit 2 if there is any."""
+    from lawbasis.engine.check import check_directory
+
+    problems = check_directory(args.directory)
+    lines = [_one_line(str(p)) for p in problems]
+    if problems:
+        lines.append(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {args.directory}")
+    else:
+        lines.append(f"{args.directory}: no problems found")
+    _write(sys.stdout, "\n".join(lines) + "\n")
+    sys.stdout.flush()
+    return EXIT_BAD_INPUT if problems else EXIT_OK
+
+
 _COMMANDS = {
     "policies": _cmd_policies,
     "purposes": _cmd_purposes,
     "evaluate": _cmd_evaluate,
     "report": _cmd_report,
     "diff": _cmd_diff,
+    "new": _cmd_new,
 }
 
 
@@ -245,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(list(argv) if argv is not None else None)
         if args.command == "sweep":
             return run_sweep(args)
+        if args.command == "check":
+            return _run_check(args)
         output, violation = _COMMANDS[args.command](args)
         _write(sys.stdout, output + "\n")
         sys.stdout.flush()

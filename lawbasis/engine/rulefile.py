@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -424,13 +425,20 @@ def _check_conclusions(file: str, rule_id: str, then: list[dict[str, Any]], boun
     return out
 
 
+#: How the problem of a quote that is not in its text begins (``lawbasis check`` adds the nearest passage).
+QUOTE_NOT_FOUND = "quote not found verbatim in the text of"
+
+#: Where a validator sends each problem instead of raising it (``lawbasis check`` collects them all).
+Report = Callable[[RuleFileError], None]
+
+
 def _check_quote(file: str, rule_id: str, texts: dict[str, str], policy: str | None, quote: str) -> None:
     if policy is None:
         raise RuleFileError(file, rule_id, "a quote in a law file must name its policy")
     if policy not in texts:
         raise RuleFileError(file, rule_id, f"quote names unknown policy {policy!r}")
     if normalise_space(quote) not in texts[policy]:
-        raise RuleFileError(file, rule_id, f"quote not found verbatim in the text of {policy}: {quote!r}")
+        raise RuleFileError(file, rule_id, f"{QUOTE_NOT_FOUND} {policy}: {quote!r}")
 
 
 #: The optional manifest of a rule directory: what the directory builds on (``extends``).
@@ -535,12 +543,19 @@ def resolve_layers(base: str | os.PathLike[str] | None, layers: Iterable[str | o
     return tuple(unique)
 
 
-def _read_layer(index: int, directory: str | Path, labelled: bool) -> list[_Source]:
-    """Every ``*.yaml`` rule file of one layer, schema-checked (the manifest is not a rule file)."""
-    root = _rule_directory(directory)
+def rule_files(root: Path) -> list[Path]:
+    """The ``*.yaml`` rule files of a rule directory, in the order they are read (the manifest is not one)."""
+    root = _rule_directory(root)
     files = sorted(path for path in root.glob("*.yaml") if path.name != MANIFEST)
     if not files:
         raise RuleFileError(str(root), None, "rule directory holds no *.yaml rule files")
+    return files
+
+
+def _read_layer(index: int, directory: str | Path, labelled: bool) -> list[_Source]:
+    """Every ``*.yaml`` rule file of one layer, schema-checked."""
+    root = _rule_directory(directory)
+    files = rule_files(root)
     out = []
     for path in files:
         # with several layers a name alone would not say which directory's gdpr.yaml is meant
@@ -549,6 +564,104 @@ def _read_layer(index: int, directory: str | Path, labelled: bool) -> list[_Sour
         _schema_error(name, data)
         out.append(_Source(index, root, name, data))
     return out
+
+
+def load_policy(root: Path, name: str, data: dict[str, Any], report: Report | None = None) -> Policy:
+    """The ``policy`` and ``purposes`` of a policy file, its text read and every heading found in it.
+
+    With ``report``, a heading that is not in the text is reported and the purpose kept, so that the
+    rules naming it are still checked; a text that cannot be read always raises.
+    """
+    meta = data["policy"]
+    what = f"policy text {short(meta['text'])}"
+    text = normalise_space(read_bounded(contained(root, meta["text"], name, "policy text"), MAX_TEXT_FILE, name, what))
+    purposes = {}
+    for pid, pdata in data["purposes"].items():
+        if normalise_space(pdata["heading"]) not in text:
+            problem = RuleFileError(name, None, f"purpose {pid!r}: heading not found verbatim in {meta['text']}")
+            if report is None:
+                raise problem
+            report(problem)
+        purposes[pid] = Purpose(pid, pdata["heading"], pdata.get("description"))
+    return Policy(meta["id"], meta["controller"], meta["language"], meta["country"], meta["text"], text, purposes, name)
+
+
+def check_rule(
+    name: str,
+    item: dict[str, Any],
+    scope: str,
+    own_policy: str | None,
+    policies: dict[str, Policy],
+    report: Report | None = None,
+) -> Rule | None:
+    """One rule of file ``name`` (its shape already valid; ``scope`` a policy id or ``law:<id>``), checked.
+
+    Without ``report`` the first problem is raised; with it, every condition, conclusion and citation
+    is checked on its own, each problem is reported, and ``None`` is returned if there was any.
+    """
+    rule_id = item["id"]
+    failed = False
+
+    def attempt(check: Callable[[], Any]) -> Any:
+        nonlocal failed
+        try:
+            return check()
+        except RuleFileError as exc:
+            if report is None:
+                raise
+            report(exc)
+            failed = True
+            return None
+
+    scoped: tuple[str, ...] = ()
+    if "purpose" in item:
+        scoped = tuple(item["purpose"]) if isinstance(item["purpose"], list) else (item["purpose"],)
+        if own_policy is None:
+            attempt(partial(_fail, name, rule_id, "law rules cannot name a purpose; test a flag instead"))
+        else:
+            for pid in scoped:
+                if pid not in policies[own_policy].purposes:
+                    attempt(partial(_fail, name, rule_id, f"purpose {pid!r} is not declared under 'purposes'"))
+    bound: set[str] = set()
+    when = item.get("when", [])
+    for condition in when:
+        attempt(partial(_check_condition, name, rule_id, condition, bound))
+    then: list[tuple[str, dict[str, str]]] = []
+    for conclusion in item["then"]:
+        # one at a time, so that each wrong conclusion is reported; none of them binds a variable
+        then.extend(attempt(partial(_check_conclusions, name, rule_id, [conclusion], bound)) or [])
+    if own_policy is not None:
+        for kind, _ in then:
+            if kind in LAW_KINDS:
+                attempt(
+                    partial(
+                        _fail,
+                        name,
+                        rule_id,
+                        f"a policy file cannot conclude {kind!r}: only a law file (top-level 'law:') states what a statute says",
+                    )
+                )
+    texts = {pid: p.text for pid, p in policies.items()}
+    cites = []
+    for c in item["cites"]:
+        quote = c.get("quote")
+        policy = c.get("policy", own_policy) if quote is not None else None
+        section = c.get("section", item.get("section")) if quote is not None else None
+        if quote is None and "law" not in c:
+            attempt(partial(_fail, name, rule_id, "a citation needs a quote or a law"))
+        if quote is not None:
+            attempt(partial(_check_quote, name, rule_id, texts, policy, quote))
+            if section is not None and policy in texts and normalise_space(section) not in texts[policy]:
+                attempt(partial(_fail, name, rule_id, f"section heading not found verbatim in {policy}: {section!r}"))
+        language = policies[policy].language if quote is not None and policy in policies else None
+        cites.append(Cite(policy=policy, section=section, quote=quote, law=c.get("law"), language=language))
+    if failed:
+        return None
+    return Rule(rule_id, name, scope, scoped, tuple(when), tuple(then), tuple(cites), item.get("note"), item.get("replaces"))
+
+
+def _fail(file: str, rule_id: str | None, problem: str) -> None:
+    raise RuleFileError(file, rule_id, problem)
 
 
 def _declare(sources: list[_Source]) -> tuple[dict[str, Policy], dict[str, Law]]:
@@ -561,16 +674,7 @@ def _declare(sources: list[_Source]) -> tuple[dict[str, Policy], dict[str, Law]]
             meta = data["policy"]
             if meta["id"] in policies:
                 raise RuleFileError(name, None, f"policy {meta['id']!r} is also defined in {policies[meta['id']].file}")
-            what = f"policy text {short(meta['text'])}"
-            text = normalise_space(read_bounded(contained(source.root, meta["text"], name, "policy text"), MAX_TEXT_FILE, name, what))
-            purposes = {}
-            for pid, pdata in data["purposes"].items():
-                if normalise_space(pdata["heading"]) not in text:
-                    raise RuleFileError(name, None, f"purpose {pid!r}: heading not found verbatim in {meta['text']}")
-                purposes[pid] = Purpose(pid, pdata["heading"], pdata.get("description"))
-            policies[meta["id"]] = Policy(
-                meta["id"], meta["controller"], meta["language"], meta["country"], meta["text"], text, purposes, name
-            )
+            policies[meta["id"]] = load_policy(source.root, name, data)
         else:
             meta = data["law"]
             if meta["id"] in laws:
@@ -580,48 +684,11 @@ def _declare(sources: list[_Source]) -> tuple[dict[str, Policy], dict[str, Law]]
     return policies, laws
 
 
-def _check_cites(source: _Source, item: dict[str, Any], policies: dict[str, Policy], texts: dict[str, str]) -> tuple[Cite, ...]:
-    name, rule_id, own_policy = source.name, item["id"], source.own_policy
-    cites = []
-    for c in item["cites"]:
-        quote = c.get("quote")
-        policy = c.get("policy", own_policy) if quote is not None else None
-        section = c.get("section", item.get("section")) if quote is not None else None
-        if quote is None and "law" not in c:
-            raise RuleFileError(name, rule_id, "a citation needs a quote or a law")
-        if quote is not None:
-            _check_quote(name, rule_id, texts, policy, quote)
-            if section is not None and policy in texts and normalise_space(section) not in texts[policy]:
-                raise RuleFileError(name, rule_id, f"section heading not found verbatim in {policy}: {section!r}")
-        language = policies[policy].language if quote is not None and policy in policies else None
-        cites.append(Cite(policy=policy, section=section, quote=quote, law=c.get("law"), language=language))
-    return tuple(cites)
-
-
-def _check_rule(source: _Source, item: dict[str, Any], policies: dict[str, Policy], texts: dict[str, str]) -> Rule:
+def _check_rule(source: _Source, item: dict[str, Any], policies: dict[str, Policy]) -> Rule:
     """One rule of a file, checked on its own (ids across files are ``_place``'s business)."""
-    name, rule_id, own_policy = source.name, item["id"], source.own_policy
-    scoped: tuple[str, ...] = ()
-    if "purpose" in item:
-        if own_policy is None:
-            raise RuleFileError(name, rule_id, "law rules cannot name a purpose; test a flag instead")
-        scoped = tuple(item["purpose"]) if isinstance(item["purpose"], list) else (item["purpose"],)
-        for pid in scoped:
-            if pid not in policies[own_policy].purposes:
-                raise RuleFileError(name, rule_id, f"purpose {pid!r} is not declared under 'purposes'")
-    bound: set[str] = set()
-    when = item.get("when", [])
-    for condition in when:
-        _check_condition(name, rule_id, condition, bound)
-    then = _check_conclusions(name, rule_id, item["then"], bound)
-    if own_policy is not None:
-        for kind, _ in then:
-            if kind in LAW_KINDS:
-                raise RuleFileError(
-                    name, rule_id, f"a policy file cannot conclude {kind!r}: only a law file (top-level 'law:') states what a statute says"
-                )
-    cites = _check_cites(source, item, policies, texts)
-    return Rule(rule_id, name, source.scope, scoped, tuple(when), tuple(then), cites, item.get("note"), item.get("replaces"))
+    rule = check_rule(source.name, item, source.scope, source.own_policy, policies)
+    assert rule is not None  # without a report, every problem raises
+    return rule
 
 
 def _place(rules: list[Rule], rule: Rule, layer: int, origin: dict[str, tuple[str, int, str]], replaced: dict[str, Rule]) -> None:
@@ -671,13 +738,12 @@ def load_layers(directories: Iterable[str | Path]) -> RuleBase:
     roots = list(directories)
     sources = [source for index, root in enumerate(roots) for source in _read_layer(index, root, len(roots) > 1)]
     policies, laws = _declare(sources)
-    texts = {pid: p.text for pid, p in policies.items()}
     rules: list[Rule] = []
     origin: dict[str, tuple[str, int, str]] = {}
     replaced: dict[str, Rule] = {}
     for source in sources:
         for item in source.data["rules"]:
-            _place(rules, _check_rule(source, item, policies, texts), source.layer, origin, replaced)
+            _place(rules, _check_rule(source, item, policies), source.layer, origin, replaced)
     return RuleBase(str(roots[-1]), policies, laws, tuple(rules), tuple(str(root) for root in roots))
 
 
