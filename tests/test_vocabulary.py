@@ -452,6 +452,7 @@ def test_activity_pickles_with_its_vocabulary(user_engine: Engine) -> None:
     with pytest.raises(AttributeError):
         activity.nothing  # noqa: B018
     assert hash(activity) == hash(back)
+    assert pickle.loads(pickle.dumps(Activity(policy="jetpak-dk", purpose="marketing"))).vocabulary is BUILTIN
 
 
 # --- what a facts: block may and may not declare ---------------------------------------------------

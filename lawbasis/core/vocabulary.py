@@ -263,6 +263,8 @@ class Vocabulary:
         return f"Vocabulary({len(self.fields)} fields, {len(self.dates)} date keys, {len(self.anchors)} anchors)"
 
     def __reduce__(self) -> tuple[Any, ...]:
+        if self == BUILTIN:  # the built-in one comes back as itself (activities keep their fast path)
+            return (_built_in, ())
         return (Vocabulary, (tuple(self.fields.values()), tuple(self.dates.values()), tuple(self.anchors.values())))
 
     def anchor_source(self, anchor: str) -> str:
@@ -460,6 +462,10 @@ def vocabulary_file() -> Path:
     if shipped.is_file():
         return shipped
     return Path(__file__).resolve().parents[2] / "rules" / VOCABULARY_FILE
+
+
+def _built_in() -> Vocabulary:
+    return BUILTIN
 
 
 def _load_built_in() -> Vocabulary:
