@@ -25,7 +25,7 @@ from hypothesis import find, given
 
 import lawbasis
 from lawbasis import Activity, InputError, RuleFileError
-from lawbasis.analysis.explore import variable_facts
+from lawbasis.analysis.explore import counterfactual, variable_facts
 from lawbasis.analysis.report import grid_fields, report
 from lawbasis.cli.app import main
 from lawbasis.core.calendar import anchor_date, window_end
@@ -359,6 +359,15 @@ def test_user_directory_through_report(user_engine: Engine) -> None:
     finding = next(o for o in p.findings if o.value["code"] == "business_debtor_contact_only")
     assert finding.when == ("claim_kind=business_debt",)
     assert {o.value["until"] for o in p.retention} == {"2026-12-31"}
+
+
+def test_user_directory_through_explore(user_engine: Engine) -> None:
+    cf = counterfactual({**FACT}, conclusion="findings", engine=user_engine, max_changes=1)
+    assert cf is not None
+    changes = [[(c.field, c.new) for c in combo] for combo in (cf.changes, *cf.alternatives)]
+    assert [("claim_kind", "business_debt")] in changes
+    # a changed activity keeps the engine's vocabulary
+    assert cf.activity.vocabulary is user_engine.vocabulary
 
 
 def test_user_directory_through_bulk(user_engine: Engine) -> None:
