@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("policy_b", metavar="POLICY_B")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     _common(p, top=False)
+
+    p = sub.add_parser("schema", help="the JSON Schema of an activity (the built-in facts, plus the rule directory's own)")
+    _common(p, top=False)
     add_sweep_parser(sub)
 
     p = sub.add_parser("new", help="start a rule file for a policy text: its headings as blocks, a scenario file, the text copied")
@@ -255,6 +258,17 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if problems else EXIT_OK
 
 
+def _cmd_schema(args: argparse.Namespace) -> tuple[str, bool]:
+    from lawbasis.core.vocabulary import BUILTIN
+
+    if args.rules is None:
+        return _dump(BUILTIN.activity_schema()), False
+    for directory in args.rules:
+        if not Path(directory).is_dir():
+            raise _BadInput(f"--rules: {directory!r} is not a directory")
+    return _dump(_engine(args.rules).vocabulary.activity_schema()), False
+
+
 _COMMANDS = {
     "policies": _cmd_policies,
     "purposes": _cmd_purposes,
@@ -262,6 +276,7 @@ _COMMANDS = {
     "report": _cmd_report,
     "diff": _cmd_diff,
     "new": _cmd_new,
+    "schema": _cmd_schema,
 }
 
 

@@ -34,6 +34,7 @@ import attrs
 
 from lawbasis.core.errors import RuleFileError
 from lawbasis.core.safeyaml import MAX_RULE_FILE, MAX_TEXT_FILE, contained, load_yaml, read_bounded
+from lawbasis.core.vocabulary import BUILTIN
 from lawbasis.engine.rulefile import (
     QUOTE_NOT_FOUND,
     Law,
@@ -43,6 +44,7 @@ from lawbasis.engine.rulefile import (
     _schema_error,
     check_rule,
     load_policy,
+    load_vocabulary,
     normalise_space,
     rule_files,
 )
@@ -402,6 +404,7 @@ def check_directory(directory: str | Path) -> list[Problem]:
     raw: dict[str, Any] = {}
     sources: dict[str, str] = {}
     unreadable: set[str] = set()  # policies whose file or text could not be read
+    declared: dict[str, Any] = {}  # the directory's facts: blocks
     for path in paths:
         source = None
         try:
@@ -414,11 +417,19 @@ def check_directory(directory: str | Path) -> list[Problem]:
                 unreadable.update(re.findall(r"^policy\s*:\s*\n\s+id\s*:\s*['\"]?([a-z0-9][a-z0-9_-]*)", source, re.MULTILINE))
             continue
         sources[path.name] = source
+        if isinstance(data, dict) and "facts" in data:  # a vocabulary file, not a rule file
+            declared[path.name] = data
+            continue
         if _shape(path.name, data, source, found):
             raw[path.name] = data
         elif isinstance(data, dict) and isinstance(data.get("policy"), dict) and isinstance(data["policy"].get("id"), str):
             unreadable.add(data["policy"]["id"])
 
+    vocabulary = BUILTIN
+    try:
+        vocabulary = load_vocabulary(declared)
+    except RuleFileError as exc:
+        found.add(exc, _key_line(sources.get(exc.file, ""), "facts"))
     policies: dict[str, Policy] = {}
     texts: dict[str, str] = {}  # policy id -> its text as written (lines intact), for the headings
     laws: dict[str, Law] = {}
@@ -479,7 +490,7 @@ def check_directory(directory: str | Path) -> list[Problem]:
                     exc = _with_hint(exc, item, own_policy, policies)
                 found.add(exc, line)
 
-            rule = check_rule(name, item, scope, own_policy, policies, report)
+            rule = check_rule(name, item, scope, own_policy, policies, report, vocabulary)
             if rule is not None:
                 rules.append((rule, line))
 

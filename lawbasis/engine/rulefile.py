@@ -24,7 +24,7 @@ import jsonschema  # type: ignore[import-untyped]
 from lawbasis.core.calendar import Period
 from lawbasis.core.errors import InputError, RuleFileError
 from lawbasis.core.safeyaml import MAX_RULE_FILE, MAX_TEXT_FILE, contained, load_yaml, read_bounded, short
-from lawbasis.core.vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, CLOCK_KINDS, KINDS, REQUIRED
+from lawbasis.core.vocabulary import BUILTIN, CALENDAR_KINDS, CLOCK_KINDS, REQUIRED, Vocabulary
 
 _ID = r"^[a-z0-9][a-z0-9_-]*$"
 #: The longest period a rule may state, in days counted generously (a year as 366 days, a month as
@@ -250,6 +250,8 @@ class RuleBase:
     rules: tuple[Rule, ...]
     #: the rule directories loaded, lowest layer first
     layers: tuple[str, ...] = ()
+    #: the built-in vocabulary plus the directory's ``facts:`` blocks: what activities are checked against
+    vocabulary: Vocabulary = BUILTIN
 
     def rules_for(self, policy_id: str) -> list[Rule]:
         """The rules that apply to one policy: its own and the law files for its country."""
@@ -345,28 +347,29 @@ def _describe(value: Any) -> str:
     return short(value)
 
 
-def _check_condition(file: str, rule_id: str, condition: dict[str, Any], bound: set[str]) -> None:
+def _check_condition(file: str, rule_id: str, condition: dict[str, Any], bound: set[str], vocabulary: Vocabulary = BUILTIN) -> None:
+    fields, kinds = vocabulary.activity_fields, vocabulary.kinds
     if "activity" in condition:
         for field, test in condition["activity"].items():
-            if field not in ACTIVITY_FIELDS:
-                raise RuleFileError(file, rule_id, f"activity has no field {field!r} (fields: {', '.join(ACTIVITY_FIELDS)})")
+            if field not in fields:
+                raise RuleFileError(file, rule_id, f"activity has no field {field!r} (fields: {', '.join(fields)})")
             raw = test["not"] if isinstance(test, dict) else test
             for value in _values(raw):
                 if value.startswith("$"):
                     raise RuleFileError(file, rule_id, f"activity.{field}: variables are not allowed on the activity")
-                _check_value(file, rule_id, f"activity.{field}", ACTIVITY_FIELDS[field], value)
+                _check_value(file, rule_id, f"activity.{field}", fields[field], value)
         return
     negated = "absent" in condition
     pattern = condition["absent"] if negated else condition
     kind = pattern["fact"]
-    if kind not in KINDS:
-        raise RuleFileError(file, rule_id, f"unknown fact kind {kind!r} (kinds: {', '.join(KINDS)})")
+    if kind not in kinds:
+        raise RuleFileError(file, rule_id, f"unknown fact kind {kind!r} (kinds: {', '.join(kinds)})")
     for field, raw in pattern.items():
         if field == "fact":
             continue
-        if field not in KINDS[kind] and field != "rule":
+        if field not in kinds[kind] and field != "rule":
             raise RuleFileError(file, rule_id, f"fact {kind!r} has no field {field!r}")
-        allowed = KINDS[kind].get(field) if field != "rule" else None
+        allowed = kinds[kind].get(field) if field != "rule" else None
         if isinstance(raw, dict):  # {in: [...], as: $X}
             if negated:
                 raise RuleFileError(file, rule_id, f"{kind}.{field}: 'as' cannot bind a variable inside 'absent'")
@@ -395,12 +398,15 @@ def _check_condition(file: str, rule_id: str, condition: dict[str, Any], bound: 
                 bound.add(value)
 
 
-def _check_conclusions(file: str, rule_id: str, then: list[dict[str, Any]], bound: set[str]) -> list[tuple[str, dict[str, str]]]:
+def _check_conclusions(
+    file: str, rule_id: str, then: list[dict[str, Any]], bound: set[str], vocabulary: Vocabulary = BUILTIN
+) -> list[tuple[str, dict[str, str]]]:
+    kinds = vocabulary.kinds
     out = []
     for conclusion in then:
         ((kind, fields),) = conclusion.items()
-        if kind not in KINDS:
-            raise RuleFileError(file, rule_id, f"cannot conclude unknown fact kind {kind!r} (kinds: {', '.join(KINDS)})")
+        if kind not in kinds:
+            raise RuleFileError(file, rule_id, f"cannot conclude unknown fact kind {kind!r} (kinds: {', '.join(kinds)})")
         if kind in CALENDAR_KINDS or kind in CLOCK_KINDS:
             raise RuleFileError(file, rule_id, f"{kind!r} facts are produced by the calendar, not by rules")
         if kind == "statutory" and any(to_fact_value(fields.get(f)).startswith("$") for f in ("period", "from")):
@@ -412,10 +418,10 @@ def _check_conclusions(file: str, rule_id: str, then: list[dict[str, Any]], boun
             raise RuleFileError(file, rule_id, f"conclusion {kind!r} lacks {', '.join(missing)}")
         values = {}
         for field, raw in fields.items():
-            if field not in KINDS[kind]:
+            if field not in kinds[kind]:
                 raise RuleFileError(file, rule_id, f"fact {kind!r} has no field {field!r}")
             value = to_fact_value(raw)
-            _check_value(file, rule_id, f"{kind}.{field}", KINDS[kind][field], value)
+            _check_value(file, rule_id, f"{kind}.{field}", kinds[kind][field], value)
             if value.startswith("$") and value not in bound:
                 raise RuleFileError(file, rule_id, f"{kind}.{field}: variable {value} is not bound by a condition")
             if field in _PERIOD_FIELDS and value != "null" and not value.startswith("$"):
@@ -439,6 +445,23 @@ def _check_quote(file: str, rule_id: str, texts: dict[str, str], policy: str | N
         raise RuleFileError(file, rule_id, f"quote names unknown policy {policy!r}")
     if normalise_space(quote) not in texts[policy]:
         raise RuleFileError(file, rule_id, f"{QUOTE_NOT_FOUND} {policy}: {quote!r}")
+
+
+def load_vocabulary(files: dict[str, Any], base: Vocabulary = BUILTIN) -> Vocabulary:
+    """The built-in vocabulary plus the ``facts:`` blocks of a directory's vocabulary files (name -> YAML).
+
+    A vocabulary file holds only a ``facts:`` block (docs/reference/rule-format.md, "Declaring facts");
+    the files are read in name order, so a date key may be ordered after one declared in an earlier file.
+    A copy of the built-in ``vocabulary.yaml`` repeats its declarations and changes nothing. ``base`` is
+    the vocabulary of the layers below.
+    """
+    vocabulary = base
+    for name, data in sorted(files.items()):
+        extra = sorted(set(data) - {"facts"})
+        if extra:
+            raise RuleFileError(name, None, f"top level: a vocabulary file holds only 'facts', not {', '.join(map(repr, extra))}")
+        vocabulary = vocabulary.extend(data["facts"], name)
+    return vocabulary
 
 
 #: The optional manifest of a rule directory: what the directory builds on (``extends``).
@@ -552,6 +575,11 @@ def rule_files(root: Path) -> list[Path]:
     return files
 
 
+def _is_vocabulary(data: Any) -> bool:
+    """A vocabulary file: a ``facts:`` block of its own (docs/reference/rule-format.md, "Declaring facts")."""
+    return isinstance(data, dict) and "facts" in data
+
+
 def _read_layer(index: int, directory: str | Path, labelled: bool) -> list[_Source]:
     """Every ``*.yaml`` rule file of one layer, schema-checked."""
     root = _rule_directory(directory)
@@ -561,7 +589,8 @@ def _read_layer(index: int, directory: str | Path, labelled: bool) -> list[_Sour
         # with several layers a name alone would not say which directory's gdpr.yaml is meant
         name = str(root / path.name) if labelled else path.name
         data = _load_yaml(root, path, name)
-        _schema_error(name, data)
+        if not _is_vocabulary(data):
+            _schema_error(name, data)
         out.append(_Source(index, root, name, data))
     return out
 
@@ -593,6 +622,7 @@ def check_rule(
     own_policy: str | None,
     policies: dict[str, Policy],
     report: Report | None = None,
+    vocabulary: Vocabulary = BUILTIN,
 ) -> Rule | None:
     """One rule of file ``name`` (its shape already valid; ``scope`` a policy id or ``law:<id>``), checked.
 
@@ -625,11 +655,11 @@ def check_rule(
     bound: set[str] = set()
     when = item.get("when", [])
     for condition in when:
-        attempt(partial(_check_condition, name, rule_id, condition, bound))
+        attempt(partial(_check_condition, name, rule_id, condition, bound, vocabulary))
     then: list[tuple[str, dict[str, str]]] = []
     for conclusion in item["then"]:
         # one at a time, so that each wrong conclusion is reported; none of them binds a variable
-        then.extend(attempt(partial(_check_conclusions, name, rule_id, [conclusion], bound)) or [])
+        then.extend(attempt(partial(_check_conclusions, name, rule_id, [conclusion], bound, vocabulary)) or [])
     if own_policy is not None:
         for kind, _ in then:
             if kind in LAW_KINDS:
@@ -684,9 +714,9 @@ def _declare(sources: list[_Source]) -> tuple[dict[str, Policy], dict[str, Law]]
     return policies, laws
 
 
-def _check_rule(source: _Source, item: dict[str, Any], policies: dict[str, Policy]) -> Rule:
+def _check_rule(source: _Source, item: dict[str, Any], policies: dict[str, Policy], vocabulary: Vocabulary) -> Rule:
     """One rule of a file, checked on its own (ids across files are ``_place``'s business)."""
-    rule = check_rule(source.name, item, source.scope, source.own_policy, policies)
+    rule = check_rule(source.name, item, source.scope, source.own_policy, policies, vocabulary=vocabulary)
     assert rule is not None  # without a report, every problem raises
     return rule
 
@@ -736,15 +766,19 @@ def load_layers(directories: Iterable[str | Path]) -> RuleBase:
     ``replaces``. A policy's text is read from the layer that declares the policy.
     """
     roots = list(directories)
-    sources = [source for index, root in enumerate(roots) for source in _read_layer(index, root, len(roots) > 1)]
+    read = [source for index, root in enumerate(roots) for source in _read_layer(index, root, len(roots) > 1)]
+    vocabulary = BUILTIN
+    for layer in range(len(roots)):  # a layer's facts may build on the facts of the layers below
+        vocabulary = load_vocabulary({s.name: s.data for s in read if s.layer == layer and _is_vocabulary(s.data)}, vocabulary)
+    sources = [s for s in read if not _is_vocabulary(s.data)]
     policies, laws = _declare(sources)
     rules: list[Rule] = []
     origin: dict[str, tuple[str, int, str]] = {}
     replaced: dict[str, Rule] = {}
     for source in sources:
         for item in source.data["rules"]:
-            _place(rules, _check_rule(source, item, policies), source.layer, origin, replaced)
-    return RuleBase(str(roots[-1]), policies, laws, tuple(rules), tuple(str(root) for root in roots))
+            _place(rules, _check_rule(source, item, policies, vocabulary), source.layer, origin, replaced)
+    return RuleBase(str(roots[-1]), policies, laws, tuple(rules), layers=tuple(str(root) for root in roots), vocabulary=vocabulary)
 
 
 def iter_quotes(base: RuleBase) -> Iterable[tuple[Rule, Cite]]:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from lawbasis.core.errors import LawbasisError
-from lawbasis.tables.frame import _READ, DISCRETE_FIELDS, _meta, _to_date, evaluator
+from lawbasis.tables.frame import _meta, _to_date, evaluator
 
 # rows of each partition that step 1 takes (evenly spaced): enough to meet the common combinations
 # (measured on the bench's customer table: 25,000 of 100,000 rows held 76% of the engine runs), few
@@ -58,20 +58,20 @@ def _partition(
     return bulk.evaluate_frame(frame, as_of)
 
 
-def _look(frame: pd.DataFrame) -> pd.DataFrame:
-    """Step 1: evenly spaced rows of ``frame`` (at most ``_SAMPLE``), the columns the rules read."""
-    read = [c for c in frame.columns if (c[6:] if isinstance(c, str) and c.startswith("dates.") else c) in _READ]
+def _look(frame: pd.DataFrame, columns: frozenset[str]) -> pd.DataFrame:
+    """Step 1: evenly spaced rows of ``frame`` (at most ``_SAMPLE``), the ``columns`` the rules read."""
+    read = [c for c in frame.columns if (c[6:] if isinstance(c, str) and c.startswith("dates.") else c) in columns]
     return frame[read].iloc[:: max(len(frame) // _SAMPLE, 1)]
 
 
-def _spread(looks: list[pd.DataFrame], shares: int) -> list[pd.DataFrame]:
+def _spread(looks: list[pd.DataFrame], shares: int, discrete: frozenset[str]) -> list[pd.DataFrame]:
     """Step 2's shares: the rows of step 1 cut in ``shares`` parts by their discrete fields, so that a
     combination is decided in one share only."""
     found = [look for look in looks if len(look)]
     if not found:
         return [pd.DataFrame()] * shares
     rows = pd.concat(found)
-    fields = [c for c in rows.columns if (c[6:] if isinstance(c, str) and c.startswith("dates.") else c) in DISCRETE_FIELDS]
+    fields = [c for c in rows.columns if (c[6:] if isinstance(c, str) and c.startswith("dates.") else c) in discrete]
     try:
         part = pd.util.hash_pandas_object(rows[fields], index=False).to_numpy() % shares if fields else np.zeros(len(rows), dtype=int)
     except (TypeError, ValueError):  # unhashable cells: step 3 reports them
@@ -122,8 +122,11 @@ def sweep_dask(
     layers = tuple(str(r) for r in rules) if rules is not None else None
     if not share:
         return table.map_partitions(_partition, day, directory, layers, meta=_meta())
-    looks = table.map_partitions(_look, meta=_look(table._meta)).to_delayed()
-    shares = delayed(_spread, nout=_SHARES)(looks, _SHARES)
+    # which columns the rules read: the rule set's vocabulary, known to this process's evaluator
+    bulk = evaluator(directory, layers)
+    columns, discrete = bulk.columns_read, frozenset(bulk.fields)
+    looks = table.map_partitions(_look, columns, meta=_look(table._meta, columns)).to_delayed()
+    shares = delayed(_spread, nout=_SHARES)(looks, _SHARES, discrete)
     learned = [delayed(_learn)(shares[i], day, directory, layers) for i in range(_SHARES)]
     knowledge = delayed(_gather)(learned)
     return table.map_partitions(_partition, day, directory, layers, knowledge, meta=_meta())

@@ -35,9 +35,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from lawbasis.core.activity import DATE_KEYS
 from lawbasis.core.errors import InputError
-from lawbasis.tables.frame import _BOOL_COLUMNS, _READ, ACTIONS_TODAY, DECISION_COLUMNS, evaluator
+from lawbasis.tables.frame import _BOOL_COLUMNS, ACTIONS_TODAY, DECISION_COLUMNS, BulkEvaluator, evaluator
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -48,7 +47,6 @@ _BLOCK = 1 << 22
 # compressed CSV output pyarrow can write (the codec by suffix), and suffixes of compressions it cannot
 _CODECS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4", ".br": "brotli"}
 _NOT_WRITABLE = frozenset({".xz", ".zip", ".tar", ".tgz"})
-_DATE_COLUMNS = frozenset([*DATE_KEYS, "as_of"])
 
 
 def read_chunks(path: str | Path, chunksize: int = 200_000) -> Iterator[pd.DataFrame]:
@@ -183,21 +181,24 @@ def check_output(source: str | Path, output: str | Path, field: str = "output") 
 # --- Arrow <-> the evaluator ----------------------------------------------------------------------
 
 
-def evaluator_frame(table: pa.Table, start: int = 0) -> pd.DataFrame:
-    """The columns of ``table`` the rules read, shaped for the evaluator: text as categories (hashed
-    once, in Arrow), ISO dates as ``datetime64`` where every cell of the column is one (otherwise the
-    text, so the evaluator's error names the bad cell). Rows are numbered from ``start``."""
+def evaluator_frame(table: pa.Table, start: int = 0, bulk: BulkEvaluator | None = None) -> pd.DataFrame:
+    """The columns of ``table`` the rules of ``bulk`` (default: the built-in rules' evaluator) read,
+    shaped for the evaluator: text as categories (hashed once, in Arrow), ISO dates as ``datetime64``
+    where every cell of the column is one (otherwise the text, so the evaluator's error names the bad
+    cell). Rows are numbered from ``start``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    bulk = bulk if bulk is not None else evaluator()
+    read, dated = bulk.columns_read, frozenset([*bulk.date_keys, "as_of"])
     arrays: list[Any] = []
     names: list[str] = []
     for name, column in zip(table.column_names, table.columns, strict=True):
         bare = name[6:] if name.startswith("dates.") else name
-        if bare not in _READ:
+        if bare not in read:
             continue
         kind = column.type
-        if bare in _DATE_COLUMNS:
+        if bare in dated:
             if pa.types.is_string(kind) or pa.types.is_large_string(kind):
                 with contextlib.suppress(pa.ArrowInvalid):
                     column = pc.cast(column, pa.date32())
@@ -389,7 +390,7 @@ def sweep_file(
             schema = None
             start = 0
             for chunk in chunks:
-                decided = bulk.evaluate_frame(evaluator_frame(chunk, start), as_of)
+                decided = bulk.evaluate_frame(evaluator_frame(chunk, start, bulk), as_of)
                 start += chunk.num_rows
                 columns = _kept(chunk.column_names, keep)
                 for action, number in decided["action_today"].value_counts().items():
