@@ -49,6 +49,11 @@ MAX_BETAS = 255
 MAX_EXPRESSIONS = 31  # rete.h MAX_SEQUENCE_EXPRESSIONS 32: one condition's and/or markers and joins (error 113)
 SINK = "__sink__"
 NEVER = "__never__"
+# durable_rules leaves a new session's action context uninitialised and frees it in delete_state; it is
+# only set (and later cleared) when an action starts. A session that fired nothing, first in a ruleset,
+# then frees garbage (measured: "free(): invalid size" on the first delete_state). The host fires this
+# rule once per ruleset, so the slot every later session reuses starts clean.
+PRIME = "__prime__"
 
 
 @attrs.frozen
@@ -84,6 +89,7 @@ class CompiledPolicy:
             out[compiled.name] = compiled.spec
         for kind in ("activity", "phase", *KINDS):
             out[f"{SINK}{kind}"] = {"all": [{"m": {"t": kind}}, {"never": {"t": NEVER}}]}
+        out[PRIME] = {"all": [{"m": {"t": PRIME}}]}
         return out
 
 
