@@ -268,6 +268,28 @@ def test_an_error_in_the_middle_of_a_native_call_poisons_the_host() -> None:
         assert engine.evaluate(activity).to_dict() == expected
 
 
+FIRST_SESSION_FIRES_NOTHING = """
+import lawbasis
+engine = lawbasis.Engine(memo_size=0)
+host = engine._host
+for info in engine.policies():
+    handle = host.handles[engine.compiled(info.id).ruleset_name]
+    host.run_facts(handle, '[{"sid": "s1", "t": "flag", "name": "nothing"}]', {})  # only the sink matches it
+    host.delete_session(handle)
+activity = {"policy": "jackon-dk", "purpose": "security", "as_of": "2026-11-22"}
+print(engine.evaluate(activity).to_dict() == lawbasis.Engine(memo_size=0).evaluate(activity).to_dict())
+"""
+
+
+def test_a_first_session_that_fires_nothing_is_deleted_safely() -> None:
+    """durable_rules leaves a new session's action context uninitialised and frees it in delete_state,
+    so deleting a ruleset's first session when no action ever started frees garbage (without the
+    host's priming this script aborts with "free(): invalid size": exit -6, measured)."""
+    done = subprocess.run([sys.executable, "-c", FIRST_SESSION_FIRES_NOTHING], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"
+    assert done.stdout.split() == ["True"]  # and the engine answers as a fresh one does
+
+
 # --- 3. fork -----------------------------------------------------------------------------------
 
 
