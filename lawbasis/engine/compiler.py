@@ -83,6 +83,9 @@ class CompiledPolicy:
     # the statutory duties (period, anchor) some rule of this policy can conclude: the calendar
     # asserts a ``duty`` fact with each one's status on as_of before the first stratum
     duties: tuple[tuple[str, str], ...] = ()
+    # the activity fields some rule's activity condition tests (with ``sid`` and ``t``): the host asserts
+    # only these, since a field no test reads changes no match, and every activation carries the fact
+    activity_fields: frozenset[str] = frozenset()
 
     def definition(self) -> dict[str, Any]:
         """The native durable_rules ruleset (rule name -> spec), sinks included, no actions."""
@@ -264,7 +267,10 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
     read_kinds = frozenset(p["fact"] for p in patterns)
     check_conflicts(policy, rules)
     duties = sorted({(fields["period"], fields["from"]) for rule in rules for kind, fields in rule.then if kind == "statutory"})
-    result = CompiledPolicy(policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds, tuple(duties))
+    tested = frozenset({"sid", "t", STRATUM}).union(*(_fields(c.spec["all"][0]["act"]) for c in compiled))
+    result = CompiledPolicy(
+        policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds, tuple(duties), tested
+    )
     problem = native_limits(result.definition())
     if problem is not None:
         owners, what = problem
@@ -273,6 +279,15 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
             raise RuleFileError(policy.file, None, f"the ruleset of {policy_id}: {what}")
         raise RuleFileError(culprit.file, culprit.id, f"in the ruleset of {policy_id}: {what}")
     return result
+
+
+def _fields(test: Any) -> set[str]:
+    """The fact fields a native test reads (operators start with ``$``)."""
+    if isinstance(test, list):
+        return set().union(*(_fields(t) for t in test))
+    if isinstance(test, dict):
+        return {k for k in test if not k.startswith("$")}.union(*(_fields(v) for v in test.values()))
+    return set()
 
 
 def _blame(owners: list[Rule]) -> Rule | None:

@@ -494,7 +494,9 @@ class Engine:
         actions = self._actions[compiled.ruleset_name]
         # the rule that reads a duty (gdpr/legal-obligation/...) shows it in the trace
         batch = [_dumps({**duty, "rule": _CLOCK_RULE.id}) for duty in duties]
-        stamped = _dumps(fact)[1:]  # '"sid": ..., }': each stratum's copy puts its number in front
+        tested = compiled.activity_fields
+        # '"sid": ..., }': each stratum's copy puts its number in front
+        stamped = _dumps({k: v for k, v in fact.items() if k in tested})[1:]
         try:
             for stratum in range(1, compiled.strata + 1):
                 if stratum == compiled.calendar_stratum:

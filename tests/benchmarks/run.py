@@ -609,7 +609,16 @@ def main() -> int:
                 f"  no memo {p['evaluate_no_memo_median_us']:5.0f} us {p['no_memo_ratio_to_floor']:5.2f}x"
             )
         mk = pc["jetpak_dk_marketing"]
-        print(f"jetpak-dk marketing: memo {mk['ratio_to_floor']:.2f}x, no memo {mk['no_memo_ratio_to_floor']:.2f}x the floor")
+        print(
+            f"jetpak-dk marketing: floor {mk['floor_median_us']:.0f} us, memo {mk['ratio_to_floor']:.2f}x, "
+            f"no memo {mk['evaluate_no_memo_median_us']:.0f} us {mk['no_memo_ratio_to_floor']:.2f}x the floor, "
+            f"{mk['rules_fired']} rules fired; plain Python {mk['plain_python_median_us']:.1f} us"
+        )
+        st = pc["stream"]
+        print(
+            f"request stream: median {st['median_us']:.0f} us {st['ratio_to_floor']:.2f}x, hit rate {st['memo_hit_rate'] * 100:.1f}%, "
+            f"p99 {st['p99_us']:.0f} us {st['p99_ratio_to_floor']:.1f}x"
+        )
         for title, profile in (
             ("with memo", profile_evaluate(engine)),
             ("no memo, varied", profile_evaluate(lawbasis.Engine(memo_size=0), varied=True)),
