@@ -526,7 +526,8 @@ class Engine:
     # --- the memo -------------------------------------------------------------------------------
     #
     # durable_rules sees three kinds of fact from outside: the activity fact (discrete strings only:
-    # enumerations, booleans, which dates are present), the phase markers (the same every time) and
+    # enumerations, booleans, which dates are present; stamped with each stratum in turn, the same
+    # every time), the duty facts (their statuses are part of the key) and
     # the window fact (status and end date), computed by the calendar step from the retention, cut
     # and hold facts of the strata below it and the activity's dates. The actions are functions of
     # the facts they match. So the derived facts are a function of (activity fact, window fact), and
