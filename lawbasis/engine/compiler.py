@@ -4,8 +4,9 @@ What the compiler guarantees, so the traps in durable_rules cannot be reached fr
 
 * **Stratified negation.** durable_rules has no truth maintenance: a ``$not`` is decided when the
   activation is created. Every rule is given a stratum (one more than the strata of the facts it
-  negates, at least those of the facts it needs) and gated on a phase marker fact as its first
-  condition; the host asserts the markers one by one after each fixpoint. A negation cycle is
+  negates, at least those of the facts it needs) and gated on its stratum: its first condition matches
+  the activity fact stamped with the stratum's number (``STRATUM``), which the host asserts stratum by
+  stratum after each fixpoint (the activity is the phase marker). A negation cycle is
   rejected at load time.
 * **Only equality joins** between facts (variables), never the non-equality cross-fact comparisons
   that read freed memory inside ``$and`` (durable_rules issue #381).
@@ -19,7 +20,7 @@ What the compiler guarantees, so the traps in durable_rules cannot be reached fr
   on one field count once. Also bounded: children per node (a full 512-slot table loops forever),
   rules per node, expressions per condition (error 113). ``tests/reliability/probe_limits.py``
   pins each limit against durable_rules itself.
-* **A silent sink** for every fact type, so no assert ever raises ``MessageNotHandledException``.
+* **A silent sink** matching every fact type, so no assert ever raises ``MessageNotHandledException``.
 * **Negation sees every fact**: rules are compiled with ``dist: 0``; durable_rules' default
   ("distinct") hides facts already bound in the same activation from a ``$not``.
 * **Rules that can never fire** (a positive condition on a fact no rule concludes) are rejected.
@@ -39,7 +40,7 @@ from lawbasis.engine.conflicts import check_conflicts
 from lawbasis.engine.rulefile import Policy, Rule, RuleBase, to_fact_value
 
 MAX_CONDITIONS = 16  # error 304 past this
-MAX_RULES = 255  # every rule of a stratum shares its phase-marker alpha node (MAX_BETAS)
+MAX_RULES = 255  # rules with the same activity tests in one stratum share their last alpha node (MAX_BETAS)
 # The limits of durable_rules 2.0.28's alpha network (src/rules/*.h), pinned by tests/reliability/probe_limits.py.
 MAX_PENDING = 64  # events.c MAX_STACK_SIZE: alpha nodes pending at once while one fact is matched (error 303)
 MAX_CHILDREN = 511  # rules.h NEXT_BUCKET_LENGTH 512: a full child table makes lookups loop forever
@@ -49,6 +50,12 @@ MAX_BETAS = 255
 MAX_EXPRESSIONS = 31  # rete.h MAX_SEQUENCE_EXPRESSIONS 32: one condition's and/or markers and joins (error 113)
 SINK = "__sink__"
 NEVER = "__never__"
+# durable_rules leaves a new session's action context uninitialised and frees it in delete_state; it is
+# only set (and later cleared) when an action starts. A session that fired nothing, first in a ruleset,
+# then frees garbage (measured: "free(): invalid size" on the first delete_state). The host fires this
+# rule once per ruleset, so the slot every later session reuses starts clean.
+PRIME = "__prime__"
+STRATUM = "stratum"  # the field of the activity fact that gates each rule on its stratum (no activity field has this name)
 
 
 @attrs.frozen
@@ -66,7 +73,7 @@ class CompiledPolicy:
     ruleset_name: str
     rules: tuple[CompiledRule, ...]
     strata: int
-    calendar_stratum: int  # window facts are asserted just before this phase marker (0: never)
+    calendar_stratum: int  # window facts are asserted just before this stratum's activity fact (0: never)
     # whether any rule tests or binds the window's end date; if none does, the rules' conclusions
     # depend on the window's status only (the engine's memo keys on it; see Engine.evaluate)
     reads_window_until: bool = True
@@ -76,14 +83,18 @@ class CompiledPolicy:
     # the statutory duties (period, anchor) some rule of this policy can conclude: the calendar
     # asserts a ``duty`` fact with each one's status on as_of before the first stratum
     duties: tuple[tuple[str, str], ...] = ()
+    # the activity fields some rule's activity condition tests (with ``sid`` and ``t``): the host asserts
+    # only these, since a field no test reads changes no match, and every activation carries the fact
+    activity_fields: frozenset[str] = frozenset()
 
     def definition(self) -> dict[str, Any]:
         """The native durable_rules ruleset (rule name -> spec), sinks included, no actions."""
         out: dict[str, Any] = {}
         for compiled in self.rules:
             out[compiled.name] = compiled.spec
-        for kind in ("activity", "phase", *KINDS):
-            out[f"{SINK}{kind}"] = {"all": [{"m": {"t": kind}}, {"never": {"t": NEVER}}]}
+        # one sink for every kind: a sink per kind cost every session two conditions' index memory more
+        out[SINK] = {"all": [{"m": {"$or": [{"t": kind} for kind in ("activity", *KINDS)]}}, {"never": {"t": NEVER}}]}
+        out[PRIME] = {"all": [{"m": {"t": PRIME}}]}
         return out
 
 
@@ -120,9 +131,9 @@ def _and(tests: list[dict[str, Any]]) -> dict[str, Any]:
     return tests[0] if len(tests) == 1 else {"$and": tests}
 
 
-def _compile_conditions(rule: Rule) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]]]:
-    """Durable conditions (after the phase marker) and variable bindings."""
-    activity_tests: list[dict[str, Any]] = [{"t": "activity"}]
+def _compile_conditions(rule: Rule, stratum: int) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]]]:
+    """Durable conditions (the activity of the rule's stratum first) and variable bindings."""
+    activity_tests: list[dict[str, Any]] = [{"t": "activity"}, {STRATUM: str(stratum)}]
     if rule.purposes:
         activity_tests.append(_test("purpose", list(rule.purposes)))
     conditions: list[dict[str, Any]] = []
@@ -152,7 +163,7 @@ def _compile_conditions(rule: Rule) -> tuple[list[dict[str, Any]], dict[str, tup
                 continue
             tests.append(_test(field, raw))
         conditions.append({f"{alias}$not" if negated else alias: _and(tests)})
-    # the activity condition goes first after the marker: it is the cheapest filter
+    # the activity condition goes first: it gates the rule on its stratum, and is the cheapest filter
     return [{"act": _and(activity_tests)}, *conditions], bindings
 
 
@@ -244,16 +255,17 @@ def _specs(rules: list[Rule], stratum: dict[int, int], policy: Policy) -> list[C
         raise RuleFileError(policy.file, None, f"{len(rules)} rules apply to {policy.id}; durable_rules allows {MAX_RULES}")
     compiled = []
     for index, rule in enumerate(rules):
-        conditions, bindings = _compile_conditions(rule)
         s = stratum[id(rule)]
-        marker = {"phase": {"$and": [{"t": "phase"}, {"n": str(s)}]}}
+        conditions, bindings = _compile_conditions(rule, s)
+        # The stratum used to be a condition of its own (a phase marker fact). It is counted still, so
+        # the same rule files load as before, and would load if the marker came back.
+        counted = len(conditions) + 1
+        if counted > MAX_CONDITIONS:
+            raise RuleFileError(rule.file, rule.id, f"{counted} conditions; durable_rules allows {MAX_CONDITIONS}")
         # dist 0: by default durable_rules never lets one fact fill two positions of a rule, and
         # that includes a negation: "basis, and no basis f" then fires when the only basis is f,
         # because the f fact is already bound to the first position. Measured; see docs.
-        all_conditions = [marker, *conditions]
-        if len(all_conditions) > MAX_CONDITIONS:
-            raise RuleFileError(rule.file, rule.id, f"{len(all_conditions)} conditions; durable_rules allows {MAX_CONDITIONS}")
-        spec = {"all": all_conditions, "dist": 0}
+        spec = {"all": conditions, "dist": 0}
         compiled.append(CompiledRule(rule, s, f"r{index}", spec, bindings))
     compiled.sort(key=lambda c: c.stratum)
     return compiled
@@ -288,9 +300,21 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
     read_kinds = frozenset(p["fact"] for p in patterns)
     check_conflicts(policy, rules, base.vocabulary)
     duties = sorted({(fields["period"], fields["from"]) for rule in rules for kind, fields in rule.then if kind == "statutory"})
-    result = CompiledPolicy(policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds, tuple(duties))
+    tested = frozenset({"sid", "t", STRATUM}).union(*(_fields(c.spec["all"][0]["act"]) for c in compiled))
+    result = CompiledPolicy(
+        policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds, tuple(duties), tested
+    )
     _check_limits(result, policy)
     return result
+
+
+def _fields(test: Any) -> set[str]:
+    """The fact fields a native test reads (operators start with ``$``)."""
+    if isinstance(test, list):
+        return set().union(*(_fields(t) for t in test))
+    if isinstance(test, dict):
+        return {k for k in test if not k.startswith("$")}.union(*(_fields(v) for v in test.values()))
+    return set()
 
 
 def _blame(owners: list[Rule]) -> Rule | None:

@@ -5,7 +5,7 @@ The wrapper makes the traps of durable_rules 2.0.28 unreachable (see docs/explan
 * no background threads: ``_SyncHost`` never starts the dispatcher that reads freed session state;
 * one live session at a time, under a lock, always deleted in ``finally``: the 1024-session cap and
   the 32-bit sid hash collisions cannot be reached, and no state survives into the next call;
-* stratified negation: phase markers are asserted one stratum at a time (see ``_compiler``);
+* stratified negation: the activity is asserted once per stratum, stamped with it (see ``compiler``);
 * typed values: the activity is validated (``Activity``) and every value is a vocabulary string;
 * swallowed action errors: actions record their own failures, the session state is checked for an
   ``exception`` afterwards, and either becomes an ``EngineError``;
@@ -24,6 +24,7 @@ import ctypes
 import ctypes.util
 import datetime as _dt
 import itertools
+import json
 import os
 import signal
 import threading
@@ -31,7 +32,7 @@ import warnings
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from importlib import resources
+from importlib import import_module, resources
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ from lawbasis.core.calendar import window_end
 from lawbasis.core.decision import Decision, assemble
 from lawbasis.core.errors import EngineError, InputError, LawbasisError, UnknownPolicyError, UnknownPurposeError
 from lawbasis.core.vocabulary import Vocabulary, fact_value
-from lawbasis.engine.compiler import CompiledPolicy, CompiledRule, compile_policy
+from lawbasis.engine.compiler import PRIME, STRATUM, CompiledPolicy, CompiledRule, compile_policy
 from lawbasis.engine.rulefile import Cite, Policy, Purpose, Rule, RuleBase, load_layers, resolve_layers
 
 # durable_rules calls the deprecated datetime.utcfromtimestamp on every action (Python 3.12+).
@@ -88,6 +89,7 @@ class _SyncHost(_durable.Host):  # type: ignore[misc]
         self.poisoned = False
         self.calls = 0  # native calls in flight (a fork from another thread can catch one mid-way)
         self.interrupt: BaseException | None = None  # a KeyboardInterrupt or SystemExit an action deferred
+        self.handles: dict[str, int] = {}  # ruleset name -> durable_rules_engine handle
         super().__init__()
 
     def _run(self) -> None:  # the stock Host starts two re-arming timer threads here
@@ -113,6 +115,15 @@ class _SyncHost(_durable.Host):  # type: ignore[misc]
     def assert_fact(self, ruleset_name: str, fact: dict[str, Any]) -> Any:
         return self._native(super().assert_fact, ruleset_name, fact)
 
+    def run_facts(self, handle: int, facts: str, actions: Mapping[str, Callable[[str], None]]) -> None:
+        """Assert a JSON array of facts into the session and fire what they activate, to the fixpoint."""
+        self._native(_drive, handle, facts, actions)
+
+    def delete_session(self, handle: int) -> None:
+        if self.poisoned:  # the session may be half-processed: deleting it is what corrupts the heap
+            return
+        self._native(durable_rules_engine.delete_state, handle, _SID)
+
     def get_state(self, ruleset_name: str, sid: str) -> Any:
         return self._native(super().get_state, ruleset_name, sid)
 
@@ -120,6 +131,32 @@ class _SyncHost(_durable.Host):  # type: ignore[misc]
         if self.poisoned:  # the session may be half-processed: deleting it is what corrupts the heap
             return None
         return self._native(super().delete_state, ruleset_name, sid)
+
+
+def _drive(handle: int, facts: str, actions: Mapping[str, Callable[[str], None]]) -> None:
+    """durable_rules' own loop (``Host.assert_fact``, ``Ruleset._flush_actions``), without its per-action
+    overhead: no ``Closure``, no timestamps, no state written back (no action touches it), and the
+    activation's JSON is handed to the action undecoded (most actions need only its rule name).
+
+    Facts asserted by an action (``_assert_within``) are matched while the session is locked; their
+    activations are picked up by ``complete_and_start_action``, as in durable_rules' own loop.
+    """
+    code, state = durable_rules_engine.assert_facts(handle, facts)
+    if code in (1, 2):  # a sink for every kind and the rule id in every conclusion make these unreachable
+        raise EngineError(f"durable_rules refused {facts[:200]}: {'no rule matches it' if code == 1 else 'asserted twice'}")
+    started = durable_rules_engine.start_action_for_state(handle, state)
+    message = started[1] if started is not None else None
+    while message is not None:
+        # the activation is {"<rule name>":{...}}: rule names are ours (r<n>), never escaped
+        actions[message[2 : message.index('"', 2)]](message)
+        message = durable_rules_engine.complete_and_start_action(handle, state)
+
+
+def _assert_within(handle: int, facts: str) -> None:
+    """Assert conclusions from inside an action (the session is locked; no action runs here)."""
+    code, _ = durable_rules_engine.assert_facts(handle, facts)
+    if code in (1, 2):
+        raise EngineError(f"durable_rules refused {facts[:200]}: {'no rule matches it' if code == 1 else 'asserted twice'}")
 
 
 # Python runs signal handlers between bytecodes of the main thread, whichever thread the signal
@@ -131,6 +168,9 @@ class _SyncHost(_durable.Host):  # type: ignore[misc]
 # themselves, once the session is over. (Blocking signals with pthread_sigmask is not enough: with
 # a second thread running, the kernel delivers to that thread and the handler still runs in the
 # main thread mid-session; that crashed 2/2 runs.)
+# signal's C module: signal.getsignal and signal.signal convert every handler to an enum, which costs
+# more than the whole deferral (measured: 145 us for the 60 signals, 1 us through _signal)
+_signal: Any = import_module("_signal")
 _CATCHABLE = tuple(sorted(set(signal.valid_signals()) - {getattr(signal, n) for n in ("SIGKILL", "SIGSTOP") if hasattr(signal, n)}))
 _deferring = 0  # nesting depth of _signals_deferred in the main thread
 _swapped: dict[int, Any] = {}  # signal -> the handler it had before the section
@@ -147,7 +187,7 @@ def _checkpoint() -> None:
 
 def _restore_handlers() -> None:
     for signum, handler in _swapped.items():
-        signal.signal(signum, handler)
+        _signal.signal(signum, handler)
     _swapped.clear()
 
 
@@ -162,10 +202,10 @@ def _signals_deferred() -> Iterator[None]:
         _checkpoint()
         try:
             for signum in _CATCHABLE:
-                handler = signal.getsignal(signum)
+                handler = _signal.getsignal(signum)
                 if callable(handler) and handler is not _record:
                     _swapped[signum] = handler
-                    signal.signal(signum, _record)
+                    _signal.signal(signum, _record)
         except BaseException:  # a handler fired before it was swapped: nothing native has run yet
             _restore_handlers()
             raise
@@ -233,6 +273,7 @@ class _Session:
     seen: set[tuple[Any, ...]] = attrs.field(factory=set)
     errors: list[str] = attrs.field(factory=list)
     before_calendar: int = 0  # how many records came before the calendar step
+    handle: int = 0  # the ruleset's durable_rules_engine handle (actions assert their conclusions into it)
 
 
 @attrs.frozen
@@ -320,6 +361,8 @@ class Engine:
         self._rule_number = {id(rule): i for i, rule in enumerate(self._rules)}
         # every host this engine used; the finaliser frees them (it must not hold the engine itself)
         self._hosts: list[_SyncHost] = []
+        # ruleset name -> rule name -> action (they hold the engine weakly, so hosts can share them)
+        self._actions: dict[str, dict[str, Callable[[str], None]]] = {}
         self._finalizer = weakref.finalize(self, _free_hosts, self._hosts)
         self._finalizer.atexit = False  # at interpreter exit the process gives it all back anyway
         self._host = self._new_host()
@@ -331,14 +374,17 @@ class Engine:
         self._hosts.append(host)
         for policy_id, compiled in self._compiled.items():
             definition: dict[str, Any] = compiled.definition()
-            for rule in compiled.rules:
-                definition[rule.name]["run"] = self._action(rule, compiled.read_kinds)
+            if compiled.ruleset_name not in self._actions:
+                self._actions[compiled.ruleset_name] = {rule.name: self._action(rule, compiled.read_kinds) for rule in compiled.rules}
             for spec in definition.values():
-                spec.setdefault("run", _never)
+                spec["run"] = _never  # durable_rules wants an action; ``_drive`` calls ours
             try:
                 host.set_rulesets({compiled.ruleset_name: definition})
             except Exception as exc:  # durable_rules rejected what our checks let through
                 raise EngineError(f"durable_rules rejected the ruleset for {policy_id}: {exc}") from None
+            handle = host.handles[compiled.ruleset_name] = host.get_ruleset(compiled.ruleset_name)._handle
+            host.run_facts(handle, _PRIME_FACT, _PRIME_ACTIONS)  # see compiler.PRIME
+            host.delete_session(handle)
         return host
 
     def _replace_host(self) -> None:
@@ -460,15 +506,28 @@ class Engine:
         as_of: _dt.date,
         scheduled: tuple[_Scheduled, ...],
     ) -> _Session:
-        """One durable_rules session: assert the activity, then the phase markers stratum by stratum."""
+        """One durable_rules session: the activity fact stamped with each stratum in turn, to the fixpoint.
+
+        Every rule's first condition is the activity of its stratum (see ``compiler``), so the stamped
+        activity is the phase marker: one fact per stratum, none for the markers, and one condition
+        less per rule (each condition costs a session ~8 KiB of index memory durable_rules allocates
+        and clears). What goes in before a stratum's activity is asserted with it in one batch
+        (``assert_facts`` handles them in order): the duty facts with the first, the window fact with
+        the calendar stratum's. No rule fires before its stratum's activity, so this is the same as
+        asserting them one by one.
+        """
         session = _Session(activity, as_of)
         self._session = session
         self.runs += 1
-        name = compiled.ruleset_name
+        host = self._host
+        handle = session.handle = host.handles[compiled.ruleset_name]
+        actions = self._actions[compiled.ruleset_name]
+        # the rule that reads a duty (gdpr/legal-obligation/...) shows it in the trace
+        batch = [_dumps({**duty, "rule": _CLOCK_RULE.id}) for duty in duties]
+        tested = compiled.activity_fields
+        # '"sid": ..., }': each stratum's copy puts its number in front
+        stamped = _dumps({k: v for k, v in fact.items() if k in tested})[1:]
         try:
-            self._host.assert_fact(name, fact)
-            for duty in duties:  # the rule that reads one (gdpr/legal-obligation/...) shows it in the trace
-                self._host.assert_fact(name, {**duty, "rule": _CLOCK_RULE.id})
             for stratum in range(1, compiled.strata + 1):
                 if stratum == compiled.calendar_stratum:
                     session.before_calendar = len(session.records)
@@ -476,11 +535,10 @@ class Engine:
                     if window is not None:
                         session.records.append(("window", window, _CALENDAR_RULE))
                         session.trace.append(_calendar_step(window, scheduled))
-                        self._host.assert_fact(name, {"sid": _SID, "t": "window", "rule": _CALENDAR_RULE.id, **window})
-                self._host.assert_fact(name, {"sid": _SID, "t": "phase", "n": str(stratum)})
-            state = self._host.get_state(name, _SID)
-            if state.get("exception") and not session.errors:
-                session.errors.append(str(state["exception"]))
+                        batch.append(_dumps({"sid": _SID, "t": "window", "rule": _CALENDAR_RULE.id, **window}))
+                batch.append(f'{{"{STRATUM}": "{stratum}", {stamped}')
+                host.run_facts(handle, f"[{','.join(batch)}]", actions)
+                batch = []
         except LawbasisError:
             raise
         except Exception as exc:
@@ -488,7 +546,7 @@ class Engine:
         finally:
             self._session = None
             try:
-                self._host.delete_state(name, _SID)
+                host.delete_session(handle)
             except Exception:  # noqa: BLE001 - no session was created; nothing to clean
                 pass
         if session.errors:
@@ -498,7 +556,8 @@ class Engine:
     # --- the memo -------------------------------------------------------------------------------
     #
     # durable_rules sees three kinds of fact from outside: the activity fact (discrete strings only:
-    # enumerations, booleans, which dates are present), the phase markers (the same every time) and
+    # enumerations, booleans, which dates are present; stamped with each stratum in turn, the same
+    # every time), the duty facts (their statuses are part of the key) and
     # the window fact (status and end date), computed by the calendar step from the retention, cut
     # and hold facts of the strata below it and the activity's dates. The actions are functions of
     # the facts they match. So the derived facts are a function of (activity fact, window fact), and
@@ -606,31 +665,58 @@ class Engine:
             fact[flag] = "true" if coming else "false"
         return fact
 
-    def _action(self, compiled: CompiledRule, read_kinds: frozenset[str]) -> Any:
+    def _action(self, compiled: CompiledRule, read_kinds: frozenset[str]) -> Callable[[str], None]:
+        """The action of one rule: record its conclusions, and assert those some condition reads.
+
+        A conclusion without variables is the same every time: its values, its identity and its JSON
+        are prepared here once. Only a rule with variables decodes the activation it is given.
+        """
         rule = compiled.rule
-        bindings = compiled.bindings
-        then = rule.then
+        bindings = tuple(compiled.bindings.items())
+        name = compiled.name
+        # per conclusion: (kind, fields, values if fixed, identity if fixed, JSON if fixed and read)
+        conclusions: list[tuple[str, dict[str, str], dict[str, str] | None, tuple[Any, ...], str | None]] = []
+        for kind, fields in rule.then:
+            if any(v.startswith("$") for v in fields.values()):
+                conclusions.append((kind, fields, None, (), None))
+            else:
+                values = dict(fields)
+                fixed = _dumps({"sid": _SID, "t": kind, "rule": rule.id, **values}) if kind in read_kinds else None
+                conclusions.append((kind, fields, values, (kind, rule.id, tuple(sorted(values.items()))), fixed))
         engine_ref = weakref.ref(self)  # the host keeps the action: a strong reference would keep the engine
 
-        def act(c: Any) -> None:
+        def act(message: str) -> None:
             engine = engine_ref()
             session = engine._session if engine is not None else None
             if engine is None or session is None:  # only reachable if durable_rules ran an action outside evaluate()
                 return
             try:
-                matched = c._m
-                bound = {var: matched[alias][field] for var, (alias, field) in bindings.items()}
+                bound: dict[str, str] = {}
+                if bindings:
+                    matched = _loads(message)[name]
+                    bound = {var: matched[alias][field] for var, (alias, field) in bindings}
                 concluded = []
-                for kind, fields in then:
-                    values = {f: (bound[v] if v.startswith("$") else v) for f, v in fields.items()}
-                    key = (kind, rule.id, tuple(sorted(values.items())))
-                    if key in session.seen:
-                        continue
-                    session.seen.add(key)
-                    if kind in read_kinds:  # a fact no condition matches would only reach its sink
-                        c.assert_fact({"sid": _SID, "t": kind, "rule": rule.id, **values})
+                facts = []
+                seen = session.seen
+                for kind, fields, values, key, fixed in conclusions:
+                    if values is None:
+                        values = {f: (bound[v] if v.startswith("$") else v) for f, v in fields.items()}
+                        key = (kind, rule.id, tuple(sorted(values.items())))
+                        if key in seen:
+                            continue
+                        if kind in read_kinds:  # a fact no condition matches would only reach its sink
+                            facts.append(_dumps({"sid": _SID, "t": kind, "rule": rule.id, **values}))
+                    else:
+                        if key in seen:
+                            continue
+                        values = dict(values)
+                        if fixed is not None:
+                            facts.append(fixed)
+                    seen.add(key)
                     session.records.append((kind, values, rule))
                     concluded.append((kind, values))
+                if facts:
+                    _assert_within(session.handle, f"[{','.join(facts)}]")
                 if concluded:
                     session.trace.append((rule, concluded))
             except (KeyboardInterrupt, SystemExit) as exc:  # raised as itself once the native call is done
@@ -705,8 +791,14 @@ def _window_key(window: dict[str, str] | None, compiled: CompiledPolicy) -> tupl
     return (window["status"], window["until"]) if compiled.reads_window_until else (window["status"],)
 
 
-def _never(c: Any) -> None:  # sinks never fire; durable_rules still wants an action
+def _never(c: Any) -> None:  # durable_rules wants an action per rule; ``_drive`` calls the engine's own
     return
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # facts hold strings only
+_loads = json.JSONDecoder().decode
+_PRIME_FACT = _dumps([{"sid": _SID, "t": PRIME}])
+_PRIME_ACTIONS = {PRIME: _never}
 
 
 _default: Engine | None = None
@@ -743,7 +835,7 @@ def default_engine() -> Engine:
 
 
 def evaluate(facts: Activity | Mapping[str, Any]) -> Decision:
-    """Decide one activity with the built-in rules (SPEC section 5).
+    """Decide one activity with the built-in rules (the facts: docs/reference/facts.md).
 
     >>> d = evaluate({"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect",
     ...               "channel": "email", "consent": "none"})

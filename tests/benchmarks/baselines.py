@@ -21,8 +21,8 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 from durable import engine as durable
 
-from lawbasis.bulk import add_period, parse_date_column
 from lawbasis.core.calendar import Period
+from lawbasis.tables.frame import add_period, parse_date_column
 
 
 class _SyncHost(durable.Host):
@@ -43,9 +43,14 @@ class RawFloor:
             {
                 self.name: {
                     "sink": {"all": [{"m": {"$or": kinds}}, {"never": {"t": "__never__"}}], "run": lambda c: None},
+                    "prime": {"all": [{"m": {"t": "__prime__"}}], "run": lambda c: None},
                 }
             }
         )
+        # as lawbasis's host does (compiler.PRIME): a first session that fires no action would leave
+        # durable_rules freeing an uninitialised pointer in delete_state (the floor's runs fire none)
+        self.host.assert_fact(self.name, {"sid": "s1", "t": "__prime__"})
+        self.host.delete_state(self.name, "s1")
 
     def run(self, facts: list[dict[str, str]]) -> int:
         for fact in facts:
