@@ -1,4 +1,4 @@
-"""Facts about one processing activity: the validated input of every evaluation (SPEC section 4).
+"""Facts about one processing activity: the validated input of every evaluation (docs/reference/facts.md).
 
 ``Activity`` is a frozen attrs class. It checks every field at construction, so nothing downstream
 re-checks types: the engine can trust an Activity completely.
@@ -144,7 +144,7 @@ def _to_as_of(value: object) -> _dt.date | None:
 
 @attrs.frozen(kw_only=True)
 class Activity:
-    """One personal-data processing activity, as facts (SPEC section 4).
+    """One personal-data processing activity, as facts.
 
     >>> a = Activity(policy="jetpak-dk", purpose="marketing", channel="email", consent="given")
     >>> a.customer_status
@@ -197,7 +197,7 @@ class Activity:
 
     @classmethod
     def from_dict(cls, data: object) -> Activity:
-        """Build from a JSON object (SPEC section 4). Unknown keys and wrong types are errors."""
+        """Build from a JSON object. Unknown keys and wrong types are errors."""
         if isinstance(data, Activity):
             return data
         if not isinstance(data, Mapping):

@@ -706,7 +706,7 @@ def default_engine() -> Engine:
 
 
 def evaluate(facts: Activity | Mapping[str, Any]) -> Decision:
-    """Decide one activity with the built-in rules (SPEC section 5).
+    """Decide one activity with the built-in rules (the Decision: docs/reference/facts.md).
 
     >>> d = evaluate({"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect",
     ...               "channel": "email", "consent": "none"})

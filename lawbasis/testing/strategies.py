@@ -1,6 +1,6 @@
 """Hypothesis strategies for testing services against lawbasis (and lawbasis against itself).
 
-Every strategy builds inputs the way SPEC section 4 defines them, so a property test can range over
+Every strategy builds inputs the way docs/reference/facts.md defines them, so a property test can range over
 every policy and purpose an engine loads, including a user's own rule directory (``engine=``).
 
 >>> from hypothesis import given, settings
@@ -21,7 +21,7 @@ Strategies:
 * :func:`activity_dates` -- ``dates`` objects that respect the order the facts require
   (``DATE_ORDER``) and the coupling of ``consent_withdrawn`` / ``objection_received`` to
   ``consent`` / ``objection``;
-* :func:`invalid_activity_cases` / :func:`invalid_activity_dicts` -- inputs SPEC section 7 says
+* :func:`invalid_activity_cases` / :func:`invalid_activity_dicts` -- inputs docs/reference/facts.md says
   must be refused with a :class:`lawbasis.LawbasisError`.
 """
 
@@ -300,7 +300,7 @@ def activity_dicts(
     return _dicts(activities(policy, purpose, **kwargs), sparse)
 
 
-# --- invalid inputs (SPEC section 7) ---------------------------------------------------------
+# --- invalid inputs (refused as docs/reference/facts.md says) ------------------------------
 
 _WRONG_TYPES: st.SearchStrategy[Any] = st.one_of(
     st.integers(),
@@ -335,7 +335,7 @@ def _valid(engine: Engine | None) -> st.SearchStrategy[dict[str, Any]]:
 
 @st.composite
 def invalid_activity_cases(draw: st.DrawFn, engine: Engine | None = None) -> tuple[str, Any]:
-    """``(field, facts)``: facts with exactly one defect SPEC section 7 names, and the field at fault.
+    """``(field, facts)``: facts with exactly one defect that docs/reference/facts.md refuses, and the field at fault.
 
     The field is what :class:`lawbasis.InputError` must name (``dates.<key>`` for dates). Defects:
     unknown key, missing policy/purpose, wrong type, unknown value, unknown policy or purpose,
