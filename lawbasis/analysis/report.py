@@ -525,7 +525,7 @@ def report(
 
     >>> r = report("jackon-dk", as_of="2025-01-01", purposes=["security"])
     >>> [p.purpose for p in r.purposes], sorted(r.severities())
-    (['security'], ['info', 'warning'])
+    (['security'], ['info', 'violation', 'warning'])
     """
     from lawbasis.engine.host import Engine, default_engine
 
