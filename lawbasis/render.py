@@ -467,6 +467,11 @@ def diff_markdown(d: PolicyDiff) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _clause_html(c: Clause) -> str:
+    # a policy quote in its text's language; a provision (a finding of the law rules) as plain text
+    return f"<q lang='{html.escape(c.language)}'>{html.escape(c.quote)}</q>" if c.language else html.escape(c.quote)
+
+
 def diff_html(d: PolicyDiff) -> str:
     """A diff as HTML for notebooks (``PolicyDiff._repr_html_``): one table row per difference."""
     e = html.escape
@@ -474,8 +479,7 @@ def diff_html(d: PolicyDiff) -> str:
     rows = []
     for row in d.rows:
         clauses = "<br>".join(
-            f"<code>{e(policy)}</code>: " + ("; ".join(f"<q>{e(c.quote)}</q>" for c in cs) or "none stated")
-            for policy, cs in _sides(d, row)
+            f"<code>{e(policy)}</code>: " + ("; ".join(_clause_html(c) for c in cs) or "none stated") for policy, cs in _sides(d, row)
         )
         rows.append(
             f"<tr><td style='{_CELL}'><code>{e(row.purpose)}</code></td><td style='{_CELL}'>{e(row.aspect)}</td>"

@@ -101,6 +101,8 @@ def test_diff_renderings_and_json(rows):
     assert "| `marketing` | finding objection_override_unlawful | violation | - | always |" in md
     html = rows._repr_html_()
     assert html.count("<tr>") == len(rows.rows) + 1 and "lawbasis-diff" in html
+    # each side's quotes carry their own text's language
+    assert "<q lang='da'>" in html and "<q lang='sv'>" in html and "<q>" not in html
     assert list(rows) == list(rows.rows)
 
 

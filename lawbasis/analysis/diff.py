@@ -69,6 +69,8 @@ class Clause:
     rule: str
     quote: str
     section: str | None
+    #: the language of the quoted text (``lang`` of the rendered quote); not part of the JSON
+    language: str | None = attrs.field(default=None, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "section": self.section, "quote": self.quote}
@@ -133,7 +135,11 @@ def aspects(d: Decision) -> dict[str, str]:
 
 
 def _own_quotes(step: TraceStep, policy: str) -> list[Clause]:
-    return [Clause(step.rule, c.quote, c.section) for c in step.cites if c.quote is not None and (c.policy is None or c.policy == policy)]
+    return [
+        Clause(step.rule, c.quote, c.section, c.language)
+        for c in step.cites
+        if c.quote is not None and (c.policy is None or c.policy == policy)
+    ]
 
 
 def _relevant(d: Decision, aspect: str) -> list[TraceStep]:
