@@ -451,7 +451,7 @@ def diff_text(d: PolicyDiff) -> str:
 
 def diff_markdown(d: PolicyDiff) -> str:
     """A diff as Markdown: one table row per difference, then the clauses each side rests on."""
-    lines = [f"# Differences `{d.a}` \u2192 `{d.b}`", "", _md(_diff_facts(d)[0].upper() + _diff_facts(d)[1:]) + ".", ""]
+    lines = [f"# Differences `{d.a}` \u2192 `{d.b}`", "", f"Every combination asked {_md(_diff_facts(d))}.", ""]
     if not d.rows:
         return "\n".join([*lines, "No differences."]) + "\n"
     lines += [f"| purpose | aspect | `{d.a}` | `{d.b}` | when | combinations |", "|---|---|---|---|---|---|"]
