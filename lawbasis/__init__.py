@@ -17,6 +17,7 @@ light until an engine is needed.
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"
@@ -37,20 +38,25 @@ _EXPORTS = {
     "RuleFileError": "lawbasis.core.errors",
     "UnknownPolicyError": "lawbasis.core.errors",
     "UnknownPurposeError": "lawbasis.core.errors",
+    "Cite": "lawbasis.engine.rulefile",
+    "Policy": "lawbasis.engine.rulefile",
+    "Purpose": "lawbasis.engine.rulefile",
     "Engine": "lawbasis.engine.host",
-    "PolicyInfo": "lawbasis.engine.host",
     "default_engine": "lawbasis.engine.host",
     "default_rules_dir": "lawbasis.engine.host",
     "evaluate": "lawbasis.engine.host",
     "evaluate_many": "lawbasis.engine.host",
     "PolicyReport": "lawbasis.analysis.report",
     "report": "lawbasis.analysis.report",
+    "PolicyDiff": "lawbasis.analysis.diff",
+    "diff": "lawbasis.analysis.diff",
 }
-_RENAMED = {"report": "policy_report"}
+#: old public name -> the name that replaced it (the old one still works, with a DeprecationWarning)
+_DEPRECATED = {"PolicyInfo": "Policy"}
 
 if TYPE_CHECKING:
-    from lawbasis.analysis.report import PolicyReport
-    from lawbasis.analysis.report import policy_report as report
+    from lawbasis.analysis.diff import PolicyDiff, diff
+    from lawbasis.analysis.report import PolicyReport, report
     from lawbasis.core.activity import Activity, Dates
     from lawbasis.core.decision import Basis, Decision, Finding, Objection, Retention, TraceStep
     from lawbasis.core.errors import (
@@ -63,19 +69,23 @@ if TYPE_CHECKING:
     )
     from lawbasis.engine.host import (
         Engine,
-        PolicyInfo,
         default_engine,
         default_rules_dir,
         evaluate,
         evaluate_many,
     )
+    from lawbasis.engine.rulefile import Cite, Policy, Purpose
 
 
 def __getattr__(name: str) -> Any:
+    if name in _DEPRECATED:
+        new = _DEPRECATED[name]
+        warnings.warn(f"lawbasis.{name} is deprecated; use lawbasis.{new}", DeprecationWarning, stacklevel=2)
+        return __getattr__(new)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'lawbasis' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
@@ -87,6 +97,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Activity",
     "Basis",
+    "Cite",
     "Dates",
     "Decision",
     "Engine",
@@ -95,8 +106,10 @@ __all__ = [
     "InputError",
     "LawbasisError",
     "Objection",
-    "PolicyInfo",
+    "Policy",
+    "PolicyDiff",
     "PolicyReport",
+    "Purpose",
     "Retention",
     "RuleFileError",
     "TraceStep",
@@ -105,6 +118,7 @@ __all__ = [
     "__version__",
     "default_engine",
     "default_rules_dir",
+    "diff",
     "evaluate",
     "evaluate_many",
     "report",

@@ -1,16 +1,39 @@
-"""Readable renderings of a Decision: plain text for terminals, HTML for notebooks."""
+"""Every readable rendering lawbasis gives: a Decision as text and HTML, a policy report and a diff as
+text, Markdown and HTML, and a citation as one line.
+
+Rendering reads only the objects it is given (a quote carries its text's language in ``Cite.language``),
+never an engine: the same object renders the same whatever engines exist. The types come from the layers
+below and above only for type checking, so this module imports nothing of lawbasis when it runs.
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from lawbasis.core.decision import cite_text
-
 if TYPE_CHECKING:
+    from lawbasis.analysis.diff import Clause, DiffRow, PolicyDiff
+    from lawbasis.analysis.report import Outcome, PolicyReport, PurposeReport
     from lawbasis.core.decision import Decision
     from lawbasis.engine.rulefile import Cite
+
+#: severities, most severe first (the order of ``Decision.findings``)
+_SEVERITIES = ("violation", "warning", "info")
+
+
+def cite_text(cite: Cite) -> str:
+    """One citation on one line: ``policy, section: “quote” — law`` (the JSON form of a finding's cites)."""
+    parts = []
+    if cite.quote is not None:
+        where = f"{cite.policy}" + (f", {cite.section}" if cite.section else "")
+        parts.append(f"{where}: \u201c{cite.quote}\u201d")
+    if cite.law is not None:
+        parts.append(cite.law)
+    return " \u2014 ".join(parts)
+
+
+# --- a decision ------------------------------------------------------------------------------------
 
 
 def _objected(d: Decision) -> bool:
@@ -56,6 +79,7 @@ def _conclusion_lines(d: Decision) -> list[str]:
 
 
 def explain(d: Decision) -> str:
+    """The decision as plain text (``Decision.explain()``): conclusions first, then each rule that fired."""
     lines = _conclusion_lines(d)
     if d.findings:
         lines.append("  findings:")
@@ -157,7 +181,7 @@ def to_html(d: Decision) -> str:
     findings = ""
     if d.findings:
         groups = []
-        for severity in ("violation", "warning", "info"):
+        for severity in _SEVERITIES:
             items = [f for f in d.findings if f.severity == severity]
             if not items:
                 continue
@@ -175,7 +199,148 @@ def to_html(d: Decision) -> str:
     return f"<div class='lawbasis-decision' style='{_BOX}'>{head}{table}{findings}{trace}</div>"
 
 
-def _outcome_items(outcomes: Any, text: Callable[[Mapping[str, Any]], str]) -> str:
+# --- a policy report --------------------------------------------------------------------------------
+
+
+def _when(when: tuple[str, ...]) -> str:
+    return "; ".join(when)
+
+
+def _objection_text(v: Mapping[str, Any]) -> str:
+    applies = f"Art. {v['applies']}" if v["applies"] else "no right to object"
+    return f"{applies}, {'continues' if v['continues'] else 'stops'} ({v['reason']})"
+
+
+def _window_text(v: Mapping[str, Any]) -> str:
+    if v["period"] is None and v["from"] is None:
+        return "no period" if v["stated_in_policy"] else "not stated"
+    return f"{v['period'] or '-'} from {v['from'] or '-'}"
+
+
+def _retention_text(v: Mapping[str, Any]) -> str:
+    window = _window_text(v)
+    # the end date is known only where the dates given fix the window's anchor
+    ends = f", ends {v['window_until']}" if v.get("window_until") else ""
+    extra = ", held past the window (dispute)" if v["extended"] else ""
+    stated = "" if v["stated_in_policy"] else " [not in policy]"
+    return f"{window}{ends}, then {v['action']}{extra}{stated}"
+
+
+def _facts_text(r: PolicyReport) -> str:
+    dates = r.fixed["dates"]
+    given = ", ".join(f"{k}={v}" for k, v in dates.items()) if dates else "none"
+    return f"As of {r.as_of.isoformat()}; dates: {given}"
+
+
+def _cells(p: PurposeReport) -> dict[str, list[str]]:
+    def cell(outcomes: tuple[Outcome, ...], text: Callable[[Mapping[str, Any]], str]) -> list[str]:
+        single = len(outcomes) == 1
+        return [text(o.value) + ("" if single and o.when == ("always",) else f" when {_when(o.when)}") for o in outcomes]
+
+    return {
+        "lawful": cell(p.lawful, lambda v: str(v["lawful"])),
+        "bases": cell(p.bases, lambda v: str(v["bases"])),
+        "objection": cell(p.objection, _objection_text),
+        "may_process": cell(p.may_process, lambda v: "yes" if v["may_process"] else "no"),
+        "today": cell(p.action_today, lambda v: str(v["action_today"])),
+        "retention": cell(p.retention, _retention_text),
+        "findings": [
+            f"[{o.value['severity']}] {o.value['code']}" + ("" if o.when == ("always",) else f" when {_when(o.when)}") for o in p.findings
+        ],
+    }
+
+
+def _uniq(values: Iterable[str]) -> str:
+    return " / ".join(dict.fromkeys(values))
+
+
+def _severity_counts(p: PurposeReport) -> dict[str, int]:
+    counts = dict.fromkeys(_SEVERITIES, 0)
+    for o in p.findings:
+        counts[str(o.value["severity"])] += 1
+    return {s: n for s, n in counts.items() if n}
+
+
+def report_text(r: PolicyReport) -> str:
+    """A policy report as plain text: a summary table, then each purpose's answers and findings."""
+    lines = [
+        f"Policy report: {r.policy} ({r.controller}, {r.language}, national law {r.country})",
+        f"{_facts_text(r)} (a withdrawal or objection date only where the facts hold one); {r.evaluations} evaluations.",
+        "",
+    ]
+    summary = [("purpose", "lawful", "bases", "objection", "retention", "findings")]
+    for p in r.purposes:
+        summary.append(
+            (
+                p.purpose,
+                _uniq(str(o.value["lawful"]) for o in p.lawful),
+                _uniq(str(o.value["bases"]) for o in p.bases),
+                _uniq(f"{o.value['applies'] or '-'} {'continues' if o.value['continues'] else 'stops'}" for o in p.objection),
+                _uniq(_window_text(o.value) for o in p.retention),
+                ", ".join(f"{n} {s}" for s, n in _severity_counts(p).items()) or "none",
+            )
+        )
+    widths = [max(len(row[i]) for row in summary) for i in range(len(summary[0]))]
+    for i, row in enumerate(summary):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    for p in r.purposes:
+        lines += ["", f"== {p.purpose}: \u201c{p.heading}\u201d" + (f" ({p.description})" if p.description else "")]
+        varied = ", ".join(f"{name} in {{{', '.join(classes)}}}" for name, classes in p.varied) or "nothing (no rule tests the facts)"
+        lines.append(f"   varied: {varied}; {p.evaluations} evaluations")
+        cells = _cells(p)
+        for key in ("lawful", "bases", "objection", "may_process", "today", "retention"):
+            for j, text in enumerate(cells[key]):
+                lines.append(f"   {key if j == 0 else '':<11} {text}")
+        if p.findings:
+            lines.append("   findings:")
+            for o in p.findings:
+                where = "" if o.when == ("always",) else f" (when {_when(o.when)})"
+                lines.append(f"     [{o.value['severity']}] {o.value['code']}{where}: {o.value['message']}")
+        else:
+            lines.append("   findings:  none")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def report_markdown(r: PolicyReport) -> str:
+    """A policy report as Markdown: a summary table, then a findings table per purpose."""
+    lines = [
+        f"# Policy report: `{r.policy}`",
+        "",
+        f"{r.controller} \u2014 language `{r.language}`, national law {r.country}. {_facts_text(r)}; "
+        f"{r.evaluations} evaluations over the fact grid of each purpose.",
+        "",
+        "| purpose | lawful | bases | objection | may process | today | retention | findings |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for p in r.purposes:
+        cells = _cells(p)
+        row = [f"`{p.purpose}`"] + [
+            "<br>".join(_md(t) for t in cells[k]) or "\u2014"
+            for k in ("lawful", "bases", "objection", "may_process", "today", "retention", "findings")
+        ]
+        lines.append("| " + " | ".join(row) + " |")
+    for p in r.purposes:
+        lines += ["", f"## `{p.purpose}` \u2014 \u201c{_md(p.heading)}\u201d", ""]
+        if p.description:
+            lines += [p.description, ""]
+        varied = ", ".join(f"`{name}` \u2208 {{{', '.join(classes)}}}" for name, classes in p.varied) or "nothing"
+        lines += [f"Varied: {varied} ({p.evaluations} evaluations).", ""]
+        if p.findings:
+            lines += ["| severity | code | when | message |", "|---|---|---|---|"]
+            for o in p.findings:
+                lines.append(f"| {o.value['severity']} | `{o.value['code']}` | {_md(_when(o.when))} | {_md(str(o.value['message']))} |")
+        else:
+            lines.append("No findings.")
+    return "\n".join(lines) + "\n"
+
+
+def _outcome_items(outcomes: Iterable[Outcome], text: Callable[[Mapping[str, Any]], str]) -> str:
     e = html.escape
     items = []
     for o in outcomes:
@@ -198,8 +363,8 @@ def _report_objection(v: Mapping[str, Any]) -> str:
     return f"{applies}, {'continues' if v.get('continues') else 'stops'} ({v.get('reason')})"
 
 
-def report_html(report: Any) -> str:
-    """A policy report (``lawbasis.analysis.report.PolicyReport``) as HTML for notebooks.
+def report_html(report: PolicyReport) -> str:
+    """A policy report as HTML for notebooks (``PolicyReport._repr_html_``).
 
     A summary table with one row per purpose (lawful, bases, objection, retention, finding counts by
     severity), then one collapsible section per purpose with the findings grouped by severity.
@@ -211,12 +376,7 @@ def report_html(report: Any) -> str:
         counts: dict[str, int] = {}
         for o in p.findings:
             counts[str(o.value["severity"])] = counts.get(str(o.value["severity"]), 0) + 1
-        badges = (
-            " ".join(
-                f"<b style='color:{_SEVERITY_COLOURS[s]}'>{counts[s]} {s}</b>" for s in ("violation", "warning", "info") if s in counts
-            )
-            or "none"
-        )
+        badges = " ".join(f"<b style='color:{_SEVERITY_COLOURS[s]}'>{counts[s]} {s}</b>" for s in _SEVERITIES if s in counts) or "none"
         rows.append(
             f"<tr><td style='{_CELL}'><code>{e(p.purpose)}</code></td>"
             f"<td style='{_CELL}'>{_outcome_items(p.lawful, lambda v: str(v['lawful']))}</td>"
@@ -226,7 +386,7 @@ def report_html(report: Any) -> str:
             f"<td style='{_CELL}'>{badges}</td></tr>"
         )
         groups = []
-        for severity in ("violation", "warning", "info"):
+        for severity in _SEVERITIES:
             items = [o for o in p.findings if o.value["severity"] == severity]
             if items:
                 lis = "".join(
@@ -251,4 +411,85 @@ def report_html(report: Any) -> str:
         f"{e(report.country)}; as of {report.as_of.isoformat()}, {report.evaluations} evaluations</small></h4>"
         f"<table style='border-collapse:collapse'><tr>{head}</tr>{''.join(rows)}</table>"
         f"<h5 style='margin:6px 0 2px'>Findings by purpose</h5>{''.join(sections)}</div>"
+    )
+
+
+# --- a diff --------------------------------------------------------------------------------------------
+
+
+def _diff_facts(d: PolicyDiff) -> str:
+    return (
+        f"as of {d.as_of.isoformat()}, dates "
+        + ", ".join(f"{k}={v}" for k, v in d.dates.items())
+        + f", consent_withdrawn={d.consent_withdrawn} and objection_received={d.objection_received} where the facts allow"
+    )
+
+
+def _sides(d: PolicyDiff, row: DiffRow) -> tuple[tuple[str, tuple[Clause, ...]], tuple[str, tuple[Clause, ...]]]:
+    return (d.a, row.clauses_a), (d.b, row.clauses_b)
+
+
+def diff_text(d: PolicyDiff) -> str:
+    """A diff as plain text (``lawbasis diff``): per row both answers, the facts, and each side's clauses."""
+    head = f"Differences {d.a} -> {d.b} ({_diff_facts(d)})"
+    if not d.rows:
+        return head + "\nNo differences.\n"
+    lines = [head, f"{len(d.rows)} differences.", ""]
+    width = max(len(d.a), len(d.b))
+    for row in d.rows:
+        lines.append(f"{row.purpose} / {row.aspect}  ({row.combinations} combination{'s' if row.combinations != 1 else ''})")
+        lines.append(f"  {d.a:<{width}}  {row.a}")
+        lines.append(f"  {d.b:<{width}}  {row.b}")
+        lines.append(f"  {'when':<{width}}  " + "; ".join(row.when))
+        for policy, clauses in _sides(d, row):
+            if not clauses:
+                lines.append(f"  {policy} clause: (none stated)")
+            for c in clauses:
+                lines.append(f"  {policy} clause: \u201c{c.quote}\u201d [{c.rule}]")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def diff_markdown(d: PolicyDiff) -> str:
+    """A diff as Markdown: one table row per difference, then the clauses each side rests on."""
+    lines = [f"# Differences `{d.a}` \u2192 `{d.b}`", "", f"Every combination asked {_md(_diff_facts(d))}.", ""]
+    if not d.rows:
+        return "\n".join([*lines, "No differences."]) + "\n"
+    lines += [f"| purpose | aspect | `{d.a}` | `{d.b}` | when | combinations |", "|---|---|---|---|---|---|"]
+    for row in d.rows:
+        lines.append(f"| `{row.purpose}` | {_md(row.aspect)} | {_md(row.a)} | {_md(row.b)} | {_md(_when(row.when))} | {row.combinations} |")
+    for row in d.rows:
+        lines += ["", f"## `{row.purpose}` / {_md(row.aspect)}", ""]
+        for policy, clauses in _sides(d, row):
+            if not clauses:
+                lines.append(f"- `{policy}`: (no clause stated)")
+            for c in clauses:
+                lines.append(f"- `{policy}`: \u201c{_md(c.quote)}\u201d (`{c.rule}`)")
+    return "\n".join(lines) + "\n"
+
+
+def _clause_html(c: Clause) -> str:
+    # a policy quote in its text's language; a provision (a finding of the law rules) as plain text
+    return f"<q lang='{html.escape(c.language)}'>{html.escape(c.quote)}</q>" if c.language else html.escape(c.quote)
+
+
+def diff_html(d: PolicyDiff) -> str:
+    """A diff as HTML for notebooks (``PolicyDiff._repr_html_``): one table row per difference."""
+    e = html.escape
+    head = "".join(f"<th style='{_CELL}'>{e(h)}</th>" for h in ("purpose", "aspect", d.a, d.b, "when", "clauses"))
+    rows = []
+    for row in d.rows:
+        clauses = "<br>".join(
+            f"<code>{e(policy)}</code>: " + ("; ".join(_clause_html(c) for c in cs) or "none stated") for policy, cs in _sides(d, row)
+        )
+        rows.append(
+            f"<tr><td style='{_CELL}'><code>{e(row.purpose)}</code></td><td style='{_CELL}'>{e(row.aspect)}</td>"
+            f"<td style='{_CELL}'>{e(row.a)}</td><td style='{_CELL}'>{e(row.b)}</td>"
+            f"<td style='{_CELL}'>{e(_when(row.when))}</td><td style='{_CELL}'>{clauses}</td></tr>"
+        )
+    table = f"<table style='border-collapse:collapse'><tr>{head}</tr>{''.join(rows)}</table>" if rows else "<p>No differences.</p>"
+    return (
+        f"<div class='lawbasis-diff' style='{_BOX};max-width:none'>"
+        f"<h4 style='margin:4px 0'>Differences {e(d.a)} &rarr; {e(d.b)} "
+        f"<small style='font-weight:normal'>{e(_diff_facts(d))}; {len(d.rows)} differences</small></h4>{table}</div>"
     )

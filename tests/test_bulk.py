@@ -17,7 +17,7 @@ from lawbasis.core.calendar import Period
 from lawbasis.invariants import check_action_today
 
 ENGINE = lawbasis.default_engine()
-PAIRS = [(p.id, purpose.id) for p in ENGINE.policies() for purpose in p.purposes]
+PAIRS = [(p.id, purpose.id) for p in ENGINE.policies() for purpose in p.purposes.values()]
 
 
 def expected_row(decision: lawbasis.Decision, as_of: dt.date) -> dict[str, object]:

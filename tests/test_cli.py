@@ -114,7 +114,22 @@ def test_unknown_policy_names_the_field(capsys, tmp_path):
 def test_bad_item_in_list_names_its_index_and_field(capsys, tmp_path):
     code, _, err = run(capsys, "evaluate", write(tmp_path, [MARKETING_EMAIL, {**MARKETING_EMAIL, "consent": "maybe"}]))
     assert code == 2
-    assert err.startswith("lawbasis: error: item 1: 'consent'")
+    assert err.startswith("lawbasis: error: 'consent'")
+    assert err.rstrip("\n").endswith("; in item 1 of the list") and "'maybe'" in err
+
+
+def test_bad_item_keeps_its_error_class_and_field(tmp_path):
+    """The CLI adds the item as a note: a caller of main() sees the engine's own error, not a re-wrapped one."""
+    path = write(tmp_path, [MARKETING_EMAIL, MARKETING_EMAIL, {**MARKETING_EMAIL, "purpose": "nosuch"}])
+    args = cli.build_parser().parse_args(["evaluate", str(path)])
+    with pytest.raises(lawbasis.UnknownPurposeError) as caught:
+        cli._cmd_evaluate(args)
+    assert (caught.value.field, caught.value.value) == ("purpose", "nosuch")
+    assert caught.value.__notes__ == ["in item 2 of the list"]
+    single = write(tmp_path, {**MARKETING_EMAIL, "consent": "maybe"})
+    with pytest.raises(lawbasis.InputError) as caught:
+        cli._cmd_evaluate(cli.build_parser().parse_args(["evaluate", str(single)]))
+    assert caught.value.field == "consent" and not getattr(caught.value, "__notes__", [])
 
 
 def test_unknown_policy_on_purposes_and_report(capsys):

@@ -18,7 +18,7 @@ def _workload() -> list[lawbasis.Activity]:
     rnd = random.Random(4)
     items = []
     for info in ENGINE.policies():
-        for purpose in info.purposes:
+        for purpose in info.purposes.values():
             for _ in range(2):
                 consent = rnd.choice(["none", "given", "explicit", "withdrawn"])
                 objection = rnd.choice(["none", "general", "direct_marketing"])

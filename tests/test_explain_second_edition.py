@@ -58,3 +58,38 @@ def test_quotes_render_in_their_own_texts_language_whatever_engine_was_built(tmp
     shipped = lawbasis.evaluate({"policy": "jetpak-dk", "purpose": "marketing", "as_of": AS_OF})
     assert "lang='da'" in shipped._repr_html_()
     assert "lang='nb'" in own._repr_html_()
+
+
+def _objection_line(d: lawbasis.Decision) -> str:
+    return next(x for x in d.explain().splitlines() if x.strip().startswith("objection:")).strip()
+
+
+def test_the_outcome_is_conditional_only_without_an_objection_on_as_of() -> None:
+    """Each outcome (stop, continue, no right to object) reads "if the person objects" without an objection,
+    and plainly once the facts hold one received on or before as_of, in text and HTML alike."""
+    marketing = {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "as_of": AS_OF}
+    cases = [
+        (marketing, "Art. 21(2); if the person objects: processing must stop (direct_marketing_absolute)"),
+        ({**marketing, "objection": "direct_marketing"}, "Art. 21(2); processing must stop (direct_marketing_absolute)"),
+        (
+            {**marketing, "objection": "direct_marketing", "dates": {"objection_received": AS_OF}},
+            "Art. 21(2); processing must stop (direct_marketing_absolute)",
+        ),
+        (
+            {"policy": "jetpak-dk", "purpose": "business_development", "compelling_grounds": True, "as_of": AS_OF},
+            "Art. 21(1); if the person objects: processing may continue (compelling_legitimate_grounds)",
+        ),
+        (
+            {"policy": "jetpak-dk", "purpose": "business_development", "compelling_grounds": True, "objection": "general", "as_of": AS_OF},
+            "Art. 21(1); processing may continue (compelling_legitimate_grounds)",
+        ),
+        (
+            {"policy": "jetpak-se", "purpose": "bookkeeping", "as_of": AS_OF},
+            "no right to object reaches this processing; if the person objects: processing may continue (no_right_to_object_for_basis)",
+        ),
+    ]
+    for facts, expected in cases:
+        d = lawbasis.evaluate(facts)
+        assert _objection_line(d) == f"objection:    {expected}", facts
+        html_text = _text(d._repr_html_())
+        assert ("if the person objects:" in html_text) == ("if the person objects:" in expected), facts

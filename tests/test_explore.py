@@ -232,7 +232,7 @@ def test_policy_report_html(engine: lawbasis.Engine) -> None:
     report_module = pytest.importorskip("lawbasis.analysis.report")
     from lawbasis.render import report_html
 
-    r = report_module.report(engine, "jetpak-dk", purposes=["marketing", "bookkeeping"])
+    r = report_module.report("jetpak-dk", engine=engine, purposes=["marketing", "bookkeeping"])
     out = report_html(r)
     text = _text(out)
     assert "Policy report: jetpak-dk" in text

@@ -25,7 +25,7 @@ DATES = {
     "consent_withdrawn": dt.date(2026, 12, 15),  # scheduled
     "objection_received": dt.date(2026, 9, 1),  # effective
 }
-PAIRS = [(p.id, q.id) for p in ENGINE.policies() for q in p.purposes]
+PAIRS = [(p.id, q.id) for p in ENGINE.policies() for q in p.purposes.values()]
 
 
 @pytest.mark.slow

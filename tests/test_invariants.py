@@ -14,7 +14,7 @@ from lawbasis import invariants as inv
 from lawbasis.strategies import activities
 
 ENGINE = lawbasis.default_engine()
-PAIRS = [(p.id, purpose.id) for p in ENGINE.policies() for purpose in p.purposes]
+PAIRS = [(p.id, purpose.id) for p in ENGINE.policies() for purpose in p.purposes.values()]
 
 
 def test_every_policy_and_purpose_is_covered() -> None:

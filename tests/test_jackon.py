@@ -69,7 +69,7 @@ def laws(f: lawbasis.Finding) -> list[str]:
 def test_policy_metadata(engine: lawbasis.Engine) -> None:
     (info,) = [p for p in engine.policies() if p.id == POLICY]
     assert (info.controller, info.language, info.country) == ("Jackon Danmark A/S", "da", "DK")
-    assert {p.id: p.heading for p in info.purposes} == HEADINGS
+    assert {p.id: p.heading for p in info.purposes.values()} == HEADINGS
     assert [p.id for p in engine.purposes(POLICY)] == list(PURPOSES)
 
 

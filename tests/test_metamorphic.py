@@ -22,7 +22,7 @@ from lawbasis.core.calendar import CALENDAR_ANCHORS, anchor_source
 from lawbasis.strategies import activities
 
 ENGINE = lawbasis.default_engine()
-PAIRS = [(p.id, purpose.id) for p in ENGINE.policies() for purpose in p.purposes]
+PAIRS = [(p.id, purpose.id) for p in ENGINE.policies() for purpose in p.purposes.values()]
 SCHEDULED_FLAGS = {"scheduled_consent_withdrawal": "consent_withdrawn", "scheduled_objection": "objection_received"}
 BOOL_FIELDS = ("personalised", "compelling_grounds", "dispute", "special_category", "erasure_requested", "acquirer_similar")
 

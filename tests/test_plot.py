@@ -109,8 +109,9 @@ def test_timeline_from_a_grid_with_decisions(engine: lawbasis.Engine, tmp_path: 
     ax = plot.timeline(df)
     _save(ax, tmp_path / "grid.png")
     assert len(_bars(ax)) == 4
-    with pytest.raises(ValueError, match="keep_decisions"):
+    with pytest.raises(lawbasis.InputError, match="keep_decisions") as caught:
         plot.timeline(df.drop(columns="decision"))
+    assert caught.value.field == "items" and "'decision' column" in caught.value.allowed
 
 
 def test_heatmap_has_one_labelled_cell_per_row_and_column(engine: lawbasis.Engine, tmp_path: Path) -> None:
@@ -152,5 +153,27 @@ def test_heatmap_marks_disagreeing_scenarios_mixed_and_booleans_yes_no(engine: l
 
 def test_heatmap_rejects_an_unknown_column(engine: lawbasis.Engine) -> None:
     df = explore.grid("jetpak-dk", "marketing", engine=engine, consent=["none", "given"])
-    with pytest.raises(KeyError, match="colour"):
+    with pytest.raises(lawbasis.InputError, match="colour") as caught:
         plot.heatmap(df, row="consent", col="purpose", value="colour")
+    assert (caught.value.field, caught.value.value) == ("value", "colour")
+    assert "consent" in caught.value.allowed and "purpose" in caught.value.allowed
+    with pytest.raises(lawbasis.InputError) as caught:
+        plot.heatmap(df, row="nosuch", col="purpose", value="lawful")
+    assert (caught.value.field, caught.value.value) == ("row", "nosuch")
+    with pytest.raises(lawbasis.InputError) as caught:
+        plot.heatmap([1, 2], row="consent", col="purpose", value="lawful")
+    assert caught.value.field == "frame"
+
+
+def test_timeline_refuses_bad_items_and_labels(engine: lawbasis.Engine) -> None:
+    facts = {"policy": "jetpak-dk", "purpose": "contract", "as_of": "2026-01-01"}
+    with pytest.raises(lawbasis.InputError) as caught:
+        plot.timeline([facts, facts], engine=engine, labels=["only one"])
+    assert (caught.value.field, caught.value.value) == ("labels", ["only one"])
+    assert "1 labels for 2 decisions" in str(caught.value) and "one label per decision (2)" in str(caught.value)
+    with pytest.raises(lawbasis.InputError) as caught:
+        plot.timeline(42, engine=engine)
+    assert (caught.value.field, caught.value.value) == ("items", 42)
+    with pytest.raises(lawbasis.InputError) as caught:
+        plot.timeline([{"policy": "nosuch", "purpose": "contract"}], engine=engine)
+    assert caught.value.field == "policy"

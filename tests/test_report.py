@@ -15,7 +15,7 @@ DK_PURPOSES = ("contract", "marketing", "restructuring", "bookkeeping")
 @pytest.fixture(scope="module")
 def dk() -> lawbasis.PolicyReport:
     # four of the seven purposes keep the fixture fast; asked in another order than the rule file's
-    return report(lawbasis.default_engine(), "jetpak-dk", as_of="2025-01-01", purposes=DK_PURPOSES[::-1])
+    return report("jetpak-dk", engine=lawbasis.default_engine(), as_of="2025-01-01", purposes=DK_PURPOSES[::-1])
 
 
 def purpose(r, pid):
@@ -33,7 +33,7 @@ def findings(p):
 def test_purposes_in_rule_file_order(dk):
     assert [p.purpose for p in dk.purposes] == list(DK_PURPOSES)
     assert purpose(dk, "marketing").heading == "Markedsføring, herunder kundetilpasset annoncering"
-    full = report(lawbasis.default_engine(), "jackon-dk", as_of="2025-01-01")
+    full = report("jackon-dk", engine=lawbasis.default_engine(), as_of="2025-01-01")
     assert [p.purpose for p in full.purposes] == [
         "content_delivery",
         "service_development",
@@ -125,8 +125,8 @@ def test_as_of_changes_the_statutory_answer():
     """Danish bookkeeping duty: 5 years from the fiscal year end; (c) lapses the day after (SPEC 9.8)."""
     engine = lawbasis.default_engine()
     dates = {"fiscal_year_end": "2023-12-31"}
-    last = report(engine, "jetpak-dk", as_of="2028-12-31", dates=dates, purposes=["bookkeeping"]).purposes[0]
-    after = report(engine, "jetpak-dk", as_of="2029-01-01", dates=dates, purposes=["bookkeeping"]).purposes[0]
+    last = report("jetpak-dk", engine=engine, as_of="2028-12-31", dates=dates, purposes=["bookkeeping"]).purposes[0]
+    after = report("jetpak-dk", engine=engine, as_of="2029-01-01", dates=dates, purposes=["bookkeeping"]).purposes[0]
     assert [o.value["bases"] for o in last.bases] == ["c"]
     assert when(last.lawful, "lawful", "yes") == ("special_category=false", "consent=explicit, special_category=true")
     assert [o.value["action_today"] for o in last.action_today] == ["keep"]
@@ -141,16 +141,16 @@ def test_as_of_changes_the_statutory_answer():
 
 def test_without_dates_as_of_changes_nothing():
     engine = lawbasis.default_engine()
-    early = report(engine, "jackon-dk", as_of="2020-01-01", purposes=["legal_obligation"]).to_dict()
-    late = report(engine, "jackon-dk", as_of="2040-01-01", purposes=["legal_obligation"]).to_dict()
+    early = report("jackon-dk", engine=engine, as_of="2020-01-01", purposes=["legal_obligation"]).to_dict()
+    late = report("jackon-dk", engine=engine, as_of="2040-01-01", purposes=["legal_obligation"]).to_dict()
     assert (early.pop("as_of"), late.pop("as_of")) == ("2020-01-01", "2040-01-01")
     assert early == late
 
 
 def test_dates_carried_only_where_the_facts_allow():
     r = report(
-        lawbasis.default_engine(),
         "jetpak-dk",
+        engine=lawbasis.default_engine(),
         as_of="2025-01-01",
         purposes=["contract"],
         dates={"contract_ended": "2024-06-30", "consent_withdrawn": "2024-09-01", "objection_received": "2024-10-01"},
@@ -168,17 +168,17 @@ def test_dates_carried_only_where_the_facts_allow():
 def test_bad_report_input_names_the_field():
     engine = lawbasis.default_engine()
     with pytest.raises(lawbasis.LawbasisError, match="'purpose'.*nosuch"):
-        report(engine, "jetpak-dk", purposes=["nosuch"])
+        report("jetpak-dk", engine=engine, purposes=["nosuch"])
     with pytest.raises(lawbasis.LawbasisError, match="'as_of': impossible date"):
-        report(engine, "jetpak-dk", as_of="2029-02-30", purposes=["bookkeeping"])
+        report("jetpak-dk", engine=engine, as_of="2029-02-30", purposes=["bookkeeping"])
     with pytest.raises(lawbasis.LawbasisError, match="'dates.nosuch'"):
-        report(engine, "jetpak-dk", dates={"nosuch": "2020-01-01"}, purposes=["bookkeeping"])
+        report("jetpak-dk", engine=engine, dates={"nosuch": "2020-01-01"}, purposes=["bookkeeping"])
     with pytest.raises(lawbasis.InputError, match="'dates': wrong type list"):
-        report(engine, "jetpak-dk", dates=["2020-01-01"])
+        report("jetpak-dk", engine=engine, dates=["2020-01-01"])
     with pytest.raises(lawbasis.InputError, match="'purposes': wrong type int"):
-        report(engine, "jetpak-dk", purposes=5)
+        report("jetpak-dk", engine=engine, purposes=5)
     # one purpose id on its own is taken as that purpose
-    assert [p.purpose for p in report(engine, "jackon-dk", purposes="security", as_of="2025-01-01").purposes] == ["security"]
+    assert [p.purpose for p in report("jackon-dk", engine=engine, purposes="security", as_of="2025-01-01").purposes] == ["security"]
 
 
 def test_restructuring_varies_corporate_event_only_where_rules_test_it(dk):
@@ -220,7 +220,13 @@ def test_renderings(dk):
 
 def test_public_entry_point():
     r = lawbasis.report("jackon-dk", as_of="2025-01-01", purposes=["security"])
+    assert lawbasis.report is report  # one report(): the CLI calls it too
     assert isinstance(r, lawbasis.PolicyReport) and r.policy == "jackon-dk"
+    with pytest.raises(TypeError):
+        lawbasis.report("jackon-dk", lawbasis.default_engine())  # type: ignore[misc]  # engine is keyword-only
+    with pytest.raises(lawbasis.InputError) as caught:
+        lawbasis.report("jackon-dk", engine="default")  # type: ignore[arg-type]
+    assert caught.value.field == "engine" and "lawbasis.Engine" in caught.value.allowed
     codes = {o.value["code"] for o in r.purposes[0].findings}
     assert {"basis_not_stated", "retention_not_stated", "special_category_without_explicit_consent"} <= codes
 

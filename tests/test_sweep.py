@@ -87,7 +87,7 @@ def _mixed_table(n: int, seed: int) -> pd.DataFrame:
     import lawbasis
 
     rnd = random.Random(seed)
-    pairs = [(p.id, u.id) for p in lawbasis.default_engine().policies() for u in p.purposes]
+    pairs = [(p.id, u.id) for p in lawbasis.default_engine().policies() for u in p.purposes.values()]
     rows = []
     for _ in range(n):
         policy, purpose = rnd.choice(pairs)

@@ -351,7 +351,7 @@ def test_user_directory_through_the_cli(user_rules: Path, tmp_path: Path, capsys
 
 
 def test_user_directory_through_report(user_engine: Engine) -> None:
-    r = report(user_engine, "inkasso-dk", as_of="2026-01-01", dates={"case_closed": "2021-03-15"})
+    r = report("inkasso-dk", engine=user_engine, as_of="2026-01-01", dates={"case_closed": "2021-03-15"})
     (p,) = r.purposes
     varied = dict(p.varied)
     assert varied["claim_kind"] == ("consumer_debt", "business_debt")

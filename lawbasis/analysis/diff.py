@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from lawbasis.analysis.report import describe, purpose_grid
 from lawbasis.core.decision import Decision, TraceStep
+from lawbasis.core.errors import InputError
 
 if TYPE_CHECKING:
     from lawbasis.engine.host import Engine
@@ -35,7 +36,8 @@ DIFF_FIXED_FACTS: dict[str, Any] = {"special_category": False, "erasure_requeste
 #: The day every diff evaluation is asked on.
 DIFF_AS_OF = _dt.date(2025, 3, 1)
 
-#: The dates every combination carries (order respects SPEC 7: contact collected first).
+#: The dates every combination carries (in the order the facts require: contact collected first;
+#: docs/reference/facts.md).
 DIFF_DATES: dict[str, str] = {
     "contact_collected": "2024-01-15",
     "contract_ended": "2024-06-30",
@@ -67,6 +69,8 @@ class Clause:
     rule: str
     quote: str
     section: str | None
+    #: the language of the quoted text (``lang`` of the rendered quote); not part of the JSON
+    language: str | None = attrs.field(default=None, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "section": self.section, "quote": self.quote}
@@ -131,7 +135,11 @@ def aspects(d: Decision) -> dict[str, str]:
 
 
 def _own_quotes(step: TraceStep, policy: str) -> list[Clause]:
-    return [Clause(step.rule, c.quote, c.section) for c in step.cites if c.quote is not None and (c.policy is None or c.policy == policy)]
+    return [
+        Clause(step.rule, c.quote, c.section, c.language)
+        for c in step.cites
+        if c.quote is not None and (c.policy is None or c.policy == policy)
+    ]
 
 
 def _relevant(d: Decision, aspect: str) -> list[TraceStep]:
@@ -172,8 +180,8 @@ def _dedupe(items: Iterable[Clause]) -> tuple[Clause, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def diff(engine: Engine, policy_a: str, policy_b: str) -> list[DiffRow]:
-    """Every difference between two policies' answers on the purposes they share."""
+def diff_rows(engine: Engine, policy_a: str, policy_b: str) -> list[DiffRow]:
+    """Every difference between two policies' answers on the purposes they share, with a given engine."""
     a, b = engine.policy(policy_a), engine.policy(policy_b)
     shared = [p for p in a.purposes if p in b.purposes]
     rows: list[DiffRow] = []
@@ -202,37 +210,72 @@ def diff(engine: Engine, policy_a: str, policy_b: str) -> list[DiffRow]:
     return rows
 
 
-def render_text(rows: list[DiffRow], policy_a: str, policy_b: str) -> str:
-    head = (
-        f"Differences {policy_a} -> {policy_b} (as of {DIFF_AS_OF.isoformat()}, dates "
-        + ", ".join(f"{k}={v}" for k, v in DIFF_DATES.items())
-        + f", consent_withdrawn={CONSENT_WITHDRAWN} and objection_received={OBJECTION_RECEIVED} where the facts allow)"
-    )
-    if not rows:
-        return head + "\nNo differences."
-    lines = [head, f"{len(rows)} differences.", ""]
-    width = max(len(policy_a), len(policy_b))
-    for row in rows:
-        lines.append(f"{row.purpose} / {row.aspect}  ({row.combinations} combination{'s' if row.combinations != 1 else ''})")
-        lines.append(f"  {policy_a:<{width}}  {row.a}")
-        lines.append(f"  {policy_b:<{width}}  {row.b}")
-        lines.append(f"  {'when':<{width}}  " + "; ".join(row.when))
-        for policy, clauses in ((policy_a, row.clauses_a), (policy_b, row.clauses_b)):
-            if not clauses:
-                lines.append(f"  {policy} clause: (none stated)")
-            for c in clauses:
-                lines.append(f"  {policy} clause: \u201c{c.quote}\u201d [{c.rule}]")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+@attrs.frozen
+class PolicyDiff:
+    """Where policy ``a`` and policy ``b`` answer differently: the rows, and the facts every row was asked with.
+
+    Iterating gives the rows; ``to_dict()`` is the JSON of ``lawbasis diff --json``, ``to_text()`` and
+    ``to_markdown()`` its readable forms, and notebooks show it as HTML.
+    """
+
+    a: str
+    b: str
+    rows: tuple[DiffRow, ...]
+    as_of: _dt.date = DIFF_AS_OF
+    dates: dict[str, str] = attrs.field(factory=lambda: dict(DIFF_DATES))
+    consent_withdrawn: str = CONSENT_WITHDRAWN
+    objection_received: str = OBJECTION_RECEIVED
+
+    def __iter__(self) -> Iterator[DiffRow]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def severities(self) -> set[str]:
+        """The severities of the findings either side raises where the two differ."""
+        return {v for r in self.rows if r.aspect.startswith("finding ") for v in (r.a, r.b) if v != "-"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "as_of": self.as_of.isoformat(),
+            "dates": dict(self.dates),
+            "consent_withdrawn": self.consent_withdrawn,
+            "objection_received": self.objection_received,
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+    def to_text(self) -> str:
+        from lawbasis.render import diff_text
+
+        return diff_text(self)
+
+    def to_markdown(self) -> str:
+        from lawbasis.render import diff_markdown
+
+        return diff_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from lawbasis.render import diff_html
+
+        return diff_html(self)
 
 
-def to_json(rows: list[DiffRow], policy_a: str, policy_b: str) -> dict[str, Any]:
-    return {
-        "a": policy_a,
-        "b": policy_b,
-        "as_of": DIFF_AS_OF.isoformat(),
-        "dates": DIFF_DATES,
-        "consent_withdrawn": CONSENT_WITHDRAWN,
-        "objection_received": OBJECTION_RECEIVED,
-        "rows": [r.to_dict() for r in rows],
-    }
+def diff(policy_a: str, policy_b: str, *, engine: Engine | None = None) -> PolicyDiff:
+    """``lawbasis.diff``: where two policies (two language versions of one policy) answer differently.
+
+    Every purpose both define is decided over its fact grid under both policies, on one day with one
+    set of dates (``PolicyDiff.as_of`` and ``dates``); ``engine`` is the shared default one unless given.
+
+    It evaluates a few thousand combinations (a minute or so for jetpak-dk against jetpak-se)::
+
+        d = diff("jetpak-dk", "jetpak-se")
+        print(d.to_text())
+    """
+    from lawbasis.engine.host import Engine, default_engine
+
+    if engine is not None and not isinstance(engine, Engine):
+        raise InputError("engine", engine, "a lawbasis.Engine, or None for the built-in rules", "not an engine")
+    return PolicyDiff(policy_a, policy_b, tuple(diff_rows(engine or default_engine(), policy_a, policy_b)))

@@ -186,7 +186,7 @@ def grid(
 ) -> pd.DataFrame:
     """Evaluate every combination of the chosen fact values; one row per scenario.
 
-    ``choices`` are activity fields (SPEC section 4): a list varies, anything else is fixed for
+    ``choices`` are activity fields (docs/reference/facts.md): a list varies, anything else is fixed for
     every row (``dates`` takes a dict, or a list of dicts to vary). ``policy`` and ``purpose`` may be
     one id, a list, or None for all (all loaded policies; all purposes of each policy). Columns: the
     facts (``policy``, ``purpose``, each chosen field, ``dates.<key>``), then ``CONCLUSIONS``.

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from lawbasis.core.activity import Activity
 from lawbasis.core.calendar import anchor_date
 from lawbasis.core.decision import Decision
+from lawbasis.core.errors import InputError
 from lawbasis.engine.host import Engine, default_engine
 
 if TYPE_CHECKING:
@@ -49,8 +50,17 @@ def _decisions(items: Any, engine: Engine | None) -> list[Decision]:
         items = [items]
     elif hasattr(items, "columns") and hasattr(items, "__getitem__"):  # a DataFrame from explore.grid
         if "decision" not in items.columns:
-            raise ValueError("a grid needs a 'decision' column: call explore.grid(..., keep_decisions=True)")
+            raise InputError(
+                "items",
+                f"a table with columns {', '.join(map(str, items.columns))}",
+                "a grid with a 'decision' column: explore.grid(..., keep_decisions=True)",
+                "no 'decision' column",
+            )
         items = list(items["decision"])
+    elif isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise InputError(
+            "items", items, "a Decision, an Activity, a facts dict, a grid with a 'decision' column, or a list of them", "not decisions"
+        )
     out = []
     for item in items:
         if isinstance(item, Decision):
@@ -101,7 +111,9 @@ def timeline(
     if labels is None:
         labels = [f"{d.policy} / {d.purpose}" for d in decisions]
     if len(labels) != len(decisions):
-        raise ValueError(f"{len(labels)} labels for {len(decisions)} decisions")
+        raise InputError(
+            "labels", labels, f"one label per decision ({len(decisions)})", f"{len(labels)} labels for {len(decisions)} decisions"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.55 * len(decisions) + 1.6))
 
@@ -207,9 +219,11 @@ def heatmap(
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
-    for name in (row, col, value):
+    if not hasattr(frame, "columns"):
+        raise InputError("frame", frame, "a pandas DataFrame (a grid from explore.grid)", "not a table")
+    for field, name in (("row", row), ("col", col), ("value", value)):
         if name not in frame.columns:
-            raise KeyError(f"{name!r} is not a column of the grid; columns: {', '.join(map(str, frame.columns))}")
+            raise InputError(field, name, f"a column of the grid: {', '.join(map(str, frame.columns))}", "not a column of the grid")
     rows = list(dict.fromkeys(frame[row].map(_category)))
     cols = list(dict.fromkeys(frame[col].map(_category)))
     if ax is None:

@@ -370,10 +370,14 @@ class PolicyReport:
         }
 
     def to_text(self) -> str:
-        return render_text(self)
+        from lawbasis.render import report_text
+
+        return report_text(self)
 
     def to_markdown(self) -> str:
-        return render_markdown(self)
+        from lawbasis.render import report_markdown
+
+        return report_markdown(self)
 
 
 def _basis_label(letter: str, stated: bool, stopped: bool) -> str:
@@ -499,17 +503,18 @@ def _checked_dates(
     return day, dict(probe.dates)
 
 
-def report(
+def build_report(
     engine: Engine,
     policy_id: str,
     as_of: _dt.date | str | None = None,
     dates: Mapping[str, Any] | None = None,
     purposes: Sequence[str] | None = None,
 ) -> PolicyReport:
-    """Evaluate every purpose of a policy across its fact grid and summarise the answers.
+    """Evaluate every purpose of a policy across its fact grid with a given engine (``report`` picks one).
 
     Every evaluation is asked on ``as_of`` (a date or ISO string; today if omitted) with ``dates``
-    (the SPEC's date keys; none if omitted): the statutory and retention answers depend on both.
+    (the keys of an activity's ``dates``, docs/reference/facts.md; none if omitted): the statutory
+    and retention answers depend on both.
     ``purposes`` limits the report to those purposes (in the rule file's order).
     """
     policy = engine.policy(policy_id)
@@ -534,157 +539,26 @@ def report(
     )
 
 
-# --- rendering -------------------------------------------------------------------------------------
-
-
-def _when(when: tuple[str, ...]) -> str:
-    return "; ".join(when)
-
-
-def _objection_text(v: Mapping[str, Any]) -> str:
-    applies = f"Art. {v['applies']}" if v["applies"] else "no right to object"
-    return f"{applies}, {'continues' if v['continues'] else 'stops'} ({v['reason']})"
-
-
-def _window_text(v: Mapping[str, Any]) -> str:
-    if v["period"] is None and v["from"] is None:
-        return "no period" if v["stated_in_policy"] else "not stated"
-    return f"{v['period'] or '-'} from {v['from'] or '-'}"
-
-
-def _retention_text(v: Mapping[str, Any]) -> str:
-    window = _window_text(v)
-    # the end date is known only where the dates given fix the window's anchor
-    ends = f", ends {v['window_until']}" if v.get("window_until") else ""
-    extra = ", held past the window (dispute)" if v["extended"] else ""
-    stated = "" if v["stated_in_policy"] else " [not in policy]"
-    return f"{window}{ends}, then {v['action']}{extra}{stated}"
-
-
-def _facts_text(r: PolicyReport) -> str:
-    dates = r.fixed["dates"]
-    given = ", ".join(f"{k}={v}" for k, v in dates.items()) if dates else "none"
-    return f"As of {r.as_of.isoformat()}; dates: {given}"
-
-
-def _cells(p: PurposeReport) -> dict[str, list[str]]:
-    def cell(outcomes: tuple[Outcome, ...], text: Callable[[Mapping[str, Any]], str]) -> list[str]:
-        single = len(outcomes) == 1
-        return [text(o.value) + ("" if single and o.when == ("always",) else f" when {_when(o.when)}") for o in outcomes]
-
-    return {
-        "lawful": cell(p.lawful, lambda v: str(v["lawful"])),
-        "bases": cell(p.bases, lambda v: str(v["bases"])),
-        "objection": cell(p.objection, _objection_text),
-        "may_process": cell(p.may_process, lambda v: "yes" if v["may_process"] else "no"),
-        "today": cell(p.action_today, lambda v: str(v["action_today"])),
-        "retention": cell(p.retention, _retention_text),
-        "findings": [
-            f"[{o.value['severity']}] {o.value['code']}" + ("" if o.when == ("always",) else f" when {_when(o.when)}") for o in p.findings
-        ],
-    }
-
-
-def _uniq(values: Iterable[str]) -> str:
-    return " / ".join(dict.fromkeys(values))
-
-
-def _severity_counts(p: PurposeReport) -> dict[str, int]:
-    counts = {s: 0 for s in SEVERITY_ORDER}
-    for o in p.findings:
-        counts[str(o.value["severity"])] += 1
-    return {s: n for s, n in counts.items() if n}
-
-
-def render_text(r: PolicyReport) -> str:
-    lines = [
-        f"Policy report: {r.policy} ({r.controller}, {r.language}, national law {r.country})",
-        f"{_facts_text(r)} (a withdrawal or objection date only where the facts hold one); {r.evaluations} evaluations.",
-        "",
-    ]
-    summary = [("purpose", "lawful", "bases", "objection", "retention", "findings")]
-    for p in r.purposes:
-        summary.append(
-            (
-                p.purpose,
-                _uniq(str(o.value["lawful"]) for o in p.lawful),
-                _uniq(str(o.value["bases"]) for o in p.bases),
-                _uniq(f"{o.value['applies'] or '-'} {'continues' if o.value['continues'] else 'stops'}" for o in p.objection),
-                _uniq(_window_text(o.value) for o in p.retention),
-                ", ".join(f"{n} {s}" for s, n in _severity_counts(p).items()) or "none",
-            )
-        )
-    widths = [max(len(row[i]) for row in summary) for i in range(len(summary[0]))]
-    for i, row in enumerate(summary):
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    for p in r.purposes:
-        lines += ["", f"== {p.purpose}: \u201c{p.heading}\u201d" + (f" ({p.description})" if p.description else "")]
-        varied = ", ".join(f"{name} in {{{', '.join(classes)}}}" for name, classes in p.varied) or "nothing (no rule tests the facts)"
-        lines.append(f"   varied: {varied}; {p.evaluations} evaluations")
-        cells = _cells(p)
-        for key in ("lawful", "bases", "objection", "may_process", "today", "retention"):
-            for j, text in enumerate(cells[key]):
-                lines.append(f"   {key if j == 0 else '':<11} {text}")
-        if p.findings:
-            lines.append("   findings:")
-            for o in p.findings:
-                where = "" if o.when == ("always",) else f" (when {_when(o.when)})"
-                lines.append(f"     [{o.value['severity']}] {o.value['code']}{where}: {o.value['message']}")
-        else:
-            lines.append("   findings:  none")
-    return "\n".join(lines)
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def render_markdown(r: PolicyReport) -> str:
-    lines = [
-        f"# Policy report: `{r.policy}`",
-        "",
-        f"{r.controller} \u2014 language `{r.language}`, national law {r.country}. {_facts_text(r)}; "
-        f"{r.evaluations} evaluations over the fact grid of each purpose.",
-        "",
-        "| purpose | lawful | bases | objection | may process | today | retention | findings |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for p in r.purposes:
-        cells = _cells(p)
-        row = [f"`{p.purpose}`"] + [
-            "<br>".join(_md(t) for t in cells[k]) or "\u2014"
-            for k in ("lawful", "bases", "objection", "may_process", "today", "retention", "findings")
-        ]
-        lines.append("| " + " | ".join(row) + " |")
-    for p in r.purposes:
-        lines += ["", f"## `{p.purpose}` \u2014 \u201c{_md(p.heading)}\u201d", ""]
-        if p.description:
-            lines += [p.description, ""]
-        varied = ", ".join(f"`{name}` \u2208 {{{', '.join(classes)}}}" for name, classes in p.varied) or "nothing"
-        lines += [f"Varied: {varied} ({p.evaluations} evaluations).", ""]
-        if p.findings:
-            lines += ["| severity | code | when | message |", "|---|---|---|---|"]
-            for o in p.findings:
-                lines.append(f"| {o.value['severity']} | `{o.value['code']}` | {_md(_when(o.when))} | {_md(str(o.value['message']))} |")
-        else:
-            lines.append("No findings.")
-    return "\n".join(lines) + "\n"
-
-
-def policy_report(
+def report(
     policy: str,
+    *,
     engine: Engine | None = None,
     as_of: _dt.date | str | None = None,
     dates: Mapping[str, Any] | None = None,
     purposes: Sequence[str] | None = None,
 ) -> PolicyReport:
-    """``lawbasis.report``: the whole-policy report, with the shared default engine unless given one.
+    """``lawbasis.report``: every purpose of a policy, as the rules answer it across the fact space.
 
-    ``as_of`` (today if omitted) and ``dates`` (none if omitted) are those of every evaluation;
-    ``purposes`` limits it to some purposes.
+    ``engine`` is the shared default one unless given; ``as_of`` (a date or ISO string; today if
+    omitted) and ``dates`` (none if omitted) are those of every evaluation; ``purposes`` limits the
+    report to those purposes (in the rule file's order). The options are those of ``lawbasis report``.
+
+    >>> r = report("jackon-dk", as_of="2025-01-01", purposes=["security"])
+    >>> [p.purpose for p in r.purposes], sorted(r.severities())
+    (['security'], ['info', 'violation', 'warning'])
     """
-    from lawbasis.engine.host import default_engine
+    from lawbasis.engine.host import Engine, default_engine
 
-    return report(engine or default_engine(), policy, as_of=as_of, dates=dates, purposes=purposes)
+    if engine is not None and not isinstance(engine, Engine):
+        raise InputError("engine", engine, "a lawbasis.Engine, or None for the built-in rules", "not an engine")
+    return build_report(engine or default_engine(), policy, as_of=as_of, dates=dates, purposes=purposes)

@@ -1,4 +1,4 @@
-"""The ``lawbasis`` command line (SPEC section 6).
+"""The ``lawbasis`` command line (docs/reference/cli.md).
 
 Exit status: 0 success; 1 a finding of severity ``violation`` in the output when ``--strict``;
 2 bad input (a LawbasisError, invalid JSON, an unreadable file, a bad option, a missing optional
@@ -190,7 +190,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> tuple[str, bool]:
         try:
             decisions.append(engine.evaluate(item))
         except LawbasisError as exc:
-            raise LawbasisError(str(exc) if single else f"item {i}: {exc}") from None
+            if not single:  # keep the class and its field for callers; the note names the item
+                exc.add_note(f"in item {i} of the list")
+            raise
     violation = any(f.severity == "violation" for d in decisions for f in d.findings)
     if args.explain:
         return "\n\n".join(d.explain() for d in decisions), violation
@@ -213,7 +215,7 @@ def _report_dates(items: Sequence[str]) -> dict[str, str]:
 def _cmd_report(args: argparse.Namespace) -> tuple[str, bool]:
     from lawbasis.analysis.report import report
 
-    r = report(_engine(args.rules), args.policy, as_of=args.as_of, dates=_report_dates(args.dates), purposes=args.purposes)
+    r = report(args.policy, engine=_engine(args.rules), as_of=args.as_of, dates=_report_dates(args.dates), purposes=args.purposes)
     violation = "violation" in r.severities()
     if args.format == "json":
         return _dump(r.to_dict()), violation
@@ -223,13 +225,13 @@ def _cmd_report(args: argparse.Namespace) -> tuple[str, bool]:
 
 
 def _cmd_diff(args: argparse.Namespace) -> tuple[str, bool]:
-    from lawbasis.analysis.diff import diff, render_text, to_json
+    from lawbasis.analysis.diff import diff
 
-    rows = diff(_engine(args.rules), args.policy_a, args.policy_b)
-    violation = any(r.aspect.startswith("finding ") and "violation" in (r.a, r.b) for r in rows)
+    d = diff(args.policy_a, args.policy_b, engine=_engine(args.rules))
+    violation = "violation" in d.severities()
     if args.json:
-        return _dump(to_json(rows, args.policy_a, args.policy_b)), violation
-    return render_text(rows, args.policy_a, args.policy_b).rstrip("\n"), violation
+        return _dump(d.to_dict()), violation
+    return d.to_text().rstrip("\n"), violation
 
 
 def _cmd_new(args: argparse.Namespace) -> tuple[str, bool]:

@@ -1,7 +1,7 @@
 """Calendar arithmetic for retention windows: ISO 8601 periods, named anchors, month clamping.
 
 The rules decide *which* window applies (a period and the anchor it counts from); this module only
-turns that choice into a date. The rounding rule is stated once (SPEC section 5): months and years
+turns that choice into a date. The rounding rule is stated once (docs/reference/facts.md; Regulation 1182/71 Art. 3(2)(c)): months and years
 are calendar months and years, clamped to the last day of the target month, so 31 Jan + P1M is
 28 Feb (29 Feb in a leap year) and 29 Feb 2024 + P1Y is 28 Feb 2025. Years and months are added
 first, then days.

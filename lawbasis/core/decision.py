@@ -1,4 +1,4 @@
-"""The answer: a frozen Decision assembled from the facts the rules derived (SPEC section 5).
+"""The answer: a frozen Decision assembled from the facts the rules derived (docs/reference/api.md).
 
 Assembly is a fold over derived facts, not reasoning: which basis applies, whether an objection
 stops processing and which window applies were all concluded by rules inside durable_rules. This
@@ -8,7 +8,7 @@ module only gathers them, checks that the rules did not contradict each other, a
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -16,7 +16,9 @@ from lawbasis.core.activity import Activity
 from lawbasis.core.calendar import window_end
 from lawbasis.core.errors import EngineError
 from lawbasis.core.vocabulary import ARTICLES
-from lawbasis.engine.rulefile import Cite, Rule
+
+if TYPE_CHECKING:  # the rule file types, for annotations only: core imports nothing above it
+    from lawbasis.engine.rulefile import Cite, Rule
 
 SEVERITY_ORDER = {"violation": 0, "warning": 1, "info": 2}
 
@@ -96,16 +98,6 @@ class Retention:
         }
 
 
-def cite_text(cite: Cite) -> str:
-    parts = []
-    if cite.quote is not None:
-        where = f"{cite.policy}" + (f", {cite.section}" if cite.section else "")
-        parts.append(f"{where}: \u201c{cite.quote}\u201d")
-    if cite.law is not None:
-        parts.append(cite.law)
-    return " \u2014 ".join(parts)
-
-
 @attrs.frozen
 class Finding:
     code: str
@@ -115,6 +107,8 @@ class Finding:
     rule: str
 
     def to_dict(self) -> dict[str, Any]:
+        from lawbasis.render import cite_text  # the renderer imports nothing of lawbasis: no cycle
+
         return {
             "code": self.code,
             "severity": self.severity,
@@ -140,7 +134,7 @@ class TraceStep:
 
 @attrs.frozen
 class Decision:
-    """What the rules concluded for one activity. ``to_dict()`` is the JSON form of SPEC section 5."""
+    """What the rules concluded for one activity. ``to_dict()`` is the JSON ``lawbasis evaluate`` prints (docs/reference/cli.md)."""
 
     policy: str
     purpose: str

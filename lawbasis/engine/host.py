@@ -276,15 +276,9 @@ class _Session:
     handle: int = 0  # the ruleset's durable_rules_engine handle (actions assert their conclusions into it)
 
 
-@attrs.frozen
-class PolicyInfo:
-    """A policy as ``Engine.policies()`` lists it."""
-
-    id: str
-    controller: str
-    language: str
-    country: str
-    purposes: tuple[Purpose, ...]
+#: Deprecated: ``Engine.policies()`` returns the rule files' own :class:`Policy` objects (``purposes`` is
+#: then a dict of id -> :class:`Purpose`, in the rule file's order). Kept so old imports resolve.
+PolicyInfo = Policy
 
 
 class Engine:
@@ -416,13 +410,10 @@ class Engine:
         """The facts this engine's activities are checked against: the built-in ones and the rule directory's ``facts:``."""
         return self._base.vocabulary
 
-    def policies(self) -> list[PolicyInfo]:
-        """Every loaded policy, sorted by id."""
+    def policies(self) -> list[Policy]:
+        """Every loaded policy, sorted by id (``purposes`` maps each purpose id to its :class:`Purpose`)."""
         self._check_open()
-        return [
-            PolicyInfo(p.id, p.controller, p.language, p.country, tuple(p.purposes.values()))
-            for p in sorted(self._base.policies.values(), key=lambda p: p.id)
-        ]
+        return sorted(self._base.policies.values(), key=lambda p: p.id)
 
     def policy(self, policy_id: str) -> Policy:
         self._check_open()
@@ -850,4 +841,4 @@ def evaluate_many(items: Iterable[Activity | Mapping[str, Any]]) -> list[Decisio
     return default_engine().evaluate_many(items)
 
 
-__all__ = ["Engine", "PolicyInfo", "default_engine", "default_rules_dir", "evaluate", "evaluate_many", "InputError"]
+__all__ = ["Engine", "Policy", "PolicyInfo", "default_engine", "default_rules_dir", "evaluate", "evaluate_many", "InputError"]

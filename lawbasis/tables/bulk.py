@@ -31,7 +31,7 @@ it, so a table read with dictionary-encoded columns is faster still.
 
 Input table (:func:`evaluate_frame`)
 ------------------------------------
-One row per activity. Columns are the fields of SPEC section 4: ``policy`` and ``purpose`` (required),
+One row per activity. Columns are the facts of an activity (docs/reference/facts.md): ``policy`` and ``purpose`` (required),
 and any of ``customer_status``, ``channel``, ``personalised``, ``consent``, ``objection``,
 ``compelling_grounds``, ``dispute``, ``special_category``, ``erasure_requested``, ``corporate_event``,
 ``acquirer_similar`` (missing column or empty cell: the default). Dates are one column per ``dates``

@@ -28,7 +28,7 @@ WARM_UP = 10_000
 def workload(engine: lawbasis.Engine) -> list[dict]:
     items = []
     for info in engine.policies():
-        for purpose in info.purposes:
+        for purpose in info.purposes.values():
             for consent, objection, dispute in itertools.product(("given", "withdrawn"), ("none", "direct_marketing"), (False, True)):
                 dates = {
                     "contact_collected": "2020-01-15",

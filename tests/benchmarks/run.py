@@ -119,7 +119,7 @@ def per_call(engine: lawbasis.Engine) -> dict[str, Any]:
     policies: dict[str, Any] = {}
     for info in engine.policies():
         evals, colds, floors, ratios, cold_ratios = [], [], [], [], []
-        for purpose in info.purposes:
+        for purpose in info.purposes.values():
             activity = sample_activity(engine, info.id, purpose.id)
             facts = engine_facts(engine, activity)
             e = median_us(lambda a=activity: engine.evaluate(a), n=max(CALLS // 3, 100), warm=30)
@@ -252,7 +252,7 @@ def random_activities(engine: lawbasis.Engine, n: int, seed: int) -> list[dict[s
     import random
 
     rnd = random.Random(seed)
-    purposes = [(info.id, purpose.id) for info in engine.policies() for purpose in info.purposes]
+    purposes = [(info.id, purpose.id) for info in engine.policies() for purpose in info.purposes.values()]
     day = dt.date(2018, 1, 1)
     items: list[dict[str, Any]] = []
     while len(items) < n:

@@ -23,7 +23,7 @@ def make_table(n: int, seed: int = 0, engine: lawbasis.Engine | None = None) -> 
     distinct combinations at most; dates as datetime64 (as read from Parquet)."""
     engine = engine or lawbasis.default_engine()
     profile = np.random.default_rng(12345)  # the shape of the database: the same for every seed
-    pairs = [(p.id, u.id) for p in engine.policies() for u in p.purposes]
+    pairs = [(p.id, u.id) for p in engine.policies() for u in p.purposes.values()]
     keys = ("contact_collected", "contract_ended", "fiscal_year_end", "recorded", "relationship_ended")
     known = np.array([[profile.random() < 0.5 for _ in keys] for _ in pairs])
     channel_of = np.array([profile.choice(np.array([None, *CHANNELS[:3]], dtype=object)) for _ in pairs], dtype=object)

@@ -26,7 +26,7 @@ class Tick(Exception):
 def workload(engine: lawbasis.Engine) -> list[dict[str, object]]:
     items = []
     for info in engine.policies():
-        for purpose in info.purposes:
+        for purpose in info.purposes.values():
             for consent, dispute in itertools.product(("none", "given", "withdrawn"), (False, True)):
                 dates = {
                     "contract_ended": "2025-06-30",
