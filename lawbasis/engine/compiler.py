@@ -156,7 +156,7 @@ def _compile_conditions(rule: Rule) -> tuple[list[dict[str, Any]], dict[str, tup
     return [{"act": _and(activity_tests)}, *conditions], bindings
 
 
-def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> CompiledPolicy:
+def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> CompiledPolicy:  # noqa: C901
     rules = base.rules_for(policy_id)
     policy = base.policies[policy_id]
     # --- stratification -----------------------------------------------------------------------

@@ -334,16 +334,20 @@ def _describe(value: Any) -> str:
     return short(value)
 
 
+def _check_activity(file: str, rule_id: str, activity: dict[str, Any]) -> None:
+    for field, test in activity.items():
+        if field not in ACTIVITY_FIELDS:
+            raise RuleFileError(file, rule_id, f"activity has no field {field!r} (fields: {', '.join(ACTIVITY_FIELDS)})")
+        raw = test["not"] if isinstance(test, dict) else test
+        for value in _values(raw):
+            if value.startswith("$"):
+                raise RuleFileError(file, rule_id, f"activity.{field}: variables are not allowed on the activity")
+            _check_value(file, rule_id, f"activity.{field}", ACTIVITY_FIELDS[field], value)
+
+
 def _check_condition(file: str, rule_id: str, condition: dict[str, Any], bound: set[str]) -> None:
     if "activity" in condition:
-        for field, test in condition["activity"].items():
-            if field not in ACTIVITY_FIELDS:
-                raise RuleFileError(file, rule_id, f"activity has no field {field!r} (fields: {', '.join(ACTIVITY_FIELDS)})")
-            raw = test["not"] if isinstance(test, dict) else test
-            for value in _values(raw):
-                if value.startswith("$"):
-                    raise RuleFileError(file, rule_id, f"activity.{field}: variables are not allowed on the activity")
-                _check_value(file, rule_id, f"activity.{field}", ACTIVITY_FIELDS[field], value)
+        _check_activity(file, rule_id, condition["activity"])
         return
     negated = "absent" in condition
     pattern = condition["absent"] if negated else condition
@@ -423,7 +427,7 @@ def _check_quote(file: str, rule_id: str, texts: dict[str, str], policy: str | N
         raise RuleFileError(file, rule_id, f"quote not found verbatim in the text of {policy}: {quote!r}")
 
 
-def load_directory(directory: str | Path) -> RuleBase:
+def load_directory(directory: str | Path) -> RuleBase:  # noqa: C901
     """Load and check every ``*.yaml`` file of a rule directory."""
     root = Path(directory)
     if not root.exists():

@@ -334,7 +334,7 @@ def _valid(engine: Engine | None) -> st.SearchStrategy[dict[str, Any]]:
 
 
 @st.composite
-def invalid_activity_cases(draw: st.DrawFn, engine: Engine | None = None) -> tuple[str, Any]:
+def invalid_activity_cases(draw: st.DrawFn, engine: Engine | None = None) -> tuple[str, Any]:  # noqa: C901
     """``(field, facts)``: facts with exactly one defect SPEC section 7 names, and the field at fault.
 
     The field is what :class:`lawbasis.InputError` must name (``dates.<key>`` for dates). Defects:
