@@ -1,19 +1,17 @@
-"""Properties of the Jetpak answers over generated facts (hypothesis; small fixed example counts)."""
+"""Properties of the Jetpak answers over generated facts (hypothesis, the public strategies)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lawbasis
-from lawbasis.core.activity import CHANNELS, CONSENTS, CORPORATE_EVENTS, CUSTOMER_STATUSES, OBJECTIONS
 from lawbasis.core.calendar import Period, anchor_date
+from lawbasis.strategies import activity_dicts
 
 POLICIES = ("jetpak-dk", "jetpak-se")
-PURPOSES = ("contract", "marketing", "business_development", "sales", "restructuring", "bookkeeping", "crime_prevention")
 LATER_KEYS = ("contract_ended", "relationship_ended", "consent_withdrawn", "objection_received")
 CUT_KEYS = ("consent_withdrawn", "objection_received")
 ELECTRONIC = ("email", "sms", "mms", "automated_call")
@@ -30,40 +28,10 @@ def effective(facts: dict[str, Any]) -> tuple[str, str]:
     return consent, objection
 
 
-@st.composite
-def activities(draw: st.DrawFn, purpose: str | None = None) -> dict[str, Any]:
-    """A valid Jetpak activity: dates respect DATE_ORDER and the consent/objection date rules."""
-    facts: dict[str, Any] = {
-        "policy": draw(st.sampled_from(POLICIES)),
-        "purpose": purpose or draw(st.sampled_from(PURPOSES)),
-        "customer_status": draw(st.sampled_from(CUSTOMER_STATUSES)),
-        "channel": draw(st.none() | st.sampled_from(CHANNELS)),
-        "personalised": draw(st.booleans()),
-        "consent": draw(st.sampled_from(CONSENTS)),
-        "objection": draw(st.sampled_from(OBJECTIONS)),
-        "compelling_grounds": draw(st.booleans()),
-        "dispute": draw(st.booleans()),
-        "special_category": draw(st.booleans()),
-        "erasure_requested": draw(st.booleans()),
-        "corporate_event": draw(st.sampled_from(CORPORATE_EVENTS)),
-        "acquirer_similar": draw(st.booleans()),
-    }
-    base = draw(st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2026, 12, 31)))
-    dates: dict[str, str] = {}
-    if draw(st.booleans()):
-        dates["contact_collected"] = base.isoformat()
-    for key in LATER_KEYS:
-        if key == "consent_withdrawn" and facts["consent"] != "withdrawn":
-            continue
-        if key == "objection_received" and facts["objection"] == "none":
-            continue
-        if draw(st.booleans()):
-            dates[key] = (base + dt.timedelta(days=draw(st.integers(0, 1500)))).isoformat()
-    if draw(st.booleans()):
-        dates["fiscal_year_end"] = draw(st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2026, 12, 31))).isoformat()
-    facts["dates"] = dates
-    facts["as_of"] = draw(st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2034, 12, 31))).isoformat()
-    return facts
+def activities(purpose: str | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    """A valid Jetpak activity in JSON form: the public strategy over both Jetpak policies."""
+    keys = ("contact_collected", *LATER_KEYS, "fiscal_year_end")
+    return st.one_of(*(activity_dicts(policy, purpose, sparse=False, date_keys=keys) for policy in POLICIES))
 
 
 @settings(max_examples=80)
