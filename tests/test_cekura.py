@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import lawbasis
+from tests.conftest import scaled
 
 POLICY = "cekura-dk"
 AS_OF = "2025-01-01"
@@ -520,7 +521,7 @@ FACTS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60)
+@scaled(0.6)
 @given(FACTS)
 def test_invariants(engine: lawbasis.Engine, facts: dict[str, Any]) -> None:
     purpose = facts.pop("purpose")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import lawbasis
 from lawbasis.core.calendar import Period, anchor_date
 from lawbasis.strategies import activity_dicts
+from tests.conftest import scaled
 
 POLICIES = ("jetpak-dk", "jetpak-se")
 LATER_KEYS = ("contract_ended", "relationship_ended", "consent_withdrawn", "objection_received")
@@ -34,7 +35,7 @@ def activities(purpose: str | None = None) -> st.SearchStrategy[dict[str, Any]]:
     return st.one_of(*(activity_dicts(policy, purpose, sparse=False, date_keys=keys) for policy in POLICIES))
 
 
-@settings(max_examples=80)
+@scaled(0.8)
 @given(activities(purpose="marketing"))
 def test_direct_marketing_objection_always_stops_marketing(facts: dict[str, Any]) -> None:
     d = lawbasis.evaluate(facts)
@@ -46,7 +47,7 @@ def test_direct_marketing_objection_always_stops_marketing(facts: dict[str, Any]
         assert all(b.stopped for b in d.bases)
 
 
-@settings(max_examples=80)
+@scaled(0.8)
 @given(activities())
 def test_art_21_2_never_continues(facts: dict[str, Any]) -> None:
     d = lawbasis.evaluate(facts)
@@ -69,7 +70,7 @@ def test_art_21_2_never_continues(facts: dict[str, Any]) -> None:
             assert {b.letter for b in d.bases if b.stopped} >= {"e", "f"} & set(d.basis_letters)
 
 
-@settings(max_examples=80)
+@scaled(0.8)
 @given(activities().map(lambda f: {**f, "consent": "withdrawn"}))
 def test_withdrawn_consent_is_never_a_basis(facts: dict[str, Any]) -> None:
     d = lawbasis.evaluate(facts)
@@ -88,7 +89,7 @@ def test_withdrawn_consent_is_never_a_basis(facts: dict[str, Any]) -> None:
         assert [(b.letter, b.stopped) for b in d.bases] == [("f", False)]
 
 
-@settings(max_examples=40)
+@scaled(0.4)
 @given(
     activities(purpose="marketing").map(
         lambda f: {
@@ -118,7 +119,7 @@ def test_withdrawal_leaves_post_marketing_on_legitimate_interest(facts: dict[str
     assert personalised.basis_letters == [] and personalised.may_process is False
 
 
-@settings(max_examples=60)
+@scaled(0.6)
 @given(activities(), activities())
 def test_same_facts_same_answer_whatever_ran_before(facts: dict[str, Any], other: dict[str, Any]) -> None:
     first = lawbasis.evaluate(facts).to_dict()
@@ -128,7 +129,7 @@ def test_same_facts_same_answer_whatever_ran_before(facts: dict[str, Any], other
     assert lawbasis.evaluate(lawbasis.Activity.from_dict(facts)).to_dict() == first
 
 
-@settings(max_examples=80)
+@scaled(0.8)
 @given(activities())
 def test_bases_sorted_and_lawful_iff_a_basis(facts: dict[str, Any]) -> None:
     d = lawbasis.evaluate(facts)
@@ -152,7 +153,7 @@ def test_bases_sorted_and_lawful_iff_a_basis(facts: dict[str, Any]) -> None:
         assert letters == []
 
 
-@settings(max_examples=80)
+@scaled(0.8)
 @given(activities())
 def test_until_is_never_before_the_anchor_date(facts: dict[str, Any]) -> None:
     d = lawbasis.evaluate(facts)
@@ -177,7 +178,7 @@ def test_until_is_never_before_the_anchor_date(facts: dict[str, Any]) -> None:
     assert (facts["as_of"] > r.until.isoformat()) <= (d.may_process is False)
 
 
-@settings(max_examples=40)
+@scaled(0.4)
 @given(st.lists(activities(), min_size=1, max_size=4))
 def test_evaluate_many_equals_evaluate(items: list[dict[str, Any]]) -> None:
     many = [d.to_dict() for d in lawbasis.evaluate_many(items)]
