@@ -221,7 +221,7 @@ def _trace_cites(decision: Decision) -> set[str]:
 
 
 def _bases(want: Any, decision: Decision, got: Any, out: list[Mismatch]) -> None:
-    # letters compare as a set; full basis mappings compare field by field, in order
+    # a list of letters compares sorted; a list of basis mappings field by field, in order
     if isinstance(want, list) and all(isinstance(w, str) for w in want):
         _partial("bases", sorted(want), decision.basis_letters, out)
     elif isinstance(want, list) and len(want) == len(got):
