@@ -11,15 +11,34 @@ from hypothesis import HealthCheck, settings
 
 import lawbasis
 
-# Fixed example counts keep make test well inside its time budget; see docs/decisions.md.
-settings.register_profile(
-    "lawbasis",
-    max_examples=int(os.environ.get("LAWBASIS_EXAMPLES", "150")),
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.load_profile("lawbasis")
+#: Hypothesis profiles; HYPOTHESIS_PROFILE picks one (default ``ci``). No test pins an example count:
+#: a test whose examples are expensive takes a share of the profile's count (``scaled``), so every
+#: profile moves every test.
+#:
+#: * ``ci``: what ``make test`` runs on the main Python, inside its time budget; reproducible.
+#: * ``ci-other``: ``make test`` on the other Pythons, which run alongside the main one: a fifth of
+#:   ``ci``, enough to catch what differs between interpreters (imports, C extension, dates).
+#: * ``thorough``: a nightly-style run, ten times ``ci`` and a fresh seed every run
+#:   (``make test-thorough``); a failure prints the blob that reproduces it.
+PROFILES = {"ci": 100, "ci-other": 20, "thorough": 1000}
+for _name, _count in PROFILES.items():
+    settings.register_profile(
+        _name,
+        max_examples=_count,
+        deadline=None,
+        derandomize=_name != "thorough",
+        print_blob=_name == "thorough",
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def scaled(share: float, at_least: int = 1) -> settings:
+    """Settings with ``share`` of the loaded profile's examples, for a test whose examples are
+    expensive: ``@scaled(0.2)`` runs 20 under ``ci`` and 200 under ``thorough``. ``at_least``: the
+    floor a test needs to see every value it asserts it sees. Resolved when the decorator runs (at
+    import for a test function), after the profile is loaded."""
+    return settings(max_examples=max(at_least, int(settings().max_examples * share)))
 
 
 @pytest.fixture(scope="session")

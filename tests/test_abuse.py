@@ -12,12 +12,13 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import lawbasis
 from lawbasis.core.activity import DATE_KEYS
 from lawbasis.strategies import activity_dicts, invalid_activity_cases
+from tests.conftest import scaled
 
 ENGINE = lawbasis.default_engine()
 REFERENCE = {
@@ -106,7 +107,7 @@ def test_spec_7_bad_input(what: str, facts: Any, error: type, field: str) -> Non
     assert field in str(exc) and "allowed" in str(exc)
 
 
-@settings(max_examples=60)
+@scaled(0.6)
 @given(invalid_activity_cases())
 def test_generated_bad_input_names_the_field(case: tuple[str, Any]) -> None:
     field, facts = case
@@ -149,13 +150,13 @@ def _answers_or_refuses(facts: Any) -> None:
     json.dumps(decision.to_dict())  # an accepted input gives a JSON-able decision
 
 
-@settings(max_examples=60)
+@scaled(0.6)
 @given(JSON)
 def test_fuzzed_json_document(value: Any) -> None:
     _answers_or_refuses(value)
 
 
-@settings(max_examples=60)
+@scaled(0.6)
 @given(activity_dicts(), st.sampled_from(FIELDS + ["dates.x"]), JSON)
 def test_valid_facts_with_one_fuzzed_field(facts: dict, field: str, value: Any) -> None:
     if field == "dates.x":
@@ -194,7 +195,7 @@ RANDOM_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=60)
+@scaled(0.6)
 @given(st.sampled_from(FIELDS + [f"dates.{k}" for k in DATE_KEYS]), RANDOM_VALUES)
 def test_random_python_types(field: str, value: Any) -> None:
     facts: dict[str, Any] = {"policy": "jetpak-dk", "purpose": "contract", "as_of": "2026-01-01"}

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import lawbasis
@@ -15,6 +15,7 @@ from lawbasis.bulk import DECISION_COLUMNS, BulkEvaluator, add_period, evaluate_
 from lawbasis.core.activity import CHANNELS, CONSENTS, CORPORATE_EVENTS, CUSTOMER_STATUSES, DATE_KEYS, OBJECTIONS
 from lawbasis.core.calendar import Period
 from lawbasis.invariants import check_action_today
+from tests.conftest import scaled
 
 ENGINE = lawbasis.default_engine()
 PAIRS = [(p.id, purpose.id) for p in ENGINE.policies() for purpose in p.purposes.values()]
@@ -92,7 +93,7 @@ def activities(draw: st.DrawFn) -> dict[str, object]:
 SHARED = BulkEvaluator(ENGINE)
 
 
-@settings(max_examples=60)
+@scaled(0.6)
 @given(st.lists(activities(), min_size=1, max_size=12), st.lists(day, min_size=1, max_size=3), st.booleans(), st.booleans())
 def test_frame_equals_evaluate_row_by_row(records, as_ofs, per_row_as_of, duplicate):
     if duplicate:  # the same discrete facts with other dates: the cached combination path
@@ -123,7 +124,7 @@ def test_frame_equals_evaluate_row_by_row(records, as_ofs, per_row_as_of, duplic
         assert actual_row(shared.loc[table.index[i]]) == want, (records[i], days[i])
 
 
-@settings(max_examples=60)
+@scaled(0.6)
 @given(
     st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)), st.integers(0, 30), st.integers(0, 40), st.integers(0, 400)
 )

@@ -1,19 +1,18 @@
-"""Properties of the Jetpak answers over generated facts (hypothesis; small fixed example counts)."""
+"""Properties of the Jetpak answers over generated facts (hypothesis, the public strategies)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import lawbasis
-from lawbasis.core.activity import CHANNELS, CONSENTS, CORPORATE_EVENTS, CUSTOMER_STATUSES, OBJECTIONS
 from lawbasis.core.calendar import Period, anchor_date
+from lawbasis.strategies import activity_dicts
+from tests.conftest import scaled
 
 POLICIES = ("jetpak-dk", "jetpak-se")
-PURPOSES = ("contract", "marketing", "business_development", "sales", "restructuring", "bookkeeping", "crime_prevention")
 LATER_KEYS = ("contract_ended", "relationship_ended", "consent_withdrawn", "objection_received")
 CUT_KEYS = ("consent_withdrawn", "objection_received")
 ELECTRONIC = ("email", "sms", "mms", "automated_call")
@@ -30,43 +29,13 @@ def effective(facts: dict[str, Any]) -> tuple[str, str]:
     return consent, objection
 
 
-@st.composite
-def activities(draw: st.DrawFn, purpose: str | None = None) -> dict[str, Any]:
-    """A valid Jetpak activity: dates respect DATE_ORDER and the consent/objection date rules."""
-    facts: dict[str, Any] = {
-        "policy": draw(st.sampled_from(POLICIES)),
-        "purpose": purpose or draw(st.sampled_from(PURPOSES)),
-        "customer_status": draw(st.sampled_from(CUSTOMER_STATUSES)),
-        "channel": draw(st.none() | st.sampled_from(CHANNELS)),
-        "personalised": draw(st.booleans()),
-        "consent": draw(st.sampled_from(CONSENTS)),
-        "objection": draw(st.sampled_from(OBJECTIONS)),
-        "compelling_grounds": draw(st.booleans()),
-        "dispute": draw(st.booleans()),
-        "special_category": draw(st.booleans()),
-        "erasure_requested": draw(st.booleans()),
-        "corporate_event": draw(st.sampled_from(CORPORATE_EVENTS)),
-        "acquirer_similar": draw(st.booleans()),
-    }
-    base = draw(st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2026, 12, 31)))
-    dates: dict[str, str] = {}
-    if draw(st.booleans()):
-        dates["contact_collected"] = base.isoformat()
-    for key in LATER_KEYS:
-        if key == "consent_withdrawn" and facts["consent"] != "withdrawn":
-            continue
-        if key == "objection_received" and facts["objection"] == "none":
-            continue
-        if draw(st.booleans()):
-            dates[key] = (base + dt.timedelta(days=draw(st.integers(0, 1500)))).isoformat()
-    if draw(st.booleans()):
-        dates["fiscal_year_end"] = draw(st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2026, 12, 31))).isoformat()
-    facts["dates"] = dates
-    facts["as_of"] = draw(st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2034, 12, 31))).isoformat()
-    return facts
+def activities(purpose: str | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    """A valid Jetpak activity in JSON form: the public strategy over both Jetpak policies."""
+    keys = ("contact_collected", *LATER_KEYS, "fiscal_year_end")
+    return st.one_of(*(activity_dicts(policy, purpose, sparse=False, date_keys=keys) for policy in POLICIES))
 
 
-@settings(max_examples=80)
+@scaled(0.8)
 @given(activities(purpose="marketing"))
 def test_direct_marketing_objection_always_stops_marketing(facts: dict[str, Any]) -> None:
     d = lawbasis.evaluate(facts)
@@ -78,7 +47,7 @@ def test_direct_marketing_objection_always_stops_marketing(facts: dict[str, Any]
         assert all(b.stopped for b in d.bases)
 
 
-@settings(max_examples=80)
+@scaled(0.8)
 @given(activities())
 def test_art_21_2_never_continues(facts: dict[str, Any]) -> None:
     d = lawbasis.evaluate(facts)
@@ -101,7 +70,7 @@ def test_art_21_2_never_continues(facts: dict[str, Any]) -> None:
             assert {b.letter for b in d.bases if b.stopped} >= {"e", "f"} & set(d.basis_letters)
 
 
-@settings(max_examples=80)
+@scaled(0.8)
 @given(activities().map(lambda f: {**f, "consent": "withdrawn"}))
 def test_withdrawn_consent_is_never_a_basis(facts: dict[str, Any]) -> None:
     d = lawbasis.evaluate(facts)
@@ -120,7 +89,7 @@ def test_withdrawn_consent_is_never_a_basis(facts: dict[str, Any]) -> None:
         assert [(b.letter, b.stopped) for b in d.bases] == [("f", False)]
 
 
-@settings(max_examples=40)
+@scaled(0.4)
 @given(
     activities(purpose="marketing").map(
         lambda f: {
@@ -150,7 +119,7 @@ def test_withdrawal_leaves_post_marketing_on_legitimate_interest(facts: dict[str
     assert personalised.basis_letters == [] and personalised.may_process is False
 
 
-@settings(max_examples=60)
+@scaled(0.6)
 @given(activities(), activities())
 def test_same_facts_same_answer_whatever_ran_before(facts: dict[str, Any], other: dict[str, Any]) -> None:
     first = lawbasis.evaluate(facts).to_dict()
@@ -160,7 +129,7 @@ def test_same_facts_same_answer_whatever_ran_before(facts: dict[str, Any], other
     assert lawbasis.evaluate(lawbasis.Activity.from_dict(facts)).to_dict() == first
 
 
-@settings(max_examples=80)
+@scaled(0.8)
 @given(activities())
 def test_bases_sorted_and_lawful_iff_a_basis(facts: dict[str, Any]) -> None:
     d = lawbasis.evaluate(facts)
@@ -184,7 +153,7 @@ def test_bases_sorted_and_lawful_iff_a_basis(facts: dict[str, Any]) -> None:
         assert letters == []
 
 
-@settings(max_examples=80)
+@scaled(0.8)
 @given(activities())
 def test_until_is_never_before_the_anchor_date(facts: dict[str, Any]) -> None:
     d = lawbasis.evaluate(facts)
@@ -209,7 +178,7 @@ def test_until_is_never_before_the_anchor_date(facts: dict[str, Any]) -> None:
     assert (facts["as_of"] > r.until.isoformat()) <= (d.may_process is False)
 
 
-@settings(max_examples=40)
+@scaled(0.4)
 @given(st.lists(activities(), min_size=1, max_size=4))
 def test_evaluate_many_equals_evaluate(items: list[dict[str, Any]]) -> None:
     many = [d.to_dict() for d in lawbasis.evaluate_many(items)]

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 import lawbasis
 from lawbasis import invariants as inv
 from lawbasis.strategies import activities
+from tests.conftest import scaled
 
 ENGINE = lawbasis.default_engine()
 PAIRS = [(p.id, purpose.id) for p in ENGINE.policies() for purpose in p.purposes.values()]
@@ -24,7 +25,7 @@ def test_every_policy_and_purpose_is_covered() -> None:
 
 @pytest.mark.parametrize(("policy", "purpose"), PAIRS, ids=[f"{p}/{q}" for p, q in PAIRS])
 def test_invariants_hold(policy: str, purpose: str) -> None:
-    @settings(max_examples=20)
+    @scaled(0.2)
     @given(activities(policy, purpose))
     def check(activity: lawbasis.Activity) -> None:
         inv.check_all(activity, ENGINE.evaluate(activity))
@@ -32,13 +33,13 @@ def test_invariants_hold(policy: str, purpose: str) -> None:
     check()
 
 
-@settings(max_examples=60)
+@scaled(0.6)
 @given(activities(objection="direct_marketing", consent="withdrawn"))
 def test_invariants_hold_for_objection_and_withdrawal_together(activity: lawbasis.Activity) -> None:
     inv.check_all(activity, ENGINE.evaluate(activity))
 
 
-@settings(max_examples=60)
+@scaled(0.6)
 @given(activities(special_category=True, dispute=True, erasure_requested=True))
 def test_invariants_hold_for_special_category_dispute_and_erasure(activity: lawbasis.Activity) -> None:
     inv.check_all(activity, ENGINE.evaluate(activity))

@@ -13,13 +13,14 @@ import datetime as _dt
 import random
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import lawbasis
 from lawbasis.core.activity import DATE_KEYS, DATE_ORDER
 from lawbasis.core.calendar import CALENDAR_ANCHORS, anchor_source
 from lawbasis.strategies import activities
+from tests.conftest import scaled
 
 ENGINE = lawbasis.default_engine()
 PAIRS = [(p.id, purpose.id) for p in ENGINE.policies() for purpose in p.purposes.values()]
@@ -74,7 +75,7 @@ def test_unread_fact_never_changes_the_decision(policy: str, purpose: str) -> No
     if not unread_bools and not unread_dates:
         pytest.skip("every fact is read")
 
-    @settings(max_examples=8)
+    @scaled(0.08)
     @given(activities(policy, purpose), st.data())
     def check(activity: lawbasis.Activity, data: st.DataObject) -> None:
         base = ENGINE.evaluate(activity).to_dict()
@@ -98,7 +99,7 @@ def test_unread_fact_never_changes_the_decision(policy: str, purpose: str) -> No
     check()
 
 
-@settings(max_examples=50)
+@scaled(0.5)
 @given(activities(), st.integers(min_value=1, max_value=5000))
 def test_later_as_of_never_reopens_an_expired_window(activity: lawbasis.Activity, days: int) -> None:
     first = ENGINE.evaluate(activity)
@@ -123,7 +124,7 @@ def test_later_as_of_never_reopens_an_expired_window(activity: lawbasis.Activity
         )
 
 
-@settings(max_examples=50)
+@scaled(0.5)
 @given(activities(dispute=False))
 def test_pending_dispute_never_shortens_retention(activity: lawbasis.Activity) -> None:
     calm = ENGINE.evaluate(activity).retention
@@ -139,7 +140,7 @@ def test_pending_dispute_never_shortens_retention(activity: lawbasis.Activity) -
 RANK = {"no": 0, "undetermined": 1, "yes": 2}
 
 
-@settings(max_examples=50)
+@scaled(0.5)
 @given(activities(consent="given"))
 def test_explicit_consent_never_worse_than_given(activity: lawbasis.Activity) -> None:
     given_ = ENGINE.evaluate(activity)
@@ -150,7 +151,7 @@ def test_explicit_consent_never_worse_than_given(activity: lawbasis.Activity) ->
     assert set(explicit.finding_codes) - set(given_.finding_codes) == set()
 
 
-@settings(max_examples=10)
+@scaled(0.1)
 @given(st.lists(activities(), min_size=2, max_size=8), st.randoms(use_true_random=False))
 def test_evaluation_order_and_history_never_matter(items: list[lawbasis.Activity], rnd: random.Random) -> None:
     alone = [lawbasis.Engine.evaluate(ENGINE, a).to_dict() for a in items]

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import lawbasis
 from lawbasis.core.activity import CHANNELS, CONSENTS, CUSTOMER_STATUSES, OBJECTIONS
 from lawbasis.engine import compiler as _compiler
 from lawbasis.engine import host as _host
+from tests.conftest import scaled
 
 HERE = Path(__file__).resolve().parent / "reliability"
 ENV = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
@@ -192,7 +193,7 @@ def crowded_rule_files(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict
     return rules, activities
 
 
-@settings(max_examples=10)
+@scaled(0.1)
 @given(crowded_rule_files())
 def test_rule_files_near_the_limits_load_and_run_or_are_refused(
     tmp_path_factory: pytest.TempPathFactory, case: tuple[list[dict[str, Any]], list[dict[str, Any]]]

@@ -18,6 +18,7 @@ from lawbasis.strategies import (
     invalid_activity_dicts,
     policy_purposes,
 )
+from tests.conftest import scaled
 
 
 def test_public_import_path() -> None:
@@ -26,7 +27,6 @@ def test_public_import_path() -> None:
     assert imported is activities
 
 
-@settings(max_examples=100)
 @given(activities())
 def test_activities_are_valid_and_in_order(activity: lawbasis.Activity) -> None:
     assert lawbasis.Activity.from_dict(activity.to_dict()) == activity
@@ -38,7 +38,6 @@ def test_activities_are_valid_and_in_order(activity: lawbasis.Activity) -> None:
     assert activity.as_of is not None
 
 
-@settings(max_examples=50)
 @given(
     activities("jetpak-dk", "marketing", customer_status="customer", objection="general", consent=st.sampled_from(["given", "explicit"]))
 )
@@ -48,7 +47,6 @@ def test_constraints_fix_fields(activity: lawbasis.Activity) -> None:
     assert activity.consent in ("given", "explicit")
 
 
-@settings(max_examples=50)
 @given(activities("jetpak-se", required_dates=["contact_collected", "contract_ended"], date_keys=["fiscal_year_end"]))
 def test_required_and_restricted_date_keys(activity: lawbasis.Activity) -> None:
     assert {"contact_collected", "contract_ended"} <= set(activity.dates) <= {"contact_collected", "contract_ended", "fiscal_year_end"}
@@ -60,7 +58,7 @@ def test_strategies_reach_every_policy_purpose_and_value() -> None:
     consents: set[str] = set()
     keys: set[str] = set()
 
-    @settings(max_examples=100, derandomize=True)
+    @settings(scaled(1.0, at_least=100), derandomize=True)
     @given(activities())
     def collect(activity: lawbasis.Activity) -> None:
         seen.add((activity.policy, activity.purpose))
@@ -74,7 +72,6 @@ def test_strategies_reach_every_policy_purpose_and_value() -> None:
     assert len(keys) >= 7
 
 
-@settings(max_examples=50)
 @given(activity_dates("withdrawn", "general", required=["contact_collected", "consent_withdrawn", "objection_received"]))
 def test_activity_dates_respect_order_and_coupling(dates: dict) -> None:
     assert dates["contact_collected"] <= dates["consent_withdrawn"]
@@ -82,13 +79,12 @@ def test_activity_dates_respect_order_and_coupling(dates: dict) -> None:
     lawbasis.Activity(policy="p", purpose="q", consent="withdrawn", objection="general", dates=dates)
 
 
-@settings(max_examples=30)
 @given(activity_dates())
 def test_activity_dates_without_withdrawal_or_objection_leave_those_keys_out(dates: dict) -> None:
     assert "consent_withdrawn" not in dates and "objection_received" not in dates
 
 
-@settings(max_examples=50)
+@scaled(0.5)
 @given(activity_dicts())
 def test_activity_dicts_are_json_and_evaluate(data: dict) -> None:
     text = json.dumps(data)
@@ -96,7 +92,6 @@ def test_activity_dicts_are_json_and_evaluate(data: dict) -> None:
     assert (decision.policy, decision.purpose) == (data["policy"], data["purpose"])
 
 
-@settings(max_examples=100)
 @given(invalid_activity_cases())
 def test_invalid_cases_are_refused_naming_the_field(case: tuple) -> None:
     field, facts = case
@@ -105,7 +100,6 @@ def test_invalid_cases_are_refused_naming_the_field(case: tuple) -> None:
     assert info.value.field == field
 
 
-@settings(max_examples=30)
 @given(invalid_activity_dicts())
 def test_invalid_dicts_are_refused(facts: object) -> None:
     with pytest.raises(lawbasis.LawbasisError):
@@ -115,7 +109,7 @@ def test_invalid_dicts_are_refused(facts: object) -> None:
 def test_policy_purposes_of_one_policy() -> None:
     pairs: set[tuple[str, str]] = set()
 
-    @settings(max_examples=60, derandomize=True)
+    @settings(scaled(0.6, at_least=60), derandomize=True)
     @given(policy_purposes("jetpak-dk"))
     def collect(pair: tuple[str, str]) -> None:
         pairs.add(pair)
@@ -128,7 +122,7 @@ def test_user_rule_directory_through_engine_argument() -> None:
     engine = lawbasis.Engine(lawbasis.default_rules_dir())
     purposes: set[str] = set()
 
-    @settings(max_examples=30, derandomize=True)
+    @settings(scaled(0.3, at_least=30), derandomize=True)
     @given(activities("jetpak-se", engine=engine))
     def collect(activity: lawbasis.Activity) -> None:
         purposes.add(activity.purpose)

@@ -11,11 +11,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import lawbasis
 from lawbasis.engine.rulefile import normalise_space
+from tests.conftest import scaled
 
 POLICY = "sunclass-dk"
 AS_OF = "2025-06-01"
@@ -872,7 +873,7 @@ FACTS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=80)
+@scaled(0.8)
 @given(FACTS, st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)))
 def test_properties(facts: dict[str, Any], recorded: dt.date) -> None:
     d = lawbasis.evaluate({"policy": POLICY, "as_of": "2025-06-01", "dates": {"recorded": recorded.isoformat()}, **facts})

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from lawbasis import __version__
 from lawbasis.cli.sweep import RULES_HELP, add_sweep_parser, run_sweep
 from lawbasis.core.errors import LawbasisError
 
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Executable privacy policies: GDPR legal basis, objection and retention decisions.",
         epilog="Exit status: 0 success, 1 a violation finding with --strict, 2 bad input, 3 internal error.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _common(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True

@@ -34,7 +34,7 @@ import attrs
 
 from lawbasis.core.errors import RuleFileError
 from lawbasis.core.safeyaml import MAX_RULE_FILE, MAX_TEXT_FILE, contained, load_yaml, read_bounded
-from lawbasis.core.vocabulary import BUILTIN
+from lawbasis.core.vocabulary import BUILTIN, Vocabulary
 from lawbasis.engine.rulefile import (
     QUOTE_NOT_FOUND,
     Law,
@@ -401,10 +401,34 @@ def check_directory(directory: str | Path) -> list[Problem]:
     except RuleFileError as exc:
         found.add(exc)
         return found.problems
-    raw: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    unreadable: set[str] = set()  # policies whose file or text could not be read
-    declared: dict[str, Any] = {}  # the directory's facts: blocks
+    read = _read_files(root, paths, found)
+    vocabulary = BUILTIN
+    try:
+        vocabulary = load_vocabulary(read.declared)
+    except RuleFileError as exc:
+        found.add(exc, _key_line(read.sources.get(exc.file, ""), "facts"))
+    policies, texts, laws = _declare_all(root, read, found)
+    rules = _check_rules(read, policies, vocabulary, found)
+    _check_sections(rules, texts, found)
+    if not found.problems:
+        base = RuleBase(str(root), policies, laws, tuple(r for r, _ in rules), vocabulary=vocabulary)
+        _check_compiled(base, {(r.file, r.id): line for r, line in rules}, found)
+    return found.problems
+
+
+@attrs.define
+class _Read:
+    """The files of a directory as read: rule files by name, their text, vocabulary files, and the
+    policies whose file or text could not be read (so quoting them is not reported again)."""
+
+    raw: dict[str, Any] = attrs.Factory(dict)
+    sources: dict[str, str] = attrs.Factory(dict)
+    unreadable: set[str] = attrs.Factory(set)
+    declared: dict[str, Any] = attrs.Factory(dict)  # the directory's facts: blocks
+
+
+def _read_files(root: Path, paths: list[Path], found: _Collector) -> _Read:
+    read = _Read()
     for path in paths:
         source = None
         try:
@@ -414,49 +438,27 @@ def check_directory(directory: str | Path) -> list[Problem]:
         except RuleFileError as exc:
             found.add(exc, _yaml_line(exc.problem))
             if source is not None:  # the policy it defines, so that quoting it is not reported again
-                unreadable.update(re.findall(r"^policy\s*:\s*\n\s+id\s*:\s*['\"]?([a-z0-9][a-z0-9_-]*)", source, re.MULTILINE))
+                read.unreadable.update(re.findall(r"^policy\s*:\s*\n\s+id\s*:\s*['\"]?([a-z0-9][a-z0-9_-]*)", source, re.MULTILINE))
             continue
-        sources[path.name] = source
+        read.sources[path.name] = source
         if isinstance(data, dict) and "facts" in data:  # a vocabulary file, not a rule file
-            declared[path.name] = data
+            read.declared[path.name] = data
             continue
         if _shape(path.name, data, source, found):
-            raw[path.name] = data
+            read.raw[path.name] = data
         elif isinstance(data, dict) and isinstance(data.get("policy"), dict) and isinstance(data["policy"].get("id"), str):
-            unreadable.add(data["policy"]["id"])
+            read.unreadable.add(data["policy"]["id"])
+    return read
 
-    vocabulary = BUILTIN
-    try:
-        vocabulary = load_vocabulary(declared)
-    except RuleFileError as exc:
-        found.add(exc, _key_line(sources.get(exc.file, ""), "facts"))
+
+def _declare_all(root: Path, read: _Read, found: _Collector) -> tuple[dict[str, Policy], dict[str, str], dict[str, Law]]:
+    """The policies (with their texts as written, lines intact, for the headings) and laws the files declare."""
     policies: dict[str, Policy] = {}
-    texts: dict[str, str] = {}  # policy id -> its text as written (lines intact), for the headings
+    texts: dict[str, str] = {}
     laws: dict[str, Law] = {}
-    for name, data in raw.items():
-        source = sources[name]
-        if "policy" in data:
-            meta = data["policy"]
-            if meta["id"] in policies:
-                problem = f"policy {meta['id']!r} is also defined in {policies[meta['id']].file}"
-                found.add(RuleFileError(name, None, problem), _key_line(source, "policy"))
-                continue
-
-            def heading_problem(exc: RuleFileError, source: str = source) -> None:
-                found.add(exc, _key_line(source, "purposes"))
-
-            try:
-                policies[meta["id"]] = load_policy(root, name, data, heading_problem)
-            except RuleFileError as exc:
-                found.add(exc, _key_line(source, "policy"))
-                unreadable.add(meta["id"])
-                continue
-            for field, placeholder in (("controller", "TODO"), ("language", "xx"), ("country", "XX")):
-                if meta[field].startswith(placeholder):
-                    problem = f"policy.{field}: {meta[field]!r} is the placeholder lawbasis new wrote; fill it in"
-                    found.add(RuleFileError(name, None, problem), _key_line(source, f"  {field}"))
-            texts[meta["id"]] = read_bounded(contained(root, meta["text"], name, "policy text"), MAX_TEXT_FILE, name, "policy text")
-        else:
+    for name, data in read.raw.items():
+        source = read.sources[name]
+        if "policy" not in data:
             meta = data["law"]
             if meta["id"] in laws:
                 found.add(
@@ -464,15 +466,40 @@ def check_directory(directory: str | Path) -> list[Problem]:
                 )
                 continue
             laws[meta["id"]] = Law(meta["id"], meta["title"], tuple(meta["countries"]) if "countries" in meta else None, name)
+            continue
+        meta = data["policy"]
+        if meta["id"] in policies:
+            problem = f"policy {meta['id']!r} is also defined in {policies[meta['id']].file}"
+            found.add(RuleFileError(name, None, problem), _key_line(source, "policy"))
+            continue
 
+        def heading_problem(exc: RuleFileError, source: str = source) -> None:
+            found.add(exc, _key_line(source, "purposes"))
+
+        try:
+            policies[meta["id"]] = load_policy(root, name, data, heading_problem)
+        except RuleFileError as exc:
+            found.add(exc, _key_line(source, "policy"))
+            read.unreadable.add(meta["id"])
+            continue
+        for field, placeholder in (("controller", "TODO"), ("language", "xx"), ("country", "XX")):
+            if meta[field].startswith(placeholder):
+                problem = f"policy.{field}: {meta[field]!r} is the placeholder lawbasis new wrote; fill it in"
+                found.add(RuleFileError(name, None, problem), _key_line(source, f"  {field}"))
+        texts[meta["id"]] = read_bounded(contained(root, meta["text"], name, "policy text"), MAX_TEXT_FILE, name, "policy text")
+    return policies, texts, laws
+
+
+def _check_rules(read: _Read, policies: dict[str, Policy], vocabulary: Vocabulary, found: _Collector) -> list[tuple[Rule, int | None]]:
+    """Every rule checked on its own, each with the line of its ``- id:``."""
     rules: list[tuple[Rule, int | None]] = []
     seen: dict[str, str] = {}
-    for name, data in raw.items():
-        if "policy" in data and data["policy"]["id"] in unreadable:
+    for name, data in read.raw.items():
+        if "policy" in data and data["policy"]["id"] in read.unreadable:
             continue  # its text could not be read: reported once above, not again for every quote
         scope = data["policy"]["id"] if "policy" in data else f"law:{data['law']['id']}"
         own_policy = data["policy"]["id"] if "policy" in data else None
-        lines = _rule_lines(sources[name])
+        lines = _rule_lines(read.sources[name])
         for index, item in enumerate(data["rules"]):
             rule_id = item["id"]
             line = lines.get(index)
@@ -484,7 +511,7 @@ def check_directory(directory: str | Path) -> list[Problem]:
             def report(
                 exc: RuleFileError, line: int | None = line, item: dict[str, Any] = item, own_policy: str | None = own_policy
             ) -> None:
-                if any(exc.problem == f"quote names unknown policy {pid!r}" for pid in unreadable):
+                if any(exc.problem == f"quote names unknown policy {pid!r}" for pid in read.unreadable):
                     return  # the text is unreadable: reported once above, not again for every quote
                 if exc.problem.startswith(QUOTE_NOT_FOUND):
                     exc = _with_hint(exc, item, own_policy, policies)
@@ -493,12 +520,7 @@ def check_directory(directory: str | Path) -> list[Problem]:
             rule = check_rule(name, item, scope, own_policy, policies, report, vocabulary)
             if rule is not None:
                 rules.append((rule, line))
-
-    _check_sections(rules, texts, found)
-    if not found.problems:
-        base = RuleBase(str(root), policies, laws, tuple(r for r, _ in rules))
-        _check_compiled(base, {(r.file, r.id): line for r, line in rules}, found)
-    return found.problems
+    return rules
 
 
 def _with_hint(exc: RuleFileError, item: dict[str, Any], own_policy: str | None, policies: dict[str, Policy]) -> RuleFileError:

@@ -400,47 +400,12 @@ class _Analysis:
         needed = [c for c in rule.when if "activity" not in c and "absent" not in c]
         absent = [c["absent"] for c in rule.when if "absent" in c]
 
-        def conclusion_matches(names: dict[str, Term]) -> bool:
-            for field, term in wanted.fields:
-                value = concluded.get(field)
-                if value is None:
-                    return False
-                mine: Term = names.get(value, "") if value.startswith("$") else frozenset({value})
-                if mine == "":
-                    return False
-                if isinstance(term, frozenset):
-                    if not self._within(mine, term, domains):
-                        return False
-                elif not self._same(term, mine, domains):
-                    return False
-            return True
-
-        def absents_hold(names: dict[str, Term]) -> bool:
-            for pattern in absent:
-                fields: dict[str, Term] = {}
-                for field, raw in pattern.items():
-                    if field == "fact":
-                        continue
-                    values = _raw(raw)
-                    if len(values) == 1 and values[0].startswith("$"):
-                        if values[0] not in names:
-                            return False
-                        fields[field] = names[values[0]]
-                    else:
-                        fields[field] = frozenset(values)
-                mine = Pattern(pattern["fact"], tuple(sorted(fields.items())))
-                if mine.kind not in _EXTERNAL and mine.kind not in self.producers:
-                    continue  # nothing produces it: absent for sure
-                if not any(self._implies(theirs, mine, domains) for theirs in conj.absents):
-                    return False
-            return True
-
         def match(index: int, names: dict[str, Term]) -> bool:
             if self.steps > MAX_STEPS:
                 return False
             self.steps += 1
             if index == len(needed):
-                return absents_hold(names) and conclusion_matches(names)
+                return self._absents_hold(absent, conj, names, domains) and self._conclusion_matches(concluded, wanted, names, domains)
             condition = needed[index]
             kind = condition["fact"]
             for fact in conj.positives:
@@ -456,6 +421,45 @@ class _Analysis:
             return False
 
         return match(0, {})
+
+    def _conclusion_matches(
+        self, concluded: dict[str, str], wanted: Pattern, names: dict[str, Term], domains: dict[str, frozenset[str]]
+    ) -> bool:
+        """The rule's conclusion, its variables named by ``names``, surely matches ``wanted``."""
+        for field, term in wanted.fields:
+            value = concluded.get(field)
+            if value is None:
+                return False
+            mine: Term = names.get(value, "") if value.startswith("$") else frozenset({value})
+            if mine == "":
+                return False
+            if isinstance(term, frozenset):
+                if not self._within(mine, term, domains):
+                    return False
+            elif not self._same(term, mine, domains):
+                return False
+        return True
+
+    def _absents_hold(self, absent: list[dict[str, Any]], conj: _Conj, names: dict[str, Term], domains: dict[str, frozenset[str]]) -> bool:
+        """Each of the rule's ``absent`` patterns is implied by an absent of ``conj`` (or nothing produces it)."""
+        for pattern in absent:
+            fields: dict[str, Term] = {}
+            for field, raw in pattern.items():
+                if field == "fact":
+                    continue
+                values = _raw(raw)
+                if len(values) == 1 and values[0].startswith("$"):
+                    if values[0] not in names:
+                        return False
+                    fields[field] = names[values[0]]
+                else:
+                    fields[field] = frozenset(values)
+            mine = Pattern(pattern["fact"], tuple(sorted(fields.items())))
+            if mine.kind not in _EXTERNAL and mine.kind not in self.producers:
+                continue  # nothing produces it: absent for sure
+            if not any(self._implies(theirs, mine, domains) for theirs in conj.absents):
+                return False
+        return True
 
     def _unify(
         self, condition: dict[str, Any], fact: Pattern, names: dict[str, Term], domains: dict[str, frozenset[str]]

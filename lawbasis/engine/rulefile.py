@@ -347,17 +347,22 @@ def _describe(value: Any) -> str:
     return short(value)
 
 
+def _check_activity(file: str, rule_id: str, activity: dict[str, Any], vocabulary: Vocabulary) -> None:
+    fields = vocabulary.activity_fields
+    for field, test in activity.items():
+        if field not in fields:
+            raise RuleFileError(file, rule_id, f"activity has no field {field!r} (fields: {', '.join(fields)})")
+        raw = test["not"] if isinstance(test, dict) else test
+        for value in _values(raw):
+            if value.startswith("$"):
+                raise RuleFileError(file, rule_id, f"activity.{field}: variables are not allowed on the activity")
+            _check_value(file, rule_id, f"activity.{field}", fields[field], value)
+
+
 def _check_condition(file: str, rule_id: str, condition: dict[str, Any], bound: set[str], vocabulary: Vocabulary = BUILTIN) -> None:
-    fields, kinds = vocabulary.activity_fields, vocabulary.kinds
+    kinds = vocabulary.kinds
     if "activity" in condition:
-        for field, test in condition["activity"].items():
-            if field not in fields:
-                raise RuleFileError(file, rule_id, f"activity has no field {field!r} (fields: {', '.join(fields)})")
-            raw = test["not"] if isinstance(test, dict) else test
-            for value in _values(raw):
-                if value.startswith("$"):
-                    raise RuleFileError(file, rule_id, f"activity.{field}: variables are not allowed on the activity")
-                _check_value(file, rule_id, f"activity.{field}", fields[field], value)
+        _check_activity(file, rule_id, condition["activity"], vocabulary)
         return
     negated = "absent" in condition
     pattern = condition["absent"] if negated else condition

@@ -414,7 +414,7 @@ class BulkEvaluator:
                 del ids[(type(value), value)]
             del found[size:]
 
-    def _evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> pd.DataFrame:
+    def _evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> pd.DataFrame:  # noqa: C901
         if not isinstance(frame, pd.DataFrame):
             raise InputError("frame", frame, "a pandas DataFrame, one activity per row", f"wrong type {type(frame).__name__}")
         n = len(frame)

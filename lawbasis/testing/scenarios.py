@@ -230,55 +230,72 @@ def _trace_cites(decision: Decision) -> set[str]:
     return cites
 
 
+def _bases(want: Any, decision: Decision, got: Any, out: list[Mismatch]) -> None:
+    # a list of letters compares sorted; a list of basis mappings field by field, in order
+    if isinstance(want, list) and all(isinstance(w, str) for w in want):
+        _partial("bases", sorted(want), decision.basis_letters, out)
+    elif isinstance(want, list) and len(want) == len(got):
+        for i, (w, g) in enumerate(zip(want, got, strict=True)):
+            _partial(f"bases[{i}]", w, g, out)
+    else:
+        out.append(Mismatch("bases", want, got))
+
+
+def _decision_key(key: str, want: Any, decision: Decision, got: dict[str, Any], out: list[Mismatch]) -> None:
+    """One key of ``Decision.to_dict()``."""
+    if key in ("policy", "purpose", "may_process", "action_today"):
+        _partial(key, want, got[key], out)
+    elif key == "lawful":
+        _partial(key, _lawful(want), got[key], out)
+    elif key == "bases":
+        _bases(want, decision, got["bases"], out)
+    elif key in ("objection", "retention"):
+        if want is None or not isinstance(want, Mapping):
+            out.append(Mismatch(key, want, "(expect a mapping of fields)"))
+        else:
+            _partial(key, want, got[key], out)
+    elif key == "findings":
+        _partial("findings", sorted(want or []), sorted(decision.finding_codes), out)
+
+
+def _include(key: str, want: Any, have: Any, out: list[Mismatch], shown: Any = None) -> None:
+    missing = [x for x in want if x not in have]
+    if missing:
+        out.append(Mismatch(key, missing, have if shown is None else shown))
+
+
+def _exclude(key: str, want: Any, have: Any, out: list[Mismatch]) -> None:
+    present = [x for x in want if x in have]
+    if present:
+        out.append(Mismatch(key, f"none of {present}", have))
+
+
+def _extra_key(key: str, want: Any, decision: Decision, out: list[Mismatch]) -> None:
+    """One of the keys beyond the decision's: included/excluded codes, rules and cites, an error."""
+    if key == "findings_include":
+        _include(key, want, decision.finding_codes, out)
+    elif key == "findings_exclude":
+        _exclude(key, want, decision.finding_codes, out)
+    elif key == "fired_include":
+        _include(key, want, decision.fired(), out)
+    elif key == "fired_exclude":
+        _exclude(key, want, decision.fired(), out)
+    elif key == "cites_include":
+        cites = _trace_cites(decision)
+        _include(key, want, cites, out, shown=sorted(cites))
+    elif key in ("error", "field"):
+        out.append(Mismatch(key, want, f"no error; decision lawful={decision.lawful!r}"))
+
+
 def compare(expect: Mapping[str, Any], decision: Decision) -> list[Mismatch]:
     """Every field where ``decision`` differs from ``expect`` (empty: the scenario holds)."""
     got = decision.to_dict()
     out: list[Mismatch] = []
     for key, want in expect.items():
-        if key in ("policy", "purpose", "may_process", "action_today"):
-            _partial(key, want, got[key], out)
-        elif key == "lawful":
-            _partial(key, _lawful(want), got[key], out)
-        elif key == "bases":
-            if isinstance(want, list) and all(isinstance(w, str) for w in want):
-                _partial("bases", sorted(want), decision.basis_letters, out)
-            elif isinstance(want, list) and len(want) == len(got["bases"]):
-                for i, (w, g) in enumerate(zip(want, got["bases"], strict=True)):
-                    _partial(f"bases[{i}]", w, g, out)
-            else:
-                out.append(Mismatch("bases", want, got["bases"]))
-        elif key in ("objection", "retention"):
-            if want is None or not isinstance(want, Mapping):
-                out.append(Mismatch(key, want, "(expect a mapping of fields)"))
-            else:
-                _partial(key, want, got[key], out)
-        elif key == "findings":
-            _partial("findings", sorted(want or []), sorted(decision.finding_codes), out)
-        elif key == "findings_include":
-            missing = [c for c in want if c not in decision.finding_codes]
-            if missing:
-                out.append(Mismatch("findings_include", missing, decision.finding_codes))
-        elif key == "findings_exclude":
-            present = [c for c in want if c in decision.finding_codes]
-            if present:
-                out.append(Mismatch("findings_exclude", f"none of {present}", decision.finding_codes))
-        elif key == "fired_include":
-            fired = decision.fired()
-            missing = [r for r in want if r not in fired]
-            if missing:
-                out.append(Mismatch("fired_include", missing, fired))
-        elif key == "fired_exclude":
-            fired = decision.fired()
-            present = [r for r in want if r in fired]
-            if present:
-                out.append(Mismatch("fired_exclude", f"none of {present}", fired))
-        elif key == "cites_include":
-            cites = _trace_cites(decision)
-            missing = [c for c in want if c not in cites]
-            if missing:
-                out.append(Mismatch("cites_include", missing, sorted(cites)))
-        elif key in ("error", "field"):
-            out.append(Mismatch(key, want, f"no error; decision lawful={decision.lawful!r}"))
+        if key in _DECISION_KEYS:
+            _decision_key(key, want, decision, got, out)
+        else:
+            _extra_key(key, want, decision, out)
     return out
 
 
