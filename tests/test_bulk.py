@@ -316,7 +316,7 @@ def test_unhashable_cell_raises_input_error():
 
 def test_date_columns_of_every_dtype_parse_alike():
     """Text, object, string[pyarrow] and category date columns give the same dates; bad cells name their row."""
-    from lawbasis.bulk import parse_date_column
+    from lawbasis.tables.frame import parse_date_column
 
     texts = ["2020-01-31", None, "2024-02-29", "2020-01-31"]
     want = np.array(["2020-01-31", "NaT", "2024-02-29", "2020-01-31"], dtype="datetime64[D]")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from lawbasis.core.activity import CHANNELS, CONSENTS, CORPORATE_EVENTS, CUSTOMER_STATUSES, OBJECTIONS, Activity
-from lawbasis.core.decision import Decision
+from lawbasis.core.decision import CONCLUSIONS, Decision, conclusions
 from lawbasis.core.errors import InputError
 from lawbasis.engine.host import Engine, default_engine
 
@@ -44,23 +44,6 @@ __all__ = [
     "scenarios",
 ]
 
-#: The conclusion columns of a grid, in order.
-CONCLUSIONS = (
-    "lawful",
-    "bases",
-    "bases_stopped",
-    "objection_applies",
-    "objection_continues",
-    "objection_reason",
-    "may_process",
-    "retention_period",
-    "retention_from",
-    "retention_action",
-    "retention_until",
-    "extended",
-    "findings",
-    "action_today",
-)
 
 #: Facts a counterfactual may change, in the order they are tried: first what the data subject
 #: does (object, consent, ask for erasure), then what the controller documents, then the setting.
@@ -77,35 +60,6 @@ _VARIABLE_FACTS: tuple[tuple[str, tuple[Any, ...]], ...] = (
     ("corporate_event", CORPORATE_EVENTS),
     ("acquirer_similar", (False, True)),
 )
-
-
-def conclusions(decision: Decision) -> dict[str, Any]:
-    """The conclusions of one decision as flat, table-friendly values (the grid's columns).
-
-    >>> import lawbasis
-    >>> d = lawbasis.evaluate({"policy": "jetpak-se", "purpose": "bookkeeping",
-    ...                        "dates": {"fiscal_year_end": "2023-06-30"}, "as_of": "2026-01-01"})
-    >>> c = conclusions(d)
-    >>> c["bases"], c["objection_applies"], c["retention_until"]
-    ('c', None, datetime.date(2030, 12, 31))
-    """
-    r = decision.retention
-    return {
-        "lawful": decision.lawful,
-        "bases": ",".join(decision.basis_letters),
-        "bases_stopped": ",".join(b.letter for b in decision.bases if b.stopped),
-        "objection_applies": decision.objection.applies,
-        "objection_continues": decision.objection.continues,
-        "objection_reason": decision.objection.reason,
-        "may_process": decision.may_process,
-        "retention_period": r.period,
-        "retention_from": r.from_,
-        "retention_action": r.action,
-        "retention_until": r.until,
-        "extended": r.extended,
-        "findings": ",".join(decision.finding_codes),
-        "action_today": decision.action_today,
-    }
 
 
 def _values(value: Any) -> list[Any]:

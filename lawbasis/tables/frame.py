@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from lawbasis.analysis.explore import CONCLUSIONS, conclusions
 from lawbasis.core.activity import DATE_KEYS, DATE_ORDER, SCHEDULED_EVENTS
 from lawbasis.core.calendar import CALENDAR_ANCHORS, LAST_DAY, Period, window_overflow
-from lawbasis.core.decision import Decision
+from lawbasis.core.decision import CONCLUSIONS, Decision, conclusions
 from lawbasis.core.errors import InputError, LawbasisError
 from lawbasis.core.vocabulary import KINDS
 from lawbasis.engine.host import Engine, default_engine
@@ -38,19 +39,19 @@ DISCRETE_FIELDS: dict[str, Any] = {
 }
 BOOL_FIELDS = tuple(k for k, v in DISCRETE_FIELDS.items() if isinstance(v, bool))
 
-#: The grid's conclusion columns (:data:`lawbasis.explore.CONCLUSIONS`) without the objection's reason.
+#: The conclusion columns of a decision (:data:`lawbasis.explore.CONCLUSIONS`) without the objection's reason.
 DECISION_COLUMNS = tuple(c for c in CONCLUSIONS if c != "objection_reason")
 #: The values of ``action_today``: the vocabulary of the rules' ``today`` conclusion.
 ACTIONS_TODAY: tuple[str, ...] = KINDS["today"]["action"] or ()
 #: Environment for Dask worker processes (see "Running on a cluster" above).
 WORKER_ENVIRONMENT: Mapping[str, str] = {"MALLOC_MMAP_THRESHOLD_": "33554432"}
 
-_WINDOW_RULE = "calendar/window"
 # a group's window status: None when no retention fact (no window), else the engine's statuses
 _STATUSES: tuple[str | None, ...] = (None, *(KINDS["window"]["status"] or ()))
 _STATUS_CODES = {status: i for i, status in enumerate(_STATUSES)}
 
 _NAT = np.datetime64("NaT", "D")
+_NAT_TICKS = np.iinfo(np.int64).min  # NaT as int64
 # datetime.date's range: numpy's datetime64 reaches far past it, so the vectorised calendar checks it
 _FIRST_DAY, _LAST_DAY = np.datetime64(_dt.date.min, "D"), np.datetime64(LAST_DAY, "D")
 # the date-free columns, copied from each row's answer; retention_until is computed per row
@@ -62,12 +63,36 @@ _READ = frozenset([*DISCRETE_FIELDS, *DATE_KEYS, "as_of"])  # the columns evalua
 # --- vectorised calendar (same arithmetic as lawbasis.core.calendar) ------------------------------------
 
 
+def _per_day(start: np.ndarray, compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``compute`` (a function of each day alone) for every element of ``start`` (datetime64[D], NaT stays NaT).
+
+    A column of a large table repeats a few thousand days: computed once per day of the span they
+    cover and looked up per row, instead of the calendar conversions per row.
+    """
+    if len(start) < 4096:
+        return compute(start)
+    ticks = start.view(np.int64)
+    known = ticks != _NAT_TICKS
+    if not known.any():
+        return np.full(len(start), _NAT)
+    low, high = int(ticks[known].min()), int(ticks[known].max())
+    if high - low >= len(start) // 2:  # days too spread to repeat: no gain
+        return compute(start)
+    table = np.append(compute(np.arange(low, high + 1).astype("datetime64[D]")), _NAT)
+    at = np.where(known, ticks - low, high - low + 1)  # NaT looks up the last entry
+    out: np.ndarray = table[at]
+    return out
+
+
 def add_period(start: np.ndarray, period: Period) -> np.ndarray:
     """``start`` (datetime64[D]) plus ``period``: calendar months clamped to the month's last day, then days.
 
     Equal to ``Period.add_to`` element by element; NaT stays NaT.
     """
-    start = np.asarray(start, dtype="datetime64[D]")
+    return _per_day(np.asarray(start, dtype="datetime64[D]"), lambda days: _add_period(days, period))
+
+
+def _add_period(start: np.ndarray, period: Period) -> np.ndarray:
     months = period.years * 12 + period.months
     if months:
         month = start.astype("datetime64[M]")
@@ -82,6 +107,11 @@ def add_period(start: np.ndarray, period: Period) -> np.ndarray:
     return start
 
 
+def _end_of_year(days: np.ndarray) -> np.ndarray:
+    end: np.ndarray = (days.astype("datetime64[Y]") + np.timedelta64(1, "Y")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    return end
+
+
 def anchor_dates(anchor: str, dates: Mapping[str, np.ndarray]) -> np.ndarray | None:
     """The date an anchor names, per row (NaT where unknown); None if the table lacks its column."""
     if anchor in CALENDAR_ANCHORS:
@@ -90,32 +120,14 @@ def anchor_dates(anchor: str, dates: Mapping[str, np.ndarray]) -> np.ndarray | N
             return None
         if anchor != "end_of_calendar_year_of_fiscal_year_end":  # pragma: no cover - a new anchor needs code here
             raise NotImplementedError(f"bulk evaluation has no vectorised form of the anchor {anchor!r}")
-        return (base.astype("datetime64[Y]") + np.timedelta64(1, "Y")).astype("datetime64[D]") - np.timedelta64(1, "D")
+        return _per_day(base, _end_of_year)
     return dates.get(anchor)
 
 
 def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
     """A column of ISO dates (strings, ``date`` or ``datetime64``) as datetime64[D]; empty cells are NaT."""
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        values = column.to_numpy()
-        if getattr(column.dt, "tz", None) is not None:
-            raise InputError(f"dates.{name}", str(column.dtype), "an ISO date YYYY-MM-DD", "a datetime is not a date")
-        out: np.ndarray = values.astype("datetime64[D]")
-        unit, count = np.datetime_data(values.dtype)
-        per_day = int(np.timedelta64(1, "D") // np.timedelta64(count, unit)) if unit not in ("D", "W", "M", "Y") else 1  # type: ignore[call-overload]
-        ticks = values.view(np.int64)
-        # a time of day shows as a date that does not convert back to the same instant (cheaper than %)
-        bad = (out.view(np.int64) * per_day != ticks) & (ticks != np.iinfo(np.int64).min) if per_day > 1 else np.zeros(0, dtype=bool)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"dates.{name}", str(values[i]), "an ISO date YYYY-MM-DD", f"a datetime is not a date (row {column.index[i]!r})"
-            )
-        outside = (out < _FIRST_DAY) | (out > _LAST_DAY)  # NaT compares false
-        if outside.any():
-            i = int(np.flatnonzero(outside)[0])
-            raise InputError(f"dates.{name}", str(out[i]), "an ISO date YYYY-MM-DD", f"year outside 1-9999 (row {column.index[i]!r})")
-        return out
+        return _from_datetimes(name, column)
     if isinstance(column.dtype, pd.CategoricalDtype):
         # each category parsed once, at the first row that holds it (so an error names that row)
         codes = column.cat.codes.to_numpy()
@@ -127,6 +139,57 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
             out_table[used] = parse_date_column(name, texts)
         parsed: np.ndarray = out_table[codes]
         return parsed
+    fast = _from_arrow(column)
+    if fast is not None:
+        return fast
+    return _parse_slowly(name, column)
+
+
+def _from_datetimes(name: str, column: pd.Series) -> np.ndarray:
+    values = column.to_numpy()
+    if getattr(column.dt, "tz", None) is not None:
+        raise InputError(f"dates.{name}", str(column.dtype), "an ISO date YYYY-MM-DD", "a datetime is not a date")
+    out: np.ndarray = values.astype("datetime64[D]")
+    unit, count = np.datetime_data(values.dtype)
+    per_day = int(np.timedelta64(1, "D") // np.timedelta64(count, unit)) if unit not in ("D", "W", "M", "Y") else 1  # type: ignore[call-overload]
+    ticks = values.view(np.int64)
+    # a time of day shows as a date that does not convert back to the same instant (cheaper than %)
+    bad = (out.view(np.int64) * per_day != ticks) & (ticks != _NAT_TICKS) if per_day > 1 else np.zeros(0, dtype=bool)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"dates.{name}", str(values[i]), "an ISO date YYYY-MM-DD", f"a datetime is not a date (row {column.index[i]!r})")
+    outside = (out < _FIRST_DAY) | (out > _LAST_DAY)  # NaT compares false
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise InputError(f"dates.{name}", str(out[i]), "an ISO date YYYY-MM-DD", f"year outside 1-9999 (row {column.index[i]!r})")
+    return out
+
+
+def _from_arrow(column: pd.Series) -> np.ndarray | None:
+    """Text or ``date`` cells parsed in C by Arrow (strict ``YYYY-MM-DD``), or None when a cell needs a
+    closer look: then :func:`_parse_slowly` finds it and says what is wrong with it."""
+    try:
+        if isinstance(column.dtype, pd.StringDtype) or isinstance(column.dtype, pd.ArrowDtype):
+            array = pa.array(column.array)
+        elif column.dtype == object:
+            array = pa.array(column.to_numpy(), from_pandas=True)  # infers string, date32 or null, without Python per cell
+        else:
+            return None
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            array = pc.cast(array, pa.date32())
+        elif not (pa.types.is_date32(array.type) or pa.types.is_null(array.type)):
+            return None  # datetimes, numbers, mixed types
+        days = array.to_numpy(zero_copy_only=False) if not pa.types.is_null(array.type) else np.full(len(column), _NAT)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    days = np.asarray(days, dtype="datetime64[D]")
+    if ((days < _FIRST_DAY) | (days > _LAST_DAY)).any():  # year 0000 and such: datetime.date says why
+        return None
+    return days
+
+
+def _parse_slowly(name: str, column: pd.Series) -> np.ndarray:
+    """The cell-by-cell parse, kept for columns Arrow refused: it names the first bad cell's row and problem."""
     present = column.notna().to_numpy().copy()
     if column.dtype == object:
         present &= (column != "").to_numpy()
@@ -134,8 +197,6 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
     if not present.any():
         return out
     values = column[present]
-    # a string dtype (pandas 3's default ``str``, ``string[pyarrow]``) holds nothing but text; other
-    # columns are asked in C (infer_dtype) rather than cell by cell in Python
     textual = isinstance(values.dtype, pd.StringDtype) or pd.api.types.infer_dtype(values, skipna=True) == "string"
     if textual:
         ok = values.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
@@ -143,14 +204,18 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
             i = int(np.flatnonzero(~ok)[0])
             raise InputError(f"dates.{name}", values.iloc[i], "an ISO date YYYY-MM-DD", f"not an ISO date (row {values.index[i]!r})")
         try:
-            out[present] = np.array(values.to_numpy(dtype=str), dtype="datetime64[D]")
+            days = np.array(values.to_numpy(dtype=str), dtype="datetime64[D]")
         except ValueError:
+            days = np.array([_NAT])  # numpy refused one: find it below
+        if ((days < _FIRST_DAY) | (days > _LAST_DAY) | np.isnat(days)).any():  # year 0000 included
             for index, text in values.items():
                 try:
                     _dt.date.fromisoformat(text)
                 except ValueError:
                     raise InputError(f"dates.{name}", text, "an ISO date YYYY-MM-DD", f"impossible date (row {index!r})") from None
-            raise  # pragma: no cover - numpy and datetime agree on what a date is
+        if len(days) != len(values):  # pragma: no cover - numpy and datetime agree on what a date is
+            raise AssertionError(f"dates.{name}: numpy refused a date datetime.date accepts")
+        out[present] = days
         return out
     for index, value in values.items():
         if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date | str):
@@ -172,61 +237,144 @@ class _Window:
         self.anchor = anchor
         self.cuts = cuts
 
+    @classmethod
+    def of(cls, decision: Decision) -> _Window:
+        """The window of a decision: its status and cut dates as the calendar step left them on ``Retention``."""
+        r = decision.retention
+        if r.status is None:
+            return cls(None, None, None, ())
+        usable = r.period is not None and r.from_ is not None
+        return cls(r.status, Period.parse(r.period) if usable and r.period else None, r.from_ if usable else None, r.cuts)
+
     @property
     def per_row(self) -> bool:
         return self.status in ("open", "closed")
 
 
-class _Group:
-    """What the evaluator knows about one key (discrete facts + which dates are present)."""
+class _Codes:
+    """One table's facts as small integer codes per row: what its rows' keys are made of."""
 
-    __slots__ = ("facts", "window", "spec", "answers")
+    __slots__ = ("codes", "values", "dates", "as_of", "when", "duties", "event", "event_table", "index")
 
-    def __init__(self, facts: dict[str, Any], window: _Window, spec: int) -> None:
-        self.facts = facts  # the discrete facts, as given to evaluate()
-        self.window = window  # the window the rules chose (its status: that of the first row seen)
-        self.spec = spec  # the per-row window's number, -1 when the status is the same for every row
-        self.answers = [-1] * len(_STATUSES)  # answer id per window status, -1 when not yet seen
-
-
-def _window_of(decision: Decision) -> _Window:
-    cuts: list[str] = []
-    for step in decision.trace:
-        found = step.concluded.get("cut")  # the calendar step itself lists the cuts of scheduled events
-        for cut in found if isinstance(found, list) else [found] if found else []:
-            if cut["date"] in decision.activity.dates and cut["date"] not in cuts:
-                cuts.append(cut["date"])
-        if step.rule == _WINDOW_RULE:
-            status = step.concluded["window"]["status"]
-            period = decision.retention.period
-            anchor = decision.retention.from_
-            usable = period is not None and anchor is not None
-            return _Window(status, Period.parse(period) if usable and period else None, anchor if usable else None, tuple(cuts))
-    return _Window(None, None, None, ())
+    def __init__(self, index: pd.Index) -> None:
+        self.index = index
+        self.codes: dict[str, np.ndarray] = {}  # discrete field -> code per row (into values)
+        self.values: dict[str, list[Any]] = {}  # discrete field -> its normalised distinct values
+        self.dates: dict[str, np.ndarray] = {}  # date key -> datetime64[D] per row (NaT: not given)
+        self.as_of = np.empty(0, dtype="datetime64[D]")
+        self.when: dict[str, np.ndarray] = {}  # date key -> 0 not given, 1 after as_of, 2 on or before it
+        self.duties: dict[tuple[str, str], np.ndarray] = {}  # statutory duty -> 0 unknown, 1 running, 2 ended
+        # rows with a withdrawal or objection after as_of: the same date and duty codes as of that date,
+        # numbered per table (0: none); event_table gives each number's codes in the evaluator's column order
+        self.event = np.empty(0, dtype=np.int64)
+        self.event_table = np.empty((1, 0), dtype=np.int64)
 
 
-def _anchored_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray, index: pd.Index) -> np.ndarray | None:
-    """Anchor + period for ``rows`` (NaT where the anchor is unknown), None when the window has none.
-
-    An end past 9999-12-31 is the engine's InputError (:func:`lawbasis.core.calendar.window_overflow`)
-    for the first such row: numpy would carry on to year 10002, and the answer would depend on
-    whether that row was the one the engine saw.
-    """
-    if window.anchor is None or window.period is None:
-        return None
-    source = CALENDAR_ANCHORS.get(window.anchor, window.anchor)
-    start = anchor_dates(window.anchor, {source: dates[source][rows]} if source in dates else {})
-    if start is None:
-        return None
-    end = add_period(start, window.period)
-    over = end > _LAST_DAY  # NaT compares false
-    if over.any():
-        i = int(rows[int(np.flatnonzero(over)[0])])
-        raise window_overflow(window.period.text, window.anchor, str(dates[source][i]), f" (row {index[i]!r})")
-    return end
+def _fixed(decision: Decision) -> tuple[Any, ...]:
+    """The date-free columns of one decision: the same flattening as the exploration grid."""
+    columns = conclusions(decision)
+    return tuple(columns[name] for name in _FIXED)
 
 
-def _window_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray, index: pd.Index) -> np.ndarray:
+def _code_of_day(present: np.ndarray, dates: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """0 where the date is not given, 1 where it is after ``days``, 2 where it is on or before."""
+    code: np.ndarray = present.view(np.int8) + (present & (dates <= days)).view(np.int8)
+    return code
+
+
+def _column_names(frame: pd.DataFrame) -> dict[Any, Any]:
+    """Field name -> the frame's column for it (bare or ``dates.``-prefixed); refuses duplicates and a missing key field."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError("frame", frame, "a pandas DataFrame, one activity per row", f"wrong type {type(frame).__name__}")
+    columns: dict[Any, Any] = {}
+    for c in frame.columns:
+        name = c[6:] if isinstance(c, str) and c.startswith("dates.") else c
+        if name in columns and name in _READ:  # which of the two would be read is anybody's guess
+            field = f"dates.{name}" if name in DATE_KEYS else str(name)
+            raise InputError(field, [columns[name], c], "one column per field", "duplicate column")
+        columns[name] = c
+    for required in ("policy", "purpose"):
+        if required not in columns:
+            raise InputError(required, None, "a column of the table", "missing")
+    return columns
+
+
+def _discrete_codes(frame: pd.DataFrame, columns: Mapping[Any, Any], into: _Codes) -> None:
+    """Codes per row of every discrete field, values normalised once per distinct value."""
+    n = len(frame)
+    for field, default in DISCRETE_FIELDS.items():
+        if field not in columns:  # a constant code: a read-only view, no memory per row
+            into.codes[field], into.values[field] = np.broadcast_to(np.int64(0), (n,)), [default]
+            continue
+        column = frame[columns[field]]
+        if column.dtype == bool:  # no hashing needed: the values are the codes
+            into.codes[field], into.values[field] = column.to_numpy().view(np.int8), [False, True]
+            continue
+        try:
+            raw_codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        except TypeError:  # a cell holds an unhashable value (a list, a dict)
+            index, value = next((i, v) for i, v in column.items() if not isinstance(v, Hashable))
+            raise InputError(field, value, "a single value per cell", f"wrong type {type(value).__name__} (row {index!r})") from None
+        canon: dict[tuple[type, Any], int] = {}
+        lookup = np.empty(len(uniques) + 1, dtype=np.int64)
+        found: list[Any] = []
+        for j, value in enumerate([*uniques, default]):  # the last entry is for empty cells (code -1)
+            value = _to_bool(value) if field in BOOL_FIELDS else (default if isinstance(value, str) and value == "" else value)
+            if isinstance(value, np.generic):
+                value = value.item()
+            k = (type(value), value)
+            if k not in canon:
+                canon[k] = len(found)
+                found.append(value)
+            lookup[j] = canon[k]
+        identity = len(found) == len(uniques) + 1 and not (raw_codes < 0).any()  # nothing merged, no empty cells
+        into.codes[field], into.values[field] = (raw_codes if identity else lookup[raw_codes]), found
+
+
+def _read_dates(frame: pd.DataFrame, columns: Mapping[Any, Any], as_of: str | _dt.date | None, into: _Codes) -> None:
+    """The date columns as datetime64[D], checked for order; ``as_of`` per row."""
+    n = len(frame)
+    dates = {key: parse_date_column(key, frame[columns[key]]) for key in DATE_KEYS if key in columns}
+    present = {key: ~np.isnat(values) for key, values in dates.items()}
+    for earlier, later in DATE_ORDER:
+        if earlier in dates and later in dates:
+            wrong = present[earlier] & present[later] & (dates[later] < dates[earlier])
+            if wrong.any():
+                i = int(np.flatnonzero(wrong)[0])
+                raise InputError(
+                    f"dates.{later}",
+                    str(dates[later][i]),
+                    f"a date on or after dates.{earlier} ({dates[earlier][i]})",
+                    f"dates in the wrong order (row {frame.index[i]!r})",
+                )
+    default_as_of = _to_date(as_of) if as_of is not None else _dt.date.today()
+    as_of_days = np.broadcast_to(np.datetime64(default_as_of, "D"), (n,))
+    if "as_of" in columns:
+        given = parse_date_column("as_of", frame[columns["as_of"]])
+        as_of_days = np.where(np.isnat(given), as_of_days, given)
+    into.dates, into.as_of = dates, as_of_days
+    into.when = {k: _code_of_day(present[k], dates[k], as_of_days) for k in dates}
+
+
+def _group_rows(radix: list[int], key_columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by key (one int64 code per row, mixed radix): each row's group, and each group's first row."""
+    if not radix:
+        inverse = np.zeros(n, dtype=np.int64)
+    elif float(np.prod(np.array(radix, dtype=float))) < 2.0**62:
+        key_codes = np.zeros(n, dtype=np.int64)
+        for r, c in zip(radix, key_columns, strict=True):
+            key_codes *= r
+            key_codes += c
+        inverse = pd.factorize(key_codes)[0]  # hashing, O(n); groups numbered by first appearance
+    else:  # pragma: no cover - thousands of distinct values in several columns
+        inverse = pd.factorize(pd.MultiIndex.from_arrays(key_columns))[0]
+    # groups are numbered by first appearance, so a group's first row is where the running maximum grows
+    running = np.maximum.accumulate(inverse)
+    first = np.flatnonzero(np.concatenate(([True], running[1:] > running[:-1])))
+    return inverse, first
+
+
+def _window_ends(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray, index: pd.Index) -> np.ndarray:
     """The engine's calendar step for many rows: anchor + period, cut short by the earliest cut date."""
     ends: list[np.ndarray] = []
     anchored = _anchored_end(window, dates, rows, index)
@@ -241,10 +389,28 @@ def _window_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarr
     return end
 
 
-def _fixed(decision: Decision) -> tuple[Any, ...]:
-    """The date-free columns of one decision: the same flattening as the exploration grid."""
-    columns = conclusions(decision)
-    return tuple(columns[name] for name in _FIXED)
+def _anchored_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray | None, index: pd.Index) -> np.ndarray | None:
+    """Anchor + period for ``rows`` (all rows when None; NaT where the anchor is unknown), None when the window has none.
+
+    An end past 9999-12-31 is the engine's InputError (:func:`lawbasis.core.calendar.window_overflow`)
+    for the first such row: numpy would carry on to year 10002, and the answer would depend on
+    whether that row was the one the engine saw.
+    """
+    if window.anchor is None or window.period is None:
+        return None
+    source = CALENDAR_ANCHORS.get(window.anchor, window.anchor)
+    if source not in dates:
+        return None
+    column = dates[source] if rows is None else dates[source][rows]
+    start = anchor_dates(window.anchor, {source: column})
+    assert start is not None
+    end = add_period(start, window.period)
+    over = end > _LAST_DAY  # NaT compares false
+    if over.any():
+        at = int(np.flatnonzero(over)[0])
+        i = at if rows is None else int(rows[at])
+        raise window_overflow(window.period.text, window.anchor, str(dates[source][i]), f" (row {index[i]!r})")
+    return end
 
 
 class BulkEvaluator:
@@ -264,14 +430,26 @@ class BulkEvaluator:
         # is a tuple of ints
         self._value_ids: dict[str, dict[tuple[type, Any], int]] = {field: {} for field in DISCRETE_FIELDS}
         self._values: dict[str, list[Any]] = {field: [] for field in DISCRETE_FIELDS}
-        self._groups: dict[bytes, _Group] = {}
+        # the keys seen, numbered; per key: its discrete facts, the window the rules chose (its status:
+        # that of the first row seen), the per-row window's number (-1 when the status is the same for
+        # every row), the held window's (anchor, period) number (-1: none) and its answer id per
+        # window status (-1: not yet seen). Kept as lists, mirrored in arrays for the per-row steps.
+        self._groups: dict[bytes, int] = {}
+        self._facts: list[dict[str, Any]] = []
+        self._windows: list[_Window] = []
+        self._group_spec: list[int] = []
+        self._group_held: list[int] = []
+        self._group_answers: list[list[int]] = []
+        self._arrays: dict[str, np.ndarray] = {}
         self._specs: list[_Window] = []  # distinct per-row windows (anchor, period, cuts)
+        self._spec_ids: dict[tuple[Any, ...], int] = {}
+        self._held: list[tuple[str, Period]] = []  # distinct (anchor, period) of windows not decided per row
+        self._held_ids: dict[tuple[str, Period], int] = {}
         # the statutory duties (period, anchor) of the loaded policies, and which policies have each
         self._duties: dict[tuple[str, str], frozenset[str]] = {}
         for info in self.engine.policies():
             for duty in self.engine.compiled(info.id).duties:
                 self._duties[duty] = self._duties.get(duty, frozenset()) | {info.id}
-        self._spec_ids: dict[tuple[Any, ...], int] = {}
         self._answers: list[tuple[Any, ...]] = []  # distinct date-free answers
         self._answer_ids: dict[tuple[Any, ...], int] = {}
         self._per_answer: dict[str, np.ndarray] = {}  # column values per answer id
@@ -293,55 +471,249 @@ class BulkEvaluator:
             self._answers.append(answer)
         return found
 
-    def _duty_ends(
-        self, policy_codes: np.ndarray, policies: list[Any], dates: Mapping[str, np.ndarray], index: pd.Index
-    ) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
-        """Each statutory duty's end, for the rows whose policy has it and whose anchor date is known.
+    # --- public entry -----------------------------------------------------------------------------
 
-        An end past 9999-12-31 is the engine's InputError, for every row.
+    def evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None = None) -> pd.DataFrame:
+        """The decision columns for every row of ``frame`` (same index). See the module documentation.
+
+        A table that is rejected leaves nothing behind: the values it numbered and the keys it
+        added are forgotten, so bad tables cannot grow the evaluator.
         """
-        out: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        with self._lock:
+            sizes = {field: len(found) for field, found in self._values.items()}
+            groups = len(self._groups)
+            try:
+                return self._evaluate_frame(frame, as_of)
+            except BaseException:
+                self._forget(sizes, groups)
+                raise
+
+    def _forget(self, sizes: Mapping[str, int], groups: int) -> None:
+        """Undo the numbering of a rejected table: values past ``sizes`` and keys past ``groups``."""
+        # the keys hold the forgotten numbers, which the next table may give to other values; the
+        # specs and answers added stay (what evaluate() concluded, looked up by content, few)
+        for key in list(self._groups)[groups:]:
+            del self._groups[key]
+        for kept in (self._facts, self._windows, self._group_spec, self._group_held, self._group_answers):
+            del kept[groups:]
+        self._arrays.clear()
+        for field, size in sizes.items():
+            found, ids = self._values[field], self._value_ids[field]
+            for value in found[size:]:
+                del ids[(type(value), value)]
+            del found[size:]
+
+    def _evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> pd.DataFrame:
+        columns = _column_names(frame)
+        if len(frame) == 0:
+            return _meta().set_axis(frame.index)
+        table = _Codes(frame.index)
+        _discrete_codes(frame, columns, table)
+        _read_dates(frame, columns, as_of, table)
+        self._derived_codes(table)
+        # 1. group rows by key: discrete facts + the date codes (one int64 code per row)
+        inverse, first = self._group_rows(table)
+        ids = self._group_ids(table, first)
+        # 2. each row's window end and status, computed once per distinct window over its rows
+        until, status = self._ends(table, ids, inverse)
+        self._check_held(table, ids, inverse)
+        # 3. each row's answer: its group's answer for its status (the engine decides a pair never seen)
+        answer_ids = self._answers_of(table, ids, inverse, status)
+        # 4. the columns
+        return self._output(answer_ids, until, frame.index)
+
+    # --- steps of _evaluate_frame -----------------------------------------------------------------
+
+    def _derived_codes(self, table: _Codes) -> None:
+        """What the engine derives from the dates before the rules run: each statutory duty's status on
+        as_of, and for rows with a withdrawal or objection after as_of, the same codes as of that date."""
+        dates, present = table.dates, {k: v > 0 for k, v in table.when.items()}
+        duty_ends = self._duty_ends(table)
+        table.duties = {duty: _duty_code(end, table.as_of) for duty, end in duty_ends.items()}
+        scheduled = np.zeros(len(table.index), dtype=bool)
+        for event in SCHEDULED_EVENTS:
+            if event in table.when:
+                scheduled |= table.when[event] == 1
+        rows = np.flatnonzero(scheduled)
+        table.event = np.zeros(len(table.index), dtype=np.int64)
+        if not len(rows):
+            return
+        # the rows with a scheduled event are few: their codes as of each event are computed for them alone
+        blocks = []
+        for event in SCHEDULED_EVENTS:
+            names = [*DATE_KEYS, *(f"{d[0]} {d[1]}" for d in self._duties)]
+            block = np.zeros((len(rows), len(names)), dtype=np.int64)
+            if event in table.when:
+                mine = table.when[event][rows] == 1
+                day = np.where(mine, dates[event][rows], _NAT)
+                for j, key in enumerate(DATE_KEYS):
+                    if key in dates:
+                        block[:, j] = np.where(mine, _code_of_day(present[key][rows], dates[key][rows], day), 0)
+                for j, duty in enumerate(self._duties, start=len(DATE_KEYS)):
+                    if duty in duty_ends:
+                        block[:, j] = np.where(mine, _duty_code(duty_ends[duty][rows], day), 0)
+            blocks.append(block)
+        matrix = np.hstack(blocks)
+        codes, distinct = _factorize_rows(matrix)
+        table.event[rows] = codes + 1
+        table.event_table = np.vstack([np.zeros((1, matrix.shape[1]), dtype=np.int64), distinct])
+
+    def _duty_ends(self, table: _Codes) -> dict[tuple[str, str], np.ndarray]:
+        """Each statutory duty's end per row (NaT where the row's policy lacks it or its anchor date is unknown).
+
+        An end past 9999-12-31 is the engine's InputError, for every row of a policy with that duty.
+        """
+        out: dict[tuple[str, str], np.ndarray] = {}
+        policies, codes = table.values["policy"], table.codes["policy"]
         for (period, anchor), owners in self._duties.items():
             mine = np.array([p in owners for p in policies], dtype=bool)
             if not mine.any():
                 continue
-            rows = np.flatnonzero(mine[policy_codes])
-            end = _anchored_end(_Window(None, Period.parse(period), anchor, ()), dates, rows, index)
+            everyone = bool(mine.all())
+            rows = None if everyone else np.flatnonzero(mine[codes])
+            end = _anchored_end(_Window(None, Period.parse(period), anchor, ()), table.dates, rows, table.index)
             if end is None:
-                out[(period, anchor)] = (rows[:0], np.empty(0, dtype="datetime64[D]"))
-            else:
-                known = ~np.isnat(end)
-                out[(period, anchor)] = (rows[known], end[known])
+                continue
+            if rows is not None:
+                full = np.full(len(table.index), _NAT)
+                full[rows] = end
+                end = full
+            out[(period, anchor)] = end
         return out
 
-    @staticmethod
-    def _duty_codes(ends: Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray]], days: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
-        """Each duty's status per row on ``days``, as the engine's clock step gives it before the rules run:
-        0 where the row's policy has no such duty or its anchor date is unknown, 1 while it runs, 2 once ended."""
-        out: dict[tuple[str, str], np.ndarray] = {}
-        for duty, (rows, end) in ends.items():
-            code = np.zeros(len(days), dtype=np.int8)
-            code[rows] = np.where(days[rows] > end, 2, 1)
-            out[duty] = code
-        return out
+    def _group_rows(self, table: _Codes) -> tuple[np.ndarray, np.ndarray]:
+        varying = [f for f in DISCRETE_FIELDS if len(table.values[f]) > 1]
+        dated = [k for k in DATE_KEYS if k in table.when]
+        radix = [len(table.values[f]) for f in varying] + [3] * len(dated) + [3] * len(table.duties)
+        key_columns = [table.codes[f] for f in varying] + [table.when[k] for k in dated] + list(table.duties.values())
+        if len(table.event_table) > 1:
+            radix.append(len(table.event_table))
+            key_columns.append(table.event)
+        return _group_rows(radix, key_columns, len(table.index))
 
-    def _new_group(self, key: bytes, i: int, dates: Mapping[str, np.ndarray], as_of_days: np.ndarray, index: Any) -> _Group:
-        """The first row of a key never seen: the engine decides it; its trace gives the key's window."""
+    def _group_ids(self, table: _Codes, first: np.ndarray) -> np.ndarray:
+        """The evaluator's number of each group's key (value ids + date codes: the same in every table);
+        the engine decides the first row of a key never seen."""
+        groups = len(first)
+        zeros = np.zeros(groups, dtype=np.int64)
+        global_ids = {f: np.array([self._value_id(f, v) for v in table.values[f]], dtype=np.int64) for f in DISCRETE_FIELDS}
+        key_matrix = np.column_stack(
+            [global_ids[f][table.codes[f][first]] for f in DISCRETE_FIELDS]
+            + [table.when[k][first].astype(np.int64) if k in table.when else zeros for k in DATE_KEYS]
+            + [table.duties[d][first].astype(np.int64) if d in table.duties else zeros for d in self._duties]
+            + [table.event_table[table.event[first]]]
+        )
+        # keys as bytes: no container objects per group, so no garbage-collector passes over the heap
+        as_bytes = np.ascontiguousarray(key_matrix.astype(np.int32)).view(np.dtype((np.void, 4 * key_matrix.shape[1])))
+        keys = cast(list[bytes], as_bytes.reshape(-1).tolist())
+        found = self._groups
+        ids = [found.get(key, -1) for key in keys]
+        for j in [j for j, g in enumerate(ids) if g < 0]:  # the groups of one table have distinct keys
+            ids[j] = self._new_group(keys[j], int(first[j]), table)
+        return np.array(ids, dtype=np.int64)
+
+    def _new_group(self, key: bytes, i: int, table: _Codes) -> int:
+        """The first row of a key never seen: the engine decides it; its window is the key's window."""
         ids = np.frombuffer(key, dtype=np.int32).tolist()
         facts = {field: self._values[field][ids[j]] for j, field in enumerate(DISCRETE_FIELDS)}
-        decision = self._decide(facts, _row_dates(dates, i), _as_date(as_of_days[i]), index)
-        window = _window_of(decision)
-        spec = -1
+        decision = self._decide(facts, _row_dates(table.dates, i), _as_date(table.as_of[i]), table.index[i])
+        window = _Window.of(decision)
+        spec = held = -1
         if window.per_row:
-            found = (window.anchor, window.period, window.cuts)
-            if found not in self._spec_ids:
-                self._spec_ids[found] = len(self._specs)
+            spec = self._spec_ids.setdefault((window.anchor, window.period, window.cuts), len(self._specs))
+            if spec == len(self._specs):
                 self._specs.append(window)
-            spec = self._spec_ids[found]
-        group = _Group(facts, window, spec)
-        group.answers[_STATUS_CODES[window.status]] = self._answer_id(_fixed(decision))
-        self._groups[key] = group
-        return group
+        elif window.anchor is not None and window.period is not None:
+            held = self._held_ids.setdefault((window.anchor, window.period), len(self._held))
+            if held == len(self._held):
+                self._held.append((window.anchor, window.period))
+        answers = [-1] * len(_STATUSES)
+        answers[_STATUS_CODES[window.status]] = self._answer_id(_fixed(decision))
+        number = len(self._facts)
+        self._groups[key] = number
+        self._facts.append(facts)
+        self._windows.append(window)
+        self._group_spec.append(spec)
+        self._group_held.append(held)
+        self._group_answers.append(answers)
+        self._arrays.clear()
+        return number
+
+    def _array(self, name: str) -> np.ndarray:
+        """The per-key lists as arrays (rebuilt after keys or answers were added)."""
+        if not self._arrays:
+            self._arrays["spec"] = np.array(self._group_spec, dtype=np.int64)
+            self._arrays["held"] = np.array(self._group_held, dtype=np.int64)
+            self._arrays["status"] = np.array(
+                [_STATUS_CODES[w.status] if s < 0 else 0 for w, s in zip(self._windows, self._group_spec, strict=True)], dtype=np.int8
+            )
+            self._arrays["answers"] = np.array(self._group_answers, dtype=np.int64).reshape(-1, len(_STATUSES))
+        return self._arrays[name]
+
+    def _ends(self, table: _Codes, ids: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's window end and status: the end computed once per distinct window (anchor, period,
+        cuts) over all rows that share it; the status of keys whose window is not decided per row is the key's."""
+        n = len(inverse)
+        status = self._array("status")[ids][inverse]
+        until = np.full(n, _NAT)
+        group_spec = self._array("spec")[ids]
+        specs = np.unique(group_spec[group_spec >= 0])
+        if not len(specs):
+            return until, status
+        local = np.full(int(specs[-1]) + 2, -1, dtype=np.int64)  # evaluator's spec number -> 0..k-1 (-1 last: none)
+        local[specs] = np.arange(len(specs))
+        # rows of each window, by one stable sort of small integers (a radix sort)
+        row_spec = local[group_spec].astype(np.int8 if len(specs) < 127 else np.int32)[inverse]
+        order = np.argsort(row_spec, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(row_spec + 1, minlength=len(specs) + 1))))
+        for at, spec in enumerate(specs.tolist()):
+            rows = order[bounds[at + 1] : bounds[at + 2]]
+            end = _window_ends(self._specs[spec], table.dates, rows, table.index)
+            if np.isnat(end).any():  # pragma: no cover - presence is part of the key
+                raise AssertionError("a window end is missing where the key says it is known")
+            until[rows] = end
+            status[rows] = np.where(table.as_of[rows] > end, _STATUS_CODES["closed"], _STATUS_CODES["open"])
+        return until, status
+
+    def _check_held(self, table: _Codes, ids: np.ndarray, inverse: np.ndarray) -> None:
+        """The engine computes the end of a held (or otherwise not per-row) window too and rejects one past
+        9999-12-31, so the rows of such keys are checked the same way."""
+        group_held = self._array("held")[ids]
+        kinds = np.unique(group_held[group_held >= 0])
+        if not len(kinds):
+            return
+        row_held = group_held[inverse]
+        for kind in kinds.tolist():
+            anchor, period = self._held[kind]
+            _anchored_end(_Window(None, period, anchor, ()), table.dates, np.flatnonzero(row_held == kind), table.index)
+
+    def _answers_of(self, table: _Codes, ids: np.ndarray, inverse: np.ndarray, status: np.ndarray) -> np.ndarray:
+        """Each row's answer id: its group's answer for its status; a (group, status) never seen is decided by
+        the engine for one of its rows."""
+        width = len(_STATUSES)
+        pair = inverse * width + status
+        known = self._array("answers")[ids].reshape(-1)
+        answer_ids: np.ndarray = known[pair]
+        if (answer_ids >= 0).all():
+            return answer_ids
+        sample = np.empty(len(ids) * width, dtype=np.int64)
+        sample[pair] = np.arange(len(inverse))  # some row of each pair (its answer is the answer of every row of it)
+        for p in np.flatnonzero(np.bincount(pair[answer_ids < 0], minlength=len(ids) * width)).tolist():
+            g, window_status = divmod(p, width)
+            i = int(sample[p])
+            group = int(ids[g])
+            decision = self._decide(self._facts[group], _row_dates(table.dates, i), _as_date(table.as_of[i]), table.index[i])
+            known[p] = self._group_answers[group][window_status] = self._answer_id(_fixed(decision))
+        self._arrays.clear()
+        decided: np.ndarray = known[pair]
+        return decided
+
+    def _output(self, answer_ids: np.ndarray, until: np.ndarray, index: pd.Index) -> pd.DataFrame:
+        """The decision columns: each answer's values taken per row (no copies of the table's objects)."""
+        per_answer = self._columns_per_answer()
+        out = {name: pd.Series(per_answer[name][answer_ids], index=index, dtype=per_answer[name].dtype, copy=False) for name in _FIXED}
+        out["retention_until"] = pd.Series(until.astype("datetime64[s]"), index=index, copy=False)
+        return pd.DataFrame({name: out[name] for name in DECISION_COLUMNS}, copy=False)
 
     def _columns_per_answer(self) -> dict[str, np.ndarray]:
         """Each output column's value per answer id (rebuilt only when new answers were added)."""
@@ -368,219 +740,23 @@ class BulkEvaluator:
             exc.add_note(f"in row {index!r} of the table")
             raise
 
-    def evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None = None) -> pd.DataFrame:
-        """The decision columns for every row of ``frame`` (same index). See the module documentation.
 
-        A table that is rejected leaves nothing behind: the values it numbered and the keys it
-        added are forgotten, so bad tables cannot grow the evaluator.
-        """
-        with self._lock:
-            sizes = {field: len(found) for field, found in self._values.items()}
-            groups = len(self._groups)
-            try:
-                return self._evaluate_frame(frame, as_of)
-            except BaseException:
-                self._forget(sizes, groups)
-                raise
+def _duty_code(end: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """A duty's status per row on ``days``, as the engine's clock step gives it before the rules run:
+    0 where the row's policy has no such duty or its anchor date is unknown, 1 while it runs, 2 once ended."""
+    known = ~np.isnat(end)
+    code: np.ndarray = known.view(np.int8) + (known & (days > end)).view(np.int8)
+    return code
 
-    def _forget(self, sizes: Mapping[str, int], groups: int) -> None:
-        """Undo the numbering of a rejected table: values past ``sizes`` and keys past ``groups``."""
-        # the keys hold the forgotten numbers, which the next table may give to other values; the
-        # specs and answers added stay (what evaluate() concluded, looked up by content, few)
-        for key in list(self._groups)[groups:]:
-            del self._groups[key]
-        for field, size in sizes.items():
-            found, ids = self._values[field], self._value_ids[field]
-            for value in found[size:]:
-                del ids[(type(value), value)]
-            del found[size:]
 
-    def _evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> pd.DataFrame:
-        if not isinstance(frame, pd.DataFrame):
-            raise InputError("frame", frame, "a pandas DataFrame, one activity per row", f"wrong type {type(frame).__name__}")
-        n = len(frame)
-        columns: dict[Any, Any] = {}
-        for c in frame.columns:
-            name = c[6:] if isinstance(c, str) and c.startswith("dates.") else c
-            if name in columns and name in _READ:  # which of the two would be read is anybody's guess
-                field = f"dates.{name}" if name in DATE_KEYS else str(name)
-                raise InputError(field, [columns[name], c], "one column per field", "duplicate column")
-            columns[name] = c
-        for required in ("policy", "purpose"):
-            if required not in columns:
-                raise InputError(required, None, "a column of the table", "missing")
-        if n == 0:
-            return _meta().set_axis(frame.index)
-        # discrete facts: codes per row, values normalised once per distinct value
-        codes: dict[str, np.ndarray] = {}
-        values: dict[str, list[Any]] = {}
-        for field, default in DISCRETE_FIELDS.items():
-            if field not in columns:  # a constant code: a read-only view, no memory per row
-                codes[field], values[field] = np.broadcast_to(np.int64(0), (n,)), [default]
-                continue
-            column = frame[columns[field]]
-            if column.dtype == bool:  # no hashing needed: the values are the codes
-                codes[field], values[field] = column.to_numpy().view(np.int8), [False, True]
-                continue
-            try:
-                raw_codes, uniques = pd.factorize(column, use_na_sentinel=True)
-            except TypeError:  # a cell holds an unhashable value (a list, a dict)
-                index, value = next((i, v) for i, v in column.items() if not isinstance(v, Hashable))
-                raise InputError(field, value, "a single value per cell", f"wrong type {type(value).__name__} (row {index!r})") from None
-            canon: dict[tuple[type, Any], int] = {}
-            lookup = np.empty(len(uniques) + 1, dtype=np.int64)
-            found: list[Any] = []
-            for j, value in enumerate([*uniques, default]):  # the last entry is for empty cells (code -1)
-                value = _to_bool(value) if field in BOOL_FIELDS else (default if isinstance(value, str) and value == "" else value)
-                if isinstance(value, np.generic):
-                    value = value.item()
-                k = (type(value), value)
-                if k not in canon:
-                    canon[k] = len(found)
-                    found.append(value)
-                lookup[j] = canon[k]
-            identity = len(found) == len(uniques) + 1 and not (raw_codes < 0).any()  # nothing merged, no empty cells
-            codes[field], values[field] = (raw_codes if identity else lookup[raw_codes]), found
-        dates = {key: parse_date_column(key, frame[columns[key]]) for key in DATE_KEYS if key in columns}
-        present = {key: ~np.isnat(values) for key, values in dates.items()}
-        for earlier, later in DATE_ORDER:
-            if earlier in dates and later in dates:
-                wrong = present[earlier] & present[later] & (dates[later] < dates[earlier])
-                if wrong.any():
-                    i = int(np.flatnonzero(wrong)[0])
-                    raise InputError(
-                        f"dates.{later}",
-                        str(dates[later][i]),
-                        f"a date on or after dates.{earlier} ({dates[earlier][i]})",
-                        f"dates in the wrong order (row {frame.index[i]!r})",
-                    )
-        default_as_of = _to_date(as_of) if as_of is not None else _dt.date.today()
-        as_of_days = np.broadcast_to(np.datetime64(default_as_of, "D"), (n,))
-        if "as_of" in columns:
-            given = parse_date_column("as_of", frame[columns["as_of"]])
-            as_of_days = np.where(np.isnat(given), as_of_days, given)
-
-        # what the engine derives from the dates before the rules run: for each date, given and on
-        # or before as_of (0: not given, 1: later than as_of, 2: passed); for each statutory duty of
-        # the policies in the table, its status on as_of (0: unknown, 1: running, 2: ended)
-        when = {k: present[k].astype(np.int8) + (present[k] & (dates[k] <= as_of_days)).astype(np.int8) for k in present}
-        duty_ends = self._duty_ends(codes["policy"], values["policy"], dates, frame.index)
-        duties = self._duty_codes(duty_ends, as_of_days)
-        # a withdrawal or objection dated after as_of is asked of the rules again as of its own date: the
-        # same codes as of that date join the key of the rows that have one (0 for every other row)
-        on_the_event: dict[tuple[str, str], np.ndarray] = {}
-        for event in SCHEDULED_EVENTS:
-            if event not in when or not (when[event] == 1).any():
-                continue
-            scheduled = when[event] == 1
-            day = np.where(scheduled, dates[event], _NAT)
-            for date_key in DATE_KEYS:
-                if date_key in present:
-                    code = present[date_key].astype(np.int8) + (present[date_key] & (dates[date_key] <= day)).astype(np.int8)
-                    on_the_event[(event, date_key)] = np.where(scheduled, code, 0).astype(np.int8)
-            for duty, code in self._duty_codes(duty_ends, day).items():
-                on_the_event[(event, f"{duty[0]} {duty[1]}")] = np.where(scheduled, code, 0).astype(np.int8)
-
-        # 1. group rows by key: discrete facts + the date codes above (one int64 code per row)
-        varying = [f for f in DISCRETE_FIELDS if len(values[f]) > 1]
-        radix = [len(values[f]) for f in varying] + [3 for k in DATE_KEYS if k in present] + [3 for _ in duties] + [3 for _ in on_the_event]
-        columns_of_key = (
-            [codes[f] for f in varying] + [when[k] for k in DATE_KEYS if k in present] + list(duties.values()) + list(on_the_event.values())
-        )
-        if not radix:
-            inverse = np.zeros(n, dtype=np.int64)
-        elif float(np.prod(np.array(radix, dtype=float))) < 2.0**62:
-            key_codes = np.zeros(n, dtype=np.int64)
-            for r, c in zip(radix, columns_of_key, strict=True):
-                key_codes *= r
-                key_codes += c
-            inverse = pd.factorize(key_codes)[0]  # hashing, O(n); groups numbered by first appearance
-        else:  # pragma: no cover - thousands of distinct values in several columns
-            inverse = pd.factorize(pd.MultiIndex.from_arrays(columns_of_key))[0]
-        # groups are numbered by first appearance, so a group's first row is where the running maximum grows
-        running = np.maximum.accumulate(inverse)
-        first = np.flatnonzero(np.concatenate(([True], running[1:] > running[:-1])))
-        groups = len(first)
-
-        # the key of each group as numbers that mean the same in every table: value ids + date presence
-        global_ids = {f: np.array([self._value_id(f, v) for v in values[f]], dtype=np.int64) for f in DISCRETE_FIELDS}
-        key_matrix = np.column_stack(
-            [global_ids[f][codes[f][first]] for f in DISCRETE_FIELDS]
-            + [when[k][first].astype(np.int64) if k in when else np.zeros(groups, dtype=np.int64) for k in DATE_KEYS]
-            + [duties[d][first].astype(np.int64) if d in duties else np.zeros(groups, dtype=np.int64) for d in self._duties]
-            + [
-                on_the_event[(e, c)][first].astype(np.int64) if (e, c) in on_the_event else np.zeros(groups, dtype=np.int64)
-                for e in SCHEDULED_EVENTS
-                for c in (*DATE_KEYS, *(f"{d[0]} {d[1]}" for d in self._duties))
-            ]
-        )
-        # keys as bytes: no container objects per group, so no garbage-collector passes over the heap
-        as_bytes = np.ascontiguousarray(key_matrix.astype(np.int32)).view(np.dtype((np.void, 4 * key_matrix.shape[1])))
-        keys = [bytes(k) for k in as_bytes.reshape(-1).tolist()]
-        found_groups: list[_Group] = []
-        for i0, key in zip(first.tolist(), keys, strict=True):
-            group = self._groups.get(key)
-            if group is None:
-                group = self._new_group(key, i0, dates, as_of_days, frame.index[i0])
-            found_groups.append(group)
-
-        # 2. the end date of every row, computed once per distinct window (anchor, period, cuts)
-        #    over all rows that share it; the status of every row
-        group_status = np.array([_STATUS_CODES[g.window.status] if g.spec < 0 else 0 for g in found_groups], dtype=np.int8)
-        status = group_status[inverse]
-        until = np.full(n, _NAT)
-        local: dict[int, int] = {}
-        group_spec = np.array([local.setdefault(g.spec, len(local)) if g.spec >= 0 else -1 for g in found_groups], dtype=np.int64)
-        if local:
-            # rows of each window, by one stable sort of small integers (a radix sort)
-            small = np.int8 if len(local) < 127 else np.int32
-            row_spec = group_spec.astype(small)[inverse]
-            order = np.argsort(row_spec, kind="stable")
-            bounds = np.concatenate(([0], np.cumsum(np.bincount(row_spec + 1, minlength=len(local) + 1))))
-            for spec, at in local.items():
-                rows = order[bounds[at + 1] : bounds[at + 2]]
-                end = _window_end(self._specs[spec], dates, rows, frame.index)
-                if np.isnat(end).any():  # pragma: no cover - presence is part of the key
-                    raise AssertionError("a window end is missing where the key says it is known")
-                until[rows] = end
-                status[rows] = np.where(as_of_days[rows] > end, _STATUS_CODES["closed"], _STATUS_CODES["open"])
-
-        # the engine computes the end of a held window too (and rejects one past 9999-12-31), so the
-        # rows of keys whose status does not vary per row are checked the same way
-        unchecked = [(j, g.window) for j, g in enumerate(found_groups) if g.spec < 0 and g.window.anchor is not None]
-        if unchecked:
-            kinds: dict[tuple[Any, ...], int] = {}
-            mark = np.full(groups, -1, dtype=np.int64)
-            for j, window in unchecked:
-                mark[j] = kinds.setdefault((window.anchor, window.period), len(kinds))
-            row_mark = mark[inverse]
-            for (anchor, period), kind in kinds.items():
-                _anchored_end(_Window(None, period, anchor, ()), dates, np.flatnonzero(row_mark == kind), frame.index)
-
-        # 3. the answer of every row: its group's answer for its status; a (group, status) never seen
-        #    is decided by the engine for one of its rows
-        width = len(_STATUSES)
-        pair = inverse * width + status
-        table = np.array([g.answers for g in found_groups], dtype=np.int64).reshape(-1)
-        answer_ids = table[pair]
-        if (answer_ids < 0).any():
-            sample = np.empty(groups * width, dtype=np.int64)
-            sample[pair] = np.arange(n)  # some row of each pair (its answer is the answer of every row of it)
-            for p in np.flatnonzero(np.bincount(pair[answer_ids < 0], minlength=groups * width)).tolist():
-                g, window_status = divmod(p, width)
-                i = int(sample[p])
-                decision = self._decide(found_groups[g].facts, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i])
-                table[p] = found_groups[g].answers[window_status] = self._answer_id(_fixed(decision))
-            answer_ids = table[pair]
-
-        # 4. columns: each answer's values taken per row (no copies of the table's objects)
-        per_answer = self._columns_per_answer()
-        out: dict[str, pd.Series] = {}
-        for name in _FIXED:
-            of_answer = per_answer[name]
-            out[name] = pd.Series(of_answer[answer_ids], index=frame.index, dtype=of_answer.dtype, copy=False, name=name)
-        out["retention_until"] = pd.Series(until.astype("datetime64[s]"), index=frame.index, copy=False, name="retention_until")
-        return pd.concat([out[name] for name in DECISION_COLUMNS], axis=1)
+def _factorize_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's number among the distinct rows of a small-integer matrix, and the distinct rows."""
+    if matrix.shape[1] == 0:
+        return np.zeros(len(matrix), dtype=np.int64), np.zeros((1, 0), dtype=np.int64)
+    as_bytes = np.ascontiguousarray(matrix.astype(np.int8)).view(np.dtype((np.void, matrix.shape[1])))
+    codes, uniques = pd.factorize(pd.Series(as_bytes.reshape(-1).tolist(), dtype=object))
+    distinct = np.frombuffer(b"".join(uniques), dtype=np.int8).reshape(len(uniques), -1).astype(np.int64)
+    return codes.astype(np.int64), distinct
 
 
 def _meta() -> pd.DataFrame:
