@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -63,23 +63,23 @@ _READ = frozenset([*DISCRETE_FIELDS, *DATE_KEYS, "as_of"])  # the columns evalua
 # --- vectorised calendar (same arithmetic as lawbasis.core.calendar) ------------------------------------
 
 
-def _per_day(start: np.ndarray, compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """``compute`` (a function of each day alone) for every element of ``start`` (datetime64[D], NaT stays NaT).
+def _per_day(start: np.ndarray, compute: Callable[[np.ndarray], np.ndarray], missing: Any = _NAT) -> np.ndarray:
+    """``compute`` (a function of each day alone) for every element of ``start`` (datetime64[D]); NaT gives ``missing``.
 
     A column of a large table repeats a few thousand days: computed once per day of the span they
     cover and looked up per row, instead of the calendar conversions per row.
     """
-    if len(start) < 4096:
-        return compute(start)
     ticks = start.view(np.int64)
     known = ticks != _NAT_TICKS
-    if not known.any():
-        return np.full(len(start), _NAT)
-    low, high = int(ticks[known].min()), int(ticks[known].max())
+    if len(start) < 4096 or not known.any():
+        return np.where(known, compute(start), missing)
+    low = int(np.min(ticks, where=known, initial=np.iinfo(np.int64).max))
+    high = int(ticks.max())  # NaT is the smallest int64
     if high - low >= len(start) // 2:  # days too spread to repeat: no gain
-        return compute(start)
-    table = np.append(compute(np.arange(low, high + 1).astype("datetime64[D]")), _NAT)
-    at = np.where(known, ticks - low, high - low + 1)  # NaT looks up the last entry
+        return np.where(known, compute(start), missing)
+    table = np.append(compute(np.arange(low, high + 1).astype("datetime64[D]")), np.array([missing]).astype(np.asarray(missing).dtype))
+    # NaT - low wraps to a number no smaller than the span as unsigned: it looks up the last entry, ``missing``
+    at = np.minimum((ticks - low).view(np.uint64), np.uint64(high - low + 1))
     out: np.ndarray = table[at]
     return out
 
@@ -110,6 +110,11 @@ def _add_period(start: np.ndarray, period: Period) -> np.ndarray:
 def _end_of_year(days: np.ndarray) -> np.ndarray:
     end: np.ndarray = (days.astype("datetime64[Y]") + np.timedelta64(1, "Y")).astype("datetime64[D]") - np.timedelta64(1, "D")
     return end
+
+
+def _anchor_and_period(anchor: str, period: Period, days: np.ndarray) -> np.ndarray:
+    """The window end for anchor dates read from the anchor's column (the calendar anchors shift them first)."""
+    return _add_period(_end_of_year(days) if anchor in CALENDAR_ANCHORS else days, period)
 
 
 def anchor_dates(anchor: str, dates: Mapping[str, np.ndarray]) -> np.ndarray | None:
@@ -158,7 +163,7 @@ def _from_datetimes(name: str, column: pd.Series) -> np.ndarray:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(f"dates.{name}", str(values[i]), "an ISO date YYYY-MM-DD", f"a datetime is not a date (row {column.index[i]!r})")
-    outside = (out < _FIRST_DAY) | (out > _LAST_DAY)  # NaT compares false
+    outside = (out < _FIRST_DAY) | (out > _LAST_DAY) if unit != "ns" else np.zeros(0, dtype=bool)  # ns reach 1677-2262 only
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
         raise InputError(f"dates.{name}", str(out[i]), "an ISO date YYYY-MM-DD", f"year outside 1-9999 (row {column.index[i]!r})")
@@ -276,9 +281,9 @@ def _fixed(decision: Decision) -> tuple[Any, ...]:
     return tuple(columns[name] for name in _FIXED)
 
 
-def _code_of_day(present: np.ndarray, dates: np.ndarray, days: np.ndarray) -> np.ndarray:
+def _code_of_day(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
     """0 where the date is not given, 1 where it is after ``days``, 2 where it is on or before."""
-    code: np.ndarray = present.view(np.int8) + (present & (dates <= days)).view(np.int8)
+    code: np.ndarray = (~np.isnat(dates)).view(np.int8) + (dates <= days).view(np.int8)  # NaT compares false
     return code
 
 
@@ -311,7 +316,7 @@ def _discrete_codes(frame: pd.DataFrame, columns: Mapping[Any, Any], into: _Code
             into.codes[field], into.values[field] = column.to_numpy().view(np.int8), [False, True]
             continue
         try:
-            raw_codes, uniques = pd.factorize(column, use_na_sentinel=True)
+            raw_codes, uniques = _factorize(column)
         except TypeError:  # a cell holds an unhashable value (a list, a dict)
             index, value = next((i, v) for i, v in column.items() if not isinstance(v, Hashable))
             raise InputError(field, value, "a single value per cell", f"wrong type {type(value).__name__} (row {index!r})") from None
@@ -331,14 +336,24 @@ def _discrete_codes(frame: pd.DataFrame, columns: Mapping[Any, Any], into: _Code
         into.codes[field], into.values[field] = (raw_codes if identity else lookup[raw_codes]), found
 
 
+def _factorize(column: pd.Series) -> tuple[np.ndarray, Sequence[Any]]:
+    """Codes per row (-1: empty) and the distinct values; Arrow-backed text is dictionary-encoded by Arrow itself."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        encoded = pc.dictionary_encode(pa.array(column.array))
+        indices = encoded.indices
+        codes = (indices.fill_null(-1) if indices.null_count else indices).to_numpy(zero_copy_only=False)
+        return codes, encoded.dictionary.to_pylist()
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return np.asarray(codes), uniques
+
+
 def _read_dates(frame: pd.DataFrame, columns: Mapping[Any, Any], as_of: str | _dt.date | None, into: _Codes) -> None:
     """The date columns as datetime64[D], checked for order; ``as_of`` per row."""
     n = len(frame)
     dates = {key: parse_date_column(key, frame[columns[key]]) for key in DATE_KEYS if key in columns}
-    present = {key: ~np.isnat(values) for key, values in dates.items()}
     for earlier, later in DATE_ORDER:
         if earlier in dates and later in dates:
-            wrong = present[earlier] & present[later] & (dates[later] < dates[earlier])
+            wrong = dates[later] < dates[earlier]  # NaT compares false
             if wrong.any():
                 i = int(np.flatnonzero(wrong)[0])
                 raise InputError(
@@ -353,7 +368,7 @@ def _read_dates(frame: pd.DataFrame, columns: Mapping[Any, Any], as_of: str | _d
         given = parse_date_column("as_of", frame[columns["as_of"]])
         as_of_days = np.where(np.isnat(given), as_of_days, given)
     into.dates, into.as_of = dates, as_of_days
-    into.when = {k: _code_of_day(present[k], dates[k], as_of_days) for k in dates}
+    into.when = {k: _code_of_day(dates[k], as_of_days) for k in dates}
 
 
 def _group_rows(radix: list[int], key_columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -361,10 +376,12 @@ def _group_rows(radix: list[int], key_columns: list[np.ndarray], n: int) -> tupl
     if not radix:
         inverse = np.zeros(n, dtype=np.int64)
     elif float(np.prod(np.array(radix, dtype=float))) < 2.0**62:
-        key_codes = np.zeros(n, dtype=np.int64)
+        # int32 where the codes fit: half the memory traffic of int64
+        width: type[np.signedinteger[Any]] = np.int32 if float(np.prod(np.array(radix, dtype=float))) < 2.0**31 else np.int64
+        key_codes: np.ndarray = np.zeros(n, dtype=width)
         for r, c in zip(radix, key_columns, strict=True):
-            key_codes *= r
-            key_codes += c
+            np.multiply(key_codes, r, out=key_codes)
+            np.add(key_codes, c, out=key_codes, casting="same_kind")
         inverse = pd.factorize(key_codes)[0]  # hashing, O(n); groups numbered by first appearance
     else:  # pragma: no cover - thousands of distinct values in several columns
         inverse = pd.factorize(pd.MultiIndex.from_arrays(key_columns))[0]
@@ -389,27 +406,32 @@ def _window_ends(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndar
     return end
 
 
-def _anchored_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray | None, index: pd.Index) -> np.ndarray | None:
+def _anchored_end(
+    window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray | None, index: pd.Index, mask: np.ndarray | None = None
+) -> np.ndarray | None:
     """Anchor + period for ``rows`` (all rows when None; NaT where the anchor is unknown), None when the window has none.
 
     An end past 9999-12-31 is the engine's InputError (:func:`lawbasis.core.calendar.window_overflow`)
-    for the first such row: numpy would carry on to year 10002, and the answer would depend on
-    whether that row was the one the engine saw.
+    for the first such row (among those ``mask`` marks): numpy would carry on to year 10002, and the
+    answer would depend on whether that row was the one the engine saw.
     """
     if window.anchor is None or window.period is None:
         return None
-    source = CALENDAR_ANCHORS.get(window.anchor, window.anchor)
+    anchor, period = window.anchor, window.period
+    source = CALENDAR_ANCHORS.get(anchor, anchor)
     if source not in dates:
         return None
     column = dates[source] if rows is None else dates[source][rows]
-    start = anchor_dates(window.anchor, {source: column})
-    assert start is not None
-    end = add_period(start, window.period)
+    if anchor in CALENDAR_ANCHORS and anchor != "end_of_calendar_year_of_fiscal_year_end":  # pragma: no cover - a new anchor
+        raise NotImplementedError(f"bulk evaluation has no vectorised form of the anchor {anchor!r}")
+    end = _per_day(column, lambda days: _anchor_and_period(anchor, period, days))  # one pass per distinct day
     over = end > _LAST_DAY  # NaT compares false
+    if mask is not None:
+        over &= mask
     if over.any():
         at = int(np.flatnonzero(over)[0])
         i = at if rows is None else int(rows[at])
-        raise window_overflow(window.period.text, window.anchor, str(dates[source][i]), f" (row {index[i]!r})")
+        raise window_overflow(period.text, anchor, str(dates[source][i]), f" (row {index[i]!r})")
     return end
 
 
@@ -527,9 +549,8 @@ class BulkEvaluator:
     def _derived_codes(self, table: _Codes) -> None:
         """What the engine derives from the dates before the rules run: each statutory duty's status on
         as_of, and for rows with a withdrawal or objection after as_of, the same codes as of that date."""
-        dates, present = table.dates, {k: v > 0 for k, v in table.when.items()}
-        duty_ends = self._duty_ends(table)
-        table.duties = {duty: _duty_code(end, table.as_of) for duty, end in duty_ends.items()}
+        dates = table.dates
+        table.duties = self._duty_codes(table)
         scheduled = np.zeros(len(table.index), dtype=bool)
         for event in SCHEDULED_EVENTS:
             if event in table.when:
@@ -539,6 +560,7 @@ class BulkEvaluator:
         if not len(rows):
             return
         # the rows with a scheduled event are few: their codes as of each event are computed for them alone
+        duty_ends = self._duty_ends(table, rows)
         blocks = []
         for event in SCHEDULED_EVENTS:
             names = [*DATE_KEYS, *(f"{d[0]} {d[1]}" for d in self._duties)]
@@ -548,37 +570,62 @@ class BulkEvaluator:
                 day = np.where(mine, dates[event][rows], _NAT)
                 for j, key in enumerate(DATE_KEYS):
                     if key in dates:
-                        block[:, j] = np.where(mine, _code_of_day(present[key][rows], dates[key][rows], day), 0)
+                        block[:, j] = np.where(mine, _code_of_day(dates[key][rows], day), 0)
                 for j, duty in enumerate(self._duties, start=len(DATE_KEYS)):
                     if duty in duty_ends:
-                        block[:, j] = np.where(mine, _duty_code(duty_ends[duty][rows], day), 0)
+                        block[:, j] = np.where(mine, _duty_code(duty_ends[duty], day), 0)
             blocks.append(block)
         matrix = np.hstack(blocks)
         codes, distinct = _factorize_rows(matrix)
         table.event[rows] = codes + 1
         table.event_table = np.vstack([np.zeros((1, matrix.shape[1]), dtype=np.int64), distinct])
 
-    def _duty_ends(self, table: _Codes) -> dict[tuple[str, str], np.ndarray]:
-        """Each statutory duty's end per row (NaT where the row's policy lacks it or its anchor date is unknown).
+    def _duty_ends(self, table: _Codes, rows: np.ndarray | None = None) -> dict[tuple[str, str], np.ndarray]:
+        """Each statutory duty's end for ``rows`` (all when None; NaT where the row's policy lacks the duty
+        or its anchor date is unknown).
 
         An end past 9999-12-31 is the engine's InputError, for every row of a policy with that duty.
         """
         out: dict[tuple[str, str], np.ndarray] = {}
+        for (period, anchor), mine in self._duty_rows(table).items():
+            own = mine if rows is None or mine is None else mine[rows]
+            end = _anchored_end(_Window(None, Period.parse(period), anchor, ()), table.dates, rows, table.index, own)
+            if end is not None:
+                out[(period, anchor)] = end if own is None else np.where(own, end, _NAT)
+        return out
+
+    def _duty_rows(self, table: _Codes) -> dict[tuple[str, str], np.ndarray | None]:
+        """The statutory duties of the table's policies, each with the rows whose policy has it (None: every row)."""
+        out: dict[tuple[str, str], np.ndarray | None] = {}
         policies, codes = table.values["policy"], table.codes["policy"]
-        for (period, anchor), owners in self._duties.items():
+        for duty, owners in self._duties.items():
             mine = np.array([p in owners for p in policies], dtype=bool)
-            if not mine.any():
+            if mine.any():
+                out[duty] = None if mine.all() else mine[codes]
+        return out
+
+    def _duty_codes(self, table: _Codes) -> dict[tuple[str, str], np.ndarray]:
+        """Each duty's status per row on as_of (:func:`_duty_code`). With one as_of for the table, looked up
+        per distinct anchor day: the end grows with the anchor, so the latest day tells whether any overflows."""
+        if table.as_of.strides != (0,):  # an as_of per row
+            return {duty: _duty_code(end, table.as_of) for duty, end in self._duty_ends(table).items()}
+        out: dict[tuple[str, str], np.ndarray] = {}
+        as_of = table.as_of[0]
+        for (period, anchor), mine in self._duty_rows(table).items():
+            source = CALENDAR_ANCHORS.get(anchor, anchor)
+            if source not in table.dates:
                 continue
-            everyone = bool(mine.all())
-            rows = None if everyone else np.flatnonzero(mine[codes])
-            end = _anchored_end(_Window(None, Period.parse(period), anchor, ()), table.dates, rows, table.index)
-            if end is None:
-                continue
-            if rows is not None:
-                full = np.full(len(table.index), _NAT)
-                full[rows] = end
-                end = full
-            out[(period, anchor)] = end
+            length = Period.parse(period)
+            latest = np.array([table.dates[source].view(np.int64).max()]).view("datetime64[D]")
+            if (_anchor_and_period(anchor, length, latest) > _LAST_DAY).any():
+                # raises for the first row that overflows
+                _anchored_end(_Window(None, length, anchor, ()), table.dates, None, table.index, mine)
+
+            def code_of(days: np.ndarray, anchor: str = anchor, period: Period = length) -> np.ndarray:
+                return np.where(as_of > _anchor_and_period(anchor, period, days), 2, 1).astype(np.int8)
+
+            code = _per_day(table.dates[source], code_of, np.int8(0))
+            out[(period, anchor)] = code if mine is None else code * mine.view(np.int8)
         return out
 
     def _group_rows(self, table: _Codes) -> tuple[np.ndarray, np.ndarray]:
@@ -682,10 +729,20 @@ class BulkEvaluator:
         kinds = np.unique(group_held[group_held >= 0])
         if not len(kinds):
             return
-        row_held = group_held[inverse]
+        row_held: np.ndarray | None = None
         for kind in kinds.tolist():
             anchor, period = self._held[kind]
-            _anchored_end(_Window(None, period, anchor, ()), table.dates, np.flatnonzero(row_held == kind), table.index)
+            window = _Window(None, period, anchor, ())
+            source = CALENDAR_ANCHORS.get(anchor, anchor)
+            if source not in table.dates:
+                continue
+            # the end grows with the anchor date: if the column's latest date does not overflow, no row does
+            latest = np.array([table.dates[source].view(np.int64).max()]).view("datetime64[D]")  # NaT is the smallest int64
+            start = anchor_dates(anchor, {source: latest})
+            if start is None or not (add_period(start, period) > _LAST_DAY).any():
+                continue
+            row_held = group_held[inverse] if row_held is None else row_held
+            _anchored_end(window, table.dates, np.flatnonzero(row_held == kind), table.index)
 
     def _answers_of(self, table: _Codes, ids: np.ndarray, inverse: np.ndarray, status: np.ndarray) -> np.ndarray:
         """Each row's answer id: its group's answer for its status; a (group, status) never seen is decided by

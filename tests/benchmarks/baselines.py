@@ -142,7 +142,7 @@ def dates_arithmetic(
     """
     from lawbasis.core.activity import DATE_KEYS
 
-    parsed = {k: pd.to_datetime(table[k], format="ISO8601") for k in DATE_KEYS if k in table.columns}
+    parsed = {k: pd.to_datetime(table[k]) for k in DATE_KEYS if k in table.columns}
     day = pd.Timestamp(as_of)
     keep = np.zeros(len(table), dtype=bool)
     for anchor, months in windows:

@@ -68,7 +68,7 @@ def make_records(n: int, seed: int = 0, variety: int = 1, engine: lawbasis.Engin
     pairs = [(p.id, u.id) for p in engine.policies() for u in p.purposes] * variety
     keys = DATES[1:5]
     known = np.array([[profile.random() < 0.5 for _ in keys] for _ in pairs])
-    channel_of = np.array([profile.choice(np.array([None, *CHANNELS], dtype=object)) for _ in pairs], dtype=object)
+    channel_of = np.array([profile.choice(np.array([None, *CHANNELS[:3]], dtype=object)) for _ in pairs], dtype=object)
     personalised_of = np.array([profile.random() < 0.3 for _ in pairs])
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, len(pairs), n)
