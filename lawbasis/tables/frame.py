@@ -177,7 +177,17 @@ def _from_arrow(column: pd.Series) -> np.ndarray | None:
         if isinstance(column.dtype, pd.StringDtype) or isinstance(column.dtype, pd.ArrowDtype):
             array = pa.array(column.array)
         elif column.dtype == object:
-            array = pa.array(column.to_numpy(), from_pandas=True)  # infers string, date32 or null, without Python per cell
+            # what the cells are, asked in C; Arrow alone would read a datetime after a date as that date
+            values = column.to_numpy()
+            kind = pd.api.types.infer_dtype(values, skipna=True)
+            if kind == "empty":
+                return np.full(len(column), _NAT)
+            if kind == "string":
+                array = pa.array(values, type=pa.string(), from_pandas=True)
+            elif kind == "date" and set(map(type, values)) <= {_dt.date, type(None)}:  # read_csv(engine="pyarrow")
+                array = pa.array(values, type=pa.date32(), from_pandas=True)
+            else:
+                return None
         else:
             return None
         if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
