@@ -462,3 +462,17 @@ def test_retention_carries_window_status_and_cuts():
     unknown = ENGINE.evaluate({"policy": "jetpak-dk", "purpose": "marketing", "consent": "given", "as_of": "2026-01-01"})
     assert (unknown.retention.status, unknown.retention.until) == ("unknown", None)
     assert "status" not in d.retention.to_dict() and "cuts" not in d.retention.to_dict()  # the documented JSON is unchanged
+
+
+def test_chunked_arrow_columns():
+    """pd.concat (and read_csv) give Arrow columns of several chunks: codes and dates span the chunks."""
+    first = pd.DataFrame({"policy": ["jetpak-dk"], "purpose": ["marketing"], "consent": ["given"], "contract_ended": ["2020-06-30"]})
+    second = pd.DataFrame({"policy": ["jetpak-se", "jetpak-dk"], "purpose": ["bookkeeping", "marketing"], "consent": [None, "given"]})
+    second["fiscal_year_end"] = ["2018-06-30", None]
+    table = pd.concat([first, second], ignore_index=True)
+    for dtype in (None, "string[pyarrow]"):
+        chunked = table.astype({c: dtype for c in table.columns}) if dtype else table
+        got = evaluate_frame(chunked, as_of="2026-11-22")
+        assert [None if pd.isna(u) else u.date().isoformat() for u in got["retention_until"]] == ["2023-06-30", "2025-12-31", None]
+        assert got["action_today"].tolist() == ["delete", "delete", "keep"]
+        assert got["bases"].tolist() == evaluate_frame(pd.DataFrame(table.to_dict("records")), as_of="2026-11-22")["bases"].tolist()

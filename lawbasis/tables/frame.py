@@ -57,6 +57,7 @@ _FIRST_DAY, _LAST_DAY = np.datetime64(_dt.date.min, "D"), np.datetime64(LAST_DAY
 # the date-free columns, copied from each row's answer; retention_until is computed per row
 _FIXED = tuple(c for c in DECISION_COLUMNS if c != "retention_until")
 _BOOL_COLUMNS = ("objection_continues", "may_process", "extended")
+_TEXT_COLUMNS = tuple(c for c in _FIXED if c not in _BOOL_COLUMNS)  # object columns, in output order
 _READ = frozenset([*DISCRETE_FIELDS, *DATE_KEYS, "as_of"])  # the columns evaluate_frame reads
 
 
@@ -349,7 +350,10 @@ def _discrete_codes(frame: pd.DataFrame, columns: Mapping[Any, Any], into: _Code
 def _factorize(column: pd.Series) -> tuple[np.ndarray, Sequence[Any]]:
     """Codes per row (-1: empty) and the distinct values; Arrow-backed text is dictionary-encoded by Arrow itself."""
     if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
-        encoded = pc.dictionary_encode(pa.array(column.array))
+        array = pa.array(column.array)
+        if isinstance(array, pa.ChunkedArray):  # one dictionary for the whole column (pd.concat, read_csv chunks)
+            array = array.combine_chunks()
+        encoded = pc.dictionary_encode(array)
         indices = encoded.indices
         codes = (indices.fill_null(-1) if indices.null_count else indices).to_numpy(zero_copy_only=False)
         return codes, encoded.dictionary.to_pylist()
@@ -776,14 +780,24 @@ class BulkEvaluator:
         return decided
 
     def _output(self, answer_ids: np.ndarray, until: np.ndarray, index: pd.Index) -> pd.DataFrame:
-        """The decision columns: each answer's values taken per row (no copies of the table's objects)."""
+        """The decision columns: each answer's values taken per row (no copies of the table's objects).
+
+        The text columns are taken in one 2-D gather straight into the frame's object block (a third
+        of the time of one gather and one Series per column); the others are inserted beside it.
+        """
         per_answer = self._columns_per_answer()
-        out = {name: pd.Series(per_answer[name][answer_ids], index=index, dtype=per_answer[name].dtype, copy=False) for name in _FIXED}
-        out["retention_until"] = pd.Series(until.astype("datetime64[s]"), index=index, copy=False)
-        return pd.DataFrame({name: out[name] for name in DECISION_COLUMNS}, copy=False)
+        block = per_answer["text"][:, answer_ids]
+        out = pd.DataFrame(block.T, index=index, columns=list(_TEXT_COLUMNS), dtype=object, copy=False)
+        for at, name in enumerate(DECISION_COLUMNS):
+            if name in _BOOL_COLUMNS:
+                out.insert(at, name, per_answer[name][answer_ids])
+            elif name == "retention_until":
+                out.insert(at, name, until.astype("datetime64[s]"))
+        return out
 
     def _columns_per_answer(self) -> dict[str, np.ndarray]:
-        """Each output column's value per answer id (rebuilt only when new answers were added)."""
+        """Each output column's value per answer id (rebuilt only when new answers were added); the text
+        columns as one array, a row per column."""
         if len(self._per_answer.get("lawful", ())) != len(self._answers):
             answers = self._answers
             for j, name in enumerate(_FIXED):
@@ -793,6 +807,10 @@ class BulkEvaluator:
                     column = np.empty(len(answers), dtype=object)
                     column[:] = [a[j] for a in answers]
                     self._per_answer[name] = column
+            text = np.empty((len(_TEXT_COLUMNS), len(answers)), dtype=object)
+            for j, name in enumerate(_TEXT_COLUMNS):
+                text[j] = self._per_answer[name]
+            self._per_answer["text"] = text
         return self._per_answer
 
     # one row -> Decision
