@@ -15,6 +15,7 @@ from lawbasis.bulk import DECISION_COLUMNS, BulkEvaluator, add_period, evaluate_
 from lawbasis.core.activity import CHANNELS, CONSENTS, CORPORATE_EVENTS, CUSTOMER_STATUSES, DATE_KEYS, OBJECTIONS
 from lawbasis.core.calendar import Period
 from lawbasis.invariants import check_action_today
+from lawbasis.strategies import activities as activity_objects
 from tests.conftest import scaled
 
 ENGINE = lawbasis.default_engine()
@@ -317,7 +318,7 @@ def test_unhashable_cell_raises_input_error():
 
 def test_date_columns_of_every_dtype_parse_alike():
     """Text, object, string[pyarrow] and category date columns give the same dates; bad cells name their row."""
-    from lawbasis.bulk import parse_date_column
+    from lawbasis.tables.frame import parse_date_column
 
     texts = ["2020-01-31", None, "2024-02-29", "2020-01-31"]
     want = np.array(["2020-01-31", "NaT", "2024-02-29", "2020-01-31"], dtype="datetime64[D]")
@@ -328,3 +329,164 @@ def test_date_columns_of_every_dtype_parse_alike():
         bad = pd.Series(["2020-01-31", "2021-02-30", None], dtype=dtype)
         with pytest.raises(lawbasis.InputError, match=r"impossible date \(row 1\)"):
             parse_date_column("contract_ended", bad)
+
+
+# --- every table shape a user has ------------------------------------------------------------------
+
+TEXT_FIELDS = ("policy", "purpose", "customer_status", "channel", "consent", "objection", "corporate_event")
+
+
+def _layout(records: list[dict[str, object]], layout: str) -> pd.DataFrame:
+    """The same rows as a user's pandas gives them: built from lists, cast, or read back from CSV/Parquet."""
+    import io
+
+    base = pd.DataFrame({k: [r[k] for r in records] for k in records[0]})  # pandas 3: text is the str dtype
+    dates = [k for k in DATE_KEYS if k in base.columns]
+    if layout == "lists":
+        return base
+    if layout in ("object", "string[pyarrow]", "category"):
+        return base.astype({k: layout if layout != "object" else object for k in (*TEXT_FIELDS, *dates)})
+    if layout.startswith("datetime64"):
+        return base.assign(**{k: pd.to_datetime(base[k], format="ISO8601").astype(layout) for k in dates})
+    if layout.startswith("csv"):
+        text = base.to_csv(index=False)
+        return pd.read_csv(io.StringIO(text), engine="pyarrow" if layout == "csv-pyarrow" else None)
+    if layout.startswith("parquet"):
+        source = (
+            base.assign(**{k: pd.to_datetime(base[k], format="ISO8601").astype("datetime64[s]") for k in dates})
+            if layout == "parquet-dates"
+            else base
+        )
+        buffer = io.BytesIO()
+        source.to_parquet(buffer, index=False)
+        buffer.seek(0)
+        return pd.read_parquet(buffer)
+    raise AssertionError(layout)
+
+
+LAYOUTS = (
+    "lists",
+    "object",
+    "string[pyarrow]",
+    "category",
+    "datetime64[ns]",
+    "datetime64[us]",
+    "datetime64[s]",
+    "csv",
+    "csv-pyarrow",
+    "parquet",
+    "parquet-dates",
+)
+
+
+@given(st.lists(activity_objects(as_of=st.just(dt.date(2026, 11, 22))), min_size=1, max_size=10), st.sampled_from(LAYOUTS))
+def test_every_table_shape_equals_evaluate_row_by_row(activities, layout):
+    """A table drawn with lawbasis.strategies, in each dtype layout a user's pandas gives (str, object,
+    string[pyarrow], category, datetime64 units, read back from CSV with both engines and from Parquet):
+    every decision column equals evaluate() row by row."""
+    as_of = dt.date(2026, 11, 22)
+    records = []
+    for a in activities:
+        row = {k: v for k, v in a.to_dict().items() if k not in ("dates", "as_of")}
+        records.append(row | {k: a.dates[k].isoformat() if k in a.dates else None for k in DATE_KEYS})
+    table = _layout(records, layout)
+    try:
+        expected = [expected_row(ENGINE.evaluate(a), as_of) for a in activities]
+    except lawbasis.LawbasisError as exc:
+        with pytest.raises(type(exc)):
+            BulkEvaluator(ENGINE).evaluate_frame(table, as_of=as_of)
+        return
+    for bulk in (BulkEvaluator(ENGINE), SHARED):  # fresh, and one that has seen every earlier table
+        result = bulk.evaluate_frame(table, as_of=as_of)
+        assert list(result.columns) == list(DECISION_COLUMNS)
+        for i, want in enumerate(expected):
+            assert actual_row(result.iloc[i]) == want, (layout, records[i])
+
+
+@pytest.mark.parametrize(
+    ("cells", "problem"),
+    [
+        (["2020-01-31", "0000-01-01"], r"impossible date \(row 1\)"),  # Arrow reads year 0; datetime.date does not
+        (["2020-01-31", "2020-1-31"], r"not an ISO date \(row 1\)"),
+        (["2020-01-31", ""], None),  # an empty cell: not known
+    ],
+)
+@pytest.mark.parametrize("dtype", [None, object, "string[pyarrow]"])
+def test_text_dates_refused_by_arrow_are_named(cells, problem, dtype):
+    from lawbasis.tables.frame import parse_date_column
+
+    column = pd.Series(cells, dtype=dtype)
+    if problem is None and dtype is object:
+        assert np.isnat(parse_date_column("contract_ended", column)).tolist() == [False, True]
+    elif problem is None:  # a typed text column holds "" as a value, not as a missing cell
+        with pytest.raises(lawbasis.InputError, match=r"not an ISO date \(row 1\)"):
+            parse_date_column("contract_ended", column)
+    else:
+        with pytest.raises(lawbasis.InputError, match=problem):
+            parse_date_column("contract_ended", column)
+
+
+def test_pyarrow_csv_date_objects_and_datetimes():
+    """read_csv(engine="pyarrow") gives date columns as datetime.date objects; datetimes in an object column are refused."""
+    from lawbasis.tables.frame import parse_date_column
+
+    dates = pd.Series([dt.date(2020, 1, 31), None, dt.date(2024, 2, 29)], dtype=object)
+    got = parse_date_column("contract_ended", dates)
+    assert [str(d) for d in got] == ["2020-01-31", "NaT", "2024-02-29"]
+    mixed = pd.Series([dt.date(2020, 1, 31), dt.datetime(2020, 1, 31, 12)], dtype=object)
+    with pytest.raises(lawbasis.InputError, match=r"wrong type datetime \(row 1\)"):
+        parse_date_column("contract_ended", mixed)
+
+
+def test_retention_carries_window_status_and_cuts():
+    """Decision.retention says the window status and which dates cut it (bulk reads them instead of the trace)."""
+    d = ENGINE.evaluate(
+        {
+            "policy": "jetpak-dk",
+            "purpose": "business_development",
+            "objection": "general",
+            "dates": {"objection_received": "2025-11-16", "contract_ended": "2025-01-31"},
+            "as_of": "2026-11-22",
+        }
+    )
+    assert (d.retention.status, d.retention.cuts, d.retention.until) == ("closed", ("objection_received",), dt.date(2025, 11, 16))
+    open_window = ENGINE.evaluate(
+        {
+            "policy": "jetpak-dk",
+            "purpose": "marketing",
+            "consent": "given",
+            "dates": {"contract_ended": "2025-06-30"},
+            "as_of": "2026-01-01",
+        }
+    )
+    assert (open_window.retention.status, open_window.retention.cuts) == ("open", ())
+    unknown = ENGINE.evaluate({"policy": "jetpak-dk", "purpose": "marketing", "consent": "given", "as_of": "2026-01-01"})
+    assert (unknown.retention.status, unknown.retention.until) == ("unknown", None)
+    assert "status" not in d.retention.to_dict() and "cuts" not in d.retention.to_dict()  # the documented JSON is unchanged
+
+
+def test_chunked_arrow_columns():
+    """pd.concat (and read_csv) give Arrow columns of several chunks: codes and dates span the chunks."""
+    first = pd.DataFrame({"policy": ["jetpak-dk"], "purpose": ["marketing"], "consent": ["given"], "contract_ended": ["2020-06-30"]})
+    second = pd.DataFrame({"policy": ["jetpak-se", "jetpak-dk"], "purpose": ["bookkeeping", "marketing"], "consent": [None, "given"]})
+    second["fiscal_year_end"] = ["2018-06-30", None]
+    table = pd.concat([first, second], ignore_index=True)
+    for dtype in (None, "string[pyarrow]"):
+        chunked = table.astype({c: dtype for c in table.columns}) if dtype else table
+        got = evaluate_frame(chunked, as_of="2026-11-22")
+        assert [None if pd.isna(u) else u.date().isoformat() for u in got["retention_until"]] == ["2023-06-30", "2025-12-31", None]
+        assert got["action_today"].tolist() == ["delete", "delete", "keep"]
+        assert got["bases"].tolist() == evaluate_frame(pd.DataFrame(table.to_dict("records")), as_of="2026-11-22")["bases"].tolist()
+
+
+def test_a_combination_has_one_key_whether_or_not_its_table_schedules_events():
+    """A row decided in a table without scheduled events is not decided again in a table where another row
+    has one: keys have one width in every table (and so travel between evaluators, see test_sweep.py)."""
+    bulk = BulkEvaluator(lawbasis.Engine())
+    row = {"policy": "jetpak-dk", "purpose": "marketing", "channel": "email", "consent": "given", "contract_ended": "2025-06-30"}
+    first = bulk.evaluate_frame(pd.DataFrame([row]), "2026-01-01")
+    assert (bulk.evaluations, bulk.known_keys()) == (1, 1)
+    withdrawing = {**row, "consent": "withdrawn", "consent_withdrawn": "2026-06-01"}
+    both = bulk.evaluate_frame(pd.DataFrame([row, withdrawing]), "2026-01-01")
+    assert (bulk.evaluations, bulk.known_keys()) == (2, 2)  # only the withdrawing row ran the engine
+    pd.testing.assert_frame_equal(both.iloc[:1], first)

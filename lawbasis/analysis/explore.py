@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from lawbasis.core.activity import Activity
-from lawbasis.core.decision import Decision
+from lawbasis.core.decision import CONCLUSIONS, Decision, conclusions
 from lawbasis.core.errors import InputError
 from lawbasis.core.vocabulary import BUILTIN, Field, Vocabulary
 from lawbasis.engine.host import Engine, default_engine
@@ -45,23 +45,6 @@ __all__ = [
     "scenarios",
 ]
 
-#: The conclusion columns of a grid, in order.
-CONCLUSIONS = (
-    "lawful",
-    "bases",
-    "bases_stopped",
-    "objection_applies",
-    "objection_continues",
-    "objection_reason",
-    "may_process",
-    "retention_period",
-    "retention_from",
-    "retention_action",
-    "retention_until",
-    "extended",
-    "findings",
-    "action_today",
-)
 
 #: The order counterfactual changes are tried in: first what the data subject does (object, consent,
 #: ask for erasure), then what the controller documents, then the setting. Every other declared
@@ -91,35 +74,6 @@ def _field_values(field: Field) -> tuple[Any, ...]:
     if field.type == "bool":
         return (False, True)
     return ((None,) if field.nullable else ()) + field.values
-
-
-def conclusions(decision: Decision) -> dict[str, Any]:
-    """The conclusions of one decision as flat, table-friendly values (the grid's columns).
-
-    >>> import lawbasis
-    >>> d = lawbasis.evaluate({"policy": "jetpak-se", "purpose": "bookkeeping",
-    ...                        "dates": {"fiscal_year_end": "2023-06-30"}, "as_of": "2026-01-01"})
-    >>> c = conclusions(d)
-    >>> c["bases"], c["objection_applies"], c["retention_until"]
-    ('c', None, datetime.date(2030, 12, 31))
-    """
-    r = decision.retention
-    return {
-        "lawful": decision.lawful,
-        "bases": ",".join(decision.basis_letters),
-        "bases_stopped": ",".join(b.letter for b in decision.bases if b.stopped),
-        "objection_applies": decision.objection.applies,
-        "objection_continues": decision.objection.continues,
-        "objection_reason": decision.objection.reason,
-        "may_process": decision.may_process,
-        "retention_period": r.period,
-        "retention_from": r.from_,
-        "retention_action": r.action,
-        "retention_until": r.until,
-        "extended": r.extended,
-        "findings": ",".join(decision.finding_codes),
-        "action_today": decision.action_today,
-    }
 
 
 def _values(value: Any) -> list[Any]:

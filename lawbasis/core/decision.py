@@ -85,6 +85,14 @@ class Retention:
     stated_in_policy: bool
     #: the window's end ignoring holds (``until`` is null while a hold extends the window)
     window_until: _dt.date | None = None
+    #: the window's status on ``as_of`` as the calendar step found it: ``open``, ``closed``, ``held``,
+    #: ``unknown`` (the anchor date is missing) or ``open_ended`` (no period); None when the rules chose
+    #: no window and hold nothing (see docs/explanation/legal-model.md)
+    status: str | None = None
+    #: the ``dates`` keys whose dates cut the window short (objection, withdrawal, erasure), scheduled
+    #: ones included, in the order the rules concluded them; the window ends at the earliest of these
+    #: dates and anchor + period
+    cuts: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -233,8 +241,10 @@ def assemble(
 
     retention_fact = single("retention", ("period", "from", "action", "stated"))
     window = single("window", ("status", "until", "window_until"))
+    status = window[0]["status"] if window else None
+    cuts = _window_cuts(activity, trace)
     if retention_fact is None:
-        retention = Retention(None, None, "delete", None, bool(window and window[0]["status"] == "held"), False)
+        retention = Retention(None, None, "delete", None, status == "held", False, status=status, cuts=cuts)
     else:
         values = retention_fact[0]
         until = _py(window[0]["until"]) if window else None
@@ -244,9 +254,11 @@ def assemble(
             from_=_py(values["from"]),
             action=values["action"],
             until=_dt.date.fromisoformat(until) if until else None,
-            extended=bool(window and window[0]["status"] == "held"),
+            extended=status == "held",
             stated_in_policy=values["stated"] == "true",
             window_until=_dt.date.fromisoformat(window_until) if window_until else None,
+            status=status,
+            cuts=cuts,
         )
 
     rules_by_id = {rule.id: rule for _, _, rule in records}
@@ -300,3 +312,65 @@ def assemble(
         may_process_reasons=tuple(may[1]),
         action_today=today[0]["action"],
     )
+
+
+def _window_cuts(activity: Activity, trace: list[tuple[Rule, list[tuple[str, dict[str, str]]]]]) -> tuple[str, ...]:
+    """The date keys of the cuts the calendar step applied: every cut concluded up to the step that
+    concluded the window (that step lists the cuts scheduled events will make), whose date is known."""
+    found: list[str] = []
+    for _, concluded in trace:
+        for kind, values in concluded:
+            if kind == "cut" and values["date"] in activity.dates and values["date"] not in found:
+                found.append(values["date"])
+        if any(kind == "window" for kind, _ in concluded):
+            return tuple(found)
+    return ()
+
+
+#: The conclusion columns of one decision (:func:`conclusions`), in order: the columns of
+#: :func:`lawbasis.explore.grid` and, without ``objection_reason``, of :mod:`lawbasis.bulk`.
+CONCLUSIONS = (
+    "lawful",
+    "bases",
+    "bases_stopped",
+    "objection_applies",
+    "objection_continues",
+    "objection_reason",
+    "may_process",
+    "retention_period",
+    "retention_from",
+    "retention_action",
+    "retention_until",
+    "extended",
+    "findings",
+    "action_today",
+)
+
+
+def conclusions(decision: Decision) -> dict[str, Any]:
+    """The conclusions of one decision as flat, table-friendly values (the columns :data:`CONCLUSIONS`).
+
+    >>> import lawbasis
+    >>> d = lawbasis.evaluate({"policy": "jetpak-se", "purpose": "bookkeeping",
+    ...                        "dates": {"fiscal_year_end": "2023-06-30"}, "as_of": "2026-01-01"})
+    >>> c = conclusions(d)
+    >>> c["bases"], c["objection_applies"], c["retention_until"]
+    ('c', None, datetime.date(2030, 12, 31))
+    """
+    r = decision.retention
+    return {
+        "lawful": decision.lawful,
+        "bases": ",".join(decision.basis_letters),
+        "bases_stopped": ",".join(b.letter for b in decision.bases if b.stopped),
+        "objection_applies": decision.objection.applies,
+        "objection_continues": decision.objection.continues,
+        "objection_reason": decision.objection.reason,
+        "may_process": decision.may_process,
+        "retention_period": r.period,
+        "retention_from": r.from_,
+        "retention_action": r.action,
+        "retention_until": r.until,
+        "extended": r.extended,
+        "findings": ",".join(decision.finding_codes),
+        "action_today": decision.action_today,
+    }

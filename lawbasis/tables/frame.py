@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from lawbasis.analysis.explore import CONCLUSIONS, conclusions
 from lawbasis.core.activity import SCHEDULED_EVENTS
 from lawbasis.core.calendar import LAST_DAY, Period, window_overflow
-from lawbasis.core.decision import Decision
+from lawbasis.core.decision import CONCLUSIONS, Decision, conclusions
 from lawbasis.core.errors import InputError, LawbasisError
 from lawbasis.core.vocabulary import BUILTIN, KINDS, Vocabulary, anchor_parts
 from lawbasis.engine.host import Engine, default_engine
@@ -34,27 +35,55 @@ def discrete_fields(vocabulary: Vocabulary = BUILTIN) -> dict[str, Any]:
 DISCRETE_FIELDS: dict[str, Any] = discrete_fields()
 BOOL_FIELDS = tuple(k for k, v in DISCRETE_FIELDS.items() if isinstance(v, bool))
 
-#: The grid's conclusion columns (:data:`lawbasis.explore.CONCLUSIONS`) without the objection's reason.
+#: The conclusion columns of a decision (:data:`lawbasis.explore.CONCLUSIONS`) without the objection's reason.
 DECISION_COLUMNS = tuple(c for c in CONCLUSIONS if c != "objection_reason")
 #: The values of ``action_today``: the vocabulary of the rules' ``today`` conclusion.
 ACTIONS_TODAY: tuple[str, ...] = KINDS["today"]["action"] or ()
 #: Environment for Dask worker processes (see "Running on a cluster" above).
 WORKER_ENVIRONMENT: Mapping[str, str] = {"MALLOC_MMAP_THRESHOLD_": "33554432"}
 
-_WINDOW_RULE = "calendar/window"
 # a group's window status: None when no retention fact (no window), else the engine's statuses
 _STATUSES: tuple[str | None, ...] = (None, *(KINDS["window"]["status"] or ()))
 _STATUS_CODES = {status: i for i, status in enumerate(_STATUSES)}
 
 _NAT = np.datetime64("NaT", "D")
+_NAT_TICKS = np.iinfo(np.int64).min  # NaT as int64
 # datetime.date's range: numpy's datetime64 reaches far past it, so the vectorised calendar checks it
 _FIRST_DAY, _LAST_DAY = np.datetime64(_dt.date.min, "D"), np.datetime64(LAST_DAY, "D")
 # the date-free columns, copied from each row's answer; retention_until is computed per row
 _FIXED = tuple(c for c in DECISION_COLUMNS if c != "retention_until")
 _BOOL_COLUMNS = ("objection_continues", "may_process", "extended")
+_TEXT_COLUMNS = tuple(c for c in _FIXED if c not in _BOOL_COLUMNS)  # object columns, in output order
 
 
 # --- vectorised calendar (same arithmetic as lawbasis.core.calendar) ------------------------------------
+
+
+def _per_day(start: np.ndarray, compute: Callable[[np.ndarray], np.ndarray], missing: Any = _NAT) -> np.ndarray:
+    """``compute`` (a function of each day alone) for every element of ``start`` (datetime64[D]); NaT gives ``missing``.
+
+    A column of a large table repeats a few thousand days: computed once per day of the span they
+    cover and looked up per row, instead of the calendar conversions per row.
+    """
+    ticks = start.view(np.int64)
+    known = ticks != _NAT_TICKS
+    if len(start) < 4096 or not known.any():
+        return np.where(known, compute(start), missing)
+    low = _earliest(ticks)
+    high = int(ticks.max())  # NaT is the smallest int64
+    if high - low >= len(start) // 2:  # days too spread to repeat: no gain
+        return np.where(known, compute(start), missing)
+    table = np.append(compute(np.arange(low, high + 1).astype("datetime64[D]")), np.array([missing]).astype(np.asarray(missing).dtype))
+    # NaT - low wraps to a number no smaller than the span as unsigned: it looks up the last entry, ``missing``
+    at = np.minimum((ticks - low).view(np.uint64), np.uint64(high - low + 1))
+    out: np.ndarray = table[at]
+    return out
+
+
+def _earliest(ticks: np.ndarray) -> int:
+    """The smallest day of int64 day numbers holding at least one that is not NaT (NaT - 1 wraps to the largest
+    int64, so one plain minimum skips it; faster than a masked one)."""
+    return int((ticks - 1).min()) + 1
 
 
 def add_period(start: np.ndarray, period: Period) -> np.ndarray:
@@ -62,7 +91,10 @@ def add_period(start: np.ndarray, period: Period) -> np.ndarray:
 
     Equal to ``Period.add_to`` element by element; NaT stays NaT.
     """
-    start = np.asarray(start, dtype="datetime64[D]")
+    return _per_day(np.asarray(start, dtype="datetime64[D]"), lambda days: _add_period(days, period))
+
+
+def _add_period(start: np.ndarray, period: Period) -> np.ndarray:
     months = period.years * 12 + period.months
     if months:
         month = start.astype("datetime64[M]")
@@ -77,6 +109,28 @@ def add_period(start: np.ndarray, period: Period) -> np.ndarray:
     return start
 
 
+def _round_up(days: np.ndarray, rounding: str | None) -> np.ndarray:
+    """The last day of each day's year (``end_of_year``) or month (``end_of_month``); None leaves the days as they are."""
+    if rounding is None:
+        return days
+    if rounding == "end_of_year":
+        following = days.astype("datetime64[Y]") + np.timedelta64(1, "Y")
+    else:
+        following = days.astype("datetime64[M]") + np.timedelta64(1, "M")
+    last: np.ndarray = following.astype("datetime64[D]") - np.timedelta64(1, "D")
+    return last
+
+
+def _anchor_source(anchor: str) -> str:
+    """The ``dates`` key an anchor reads (``end_of_year(KEY)``: KEY; a named anchor: the key it names)."""
+    return anchor_parts(anchor, BUILTIN.anchors)[0]
+
+
+def _anchor_and_period(anchor: str, period: Period, days: np.ndarray) -> np.ndarray:
+    """The window end for anchor dates read from the anchor's source column (rounded first where the anchor says so)."""
+    return _add_period(_round_up(days, anchor_parts(anchor, BUILTIN.anchors)[1]), period)
+
+
 def anchor_dates(anchor: str, dates: Mapping[str, np.ndarray]) -> np.ndarray | None:
     """The date an anchor names, per row (NaT where unknown); None if the table lacks its column.
 
@@ -87,36 +141,13 @@ def anchor_dates(anchor: str, dates: Mapping[str, np.ndarray]) -> np.ndarray | N
     base = dates.get(source)
     if base is None or rounding is None:
         return base
-    if rounding == "end_of_year":
-        following = base.astype("datetime64[Y]") + np.timedelta64(1, "Y")
-    else:
-        following = base.astype("datetime64[M]") + np.timedelta64(1, "M")
-    last: np.ndarray = following.astype("datetime64[D]") - np.timedelta64(1, "D")
-    return last
+    return _per_day(base, lambda days: _round_up(days, rounding))  # one pass per distinct day
 
 
 def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
     """A column of ISO dates (strings, ``date`` or ``datetime64``) as datetime64[D]; empty cells are NaT."""
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        values = column.to_numpy()
-        if getattr(column.dt, "tz", None) is not None:
-            raise InputError(f"dates.{name}", str(column.dtype), "an ISO date YYYY-MM-DD", "a datetime is not a date")
-        out: np.ndarray = values.astype("datetime64[D]")
-        unit, count = np.datetime_data(values.dtype)
-        per_day = int(np.timedelta64(1, "D") // np.timedelta64(count, unit)) if unit not in ("D", "W", "M", "Y") else 1  # type: ignore[call-overload]
-        ticks = values.view(np.int64)
-        # a time of day shows as a date that does not convert back to the same instant (cheaper than %)
-        bad = (out.view(np.int64) * per_day != ticks) & (ticks != np.iinfo(np.int64).min) if per_day > 1 else np.zeros(0, dtype=bool)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"dates.{name}", str(values[i]), "an ISO date YYYY-MM-DD", f"a datetime is not a date (row {column.index[i]!r})"
-            )
-        outside = (out < _FIRST_DAY) | (out > _LAST_DAY)  # NaT compares false
-        if outside.any():
-            i = int(np.flatnonzero(outside)[0])
-            raise InputError(f"dates.{name}", str(out[i]), "an ISO date YYYY-MM-DD", f"year outside 1-9999 (row {column.index[i]!r})")
-        return out
+        return _from_datetimes(name, column)
     if isinstance(column.dtype, pd.CategoricalDtype):
         # each category parsed once, at the first row that holds it (so an error names that row)
         codes = column.cat.codes.to_numpy()
@@ -128,6 +159,80 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
             out_table[used] = parse_date_column(name, texts)
         parsed: np.ndarray = out_table[codes]
         return parsed
+    fast = _from_arrow(column)
+    if fast is not None:
+        return fast
+    return _parse_slowly(name, column)
+
+
+def _from_datetimes(name: str, column: pd.Series) -> np.ndarray:
+    values = column.to_numpy()
+    if getattr(column.dt, "tz", None) is not None:
+        raise InputError(f"dates.{name}", str(column.dtype), "an ISO date YYYY-MM-DD", "a datetime is not a date")
+    unit, count = np.datetime_data(values.dtype)
+    ticks = values.view(np.int64)
+    nat = ticks == _NAT_TICKS
+    if unit in ("D", "W", "M", "Y"):  # no time of day to refuse
+        out: np.ndarray = values.astype("datetime64[D]")
+    else:
+        per_day = int(np.timedelta64(1, "D") // np.timedelta64(count, unit))  # type: ignore[call-overload]
+        days = ticks // per_day  # floor division: an instant before 1970 stays on its own day
+        # a time of day shows as a day that does not convert back to the same instant (cheaper than %)
+        bad = days * per_day != ticks
+        bad &= ~nat
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"dates.{name}", str(values[i]), "an ISO date YYYY-MM-DD", f"a datetime is not a date (row {column.index[i]!r})"
+            )
+        if nat.any():
+            days[nat] = _NAT_TICKS
+        out = days.view("datetime64[D]")
+    if unit != "ns" and not nat.all():  # nanoseconds reach 1677-2262 only
+        day_ticks = out.view(np.int64)
+        low = _earliest(day_ticks)
+        if low < _FIRST_DAY.astype(np.int64) or day_ticks.max() > _LAST_DAY.astype(np.int64):  # NaT is the smallest int64
+            outside = (out < _FIRST_DAY) | (out > _LAST_DAY)  # NaT compares false
+            i = int(np.flatnonzero(outside)[0])
+            raise InputError(f"dates.{name}", str(out[i]), "an ISO date YYYY-MM-DD", f"year outside 1-9999 (row {column.index[i]!r})")
+    return out
+
+
+def _from_arrow(column: pd.Series) -> np.ndarray | None:
+    """Text or ``date`` cells parsed in C by Arrow (strict ``YYYY-MM-DD``), or None when a cell needs a
+    closer look: then :func:`_parse_slowly` finds it and says what is wrong with it."""
+    try:
+        if isinstance(column.dtype, pd.StringDtype) or isinstance(column.dtype, pd.ArrowDtype):
+            array = pa.array(column.array)
+        elif column.dtype == object:
+            # what the cells are, asked in C; Arrow alone would read a datetime after a date as that date
+            values = column.to_numpy()
+            kind = pd.api.types.infer_dtype(values, skipna=True)
+            if kind == "empty":
+                return np.full(len(column), _NAT)
+            if kind == "string":
+                array = pa.array(values, type=pa.string(), from_pandas=True)
+            elif kind == "date" and set(map(type, values)) <= {_dt.date, type(None)}:  # read_csv(engine="pyarrow")
+                array = pa.array(values, type=pa.date32(), from_pandas=True)
+            else:
+                return None
+        else:
+            return None
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            array = pc.cast(array, pa.date32())
+        elif not (pa.types.is_date32(array.type) or pa.types.is_null(array.type)):
+            return None  # datetimes, numbers, mixed types
+        days = array.to_numpy(zero_copy_only=False) if not pa.types.is_null(array.type) else np.full(len(column), _NAT)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    days = np.asarray(days, dtype="datetime64[D]")
+    if ((days < _FIRST_DAY) | (days > _LAST_DAY)).any():  # year 0000 and such: datetime.date says why
+        return None
+    return days
+
+
+def _parse_slowly(name: str, column: pd.Series) -> np.ndarray:
+    """The cell-by-cell parse, kept for columns Arrow refused: it names the first bad cell's row and problem."""
     present = column.notna().to_numpy().copy()
     if column.dtype == object:
         present &= (column != "").to_numpy()
@@ -135,8 +240,6 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
     if not present.any():
         return out
     values = column[present]
-    # a string dtype (pandas 3's default ``str``, ``string[pyarrow]``) holds nothing but text; other
-    # columns are asked in C (infer_dtype) rather than cell by cell in Python
     textual = isinstance(values.dtype, pd.StringDtype) or pd.api.types.infer_dtype(values, skipna=True) == "string"
     if textual:
         ok = values.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
@@ -144,14 +247,18 @@ def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
             i = int(np.flatnonzero(~ok)[0])
             raise InputError(f"dates.{name}", values.iloc[i], "an ISO date YYYY-MM-DD", f"not an ISO date (row {values.index[i]!r})")
         try:
-            out[present] = np.array(values.to_numpy(dtype=str), dtype="datetime64[D]")
+            days = np.array(values.to_numpy(dtype=str), dtype="datetime64[D]")
         except ValueError:
+            days = np.array([_NAT])  # numpy refused one: find it below
+        if ((days < _FIRST_DAY) | (days > _LAST_DAY) | np.isnat(days)).any():  # year 0000 included
             for index, text in values.items():
                 try:
                     _dt.date.fromisoformat(text)
                 except ValueError:
                     raise InputError(f"dates.{name}", text, "an ISO date YYYY-MM-DD", f"impossible date (row {index!r})") from None
-            raise  # pragma: no cover - numpy and datetime agree on what a date is
+        if len(days) != len(values):  # pragma: no cover - numpy and datetime agree on what a date is
+            raise AssertionError(f"dates.{name}: numpy refused a date datetime.date accepts")
+        out[present] = days
         return out
     for index, value in values.items():
         if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date | str):
@@ -173,61 +280,170 @@ class _Window:
         self.anchor = anchor
         self.cuts = cuts
 
+    @classmethod
+    def of(cls, decision: Decision) -> _Window:
+        """The window of a decision: its status and cut dates as the calendar step left them on ``Retention``."""
+        r = decision.retention
+        if r.status is None:
+            return cls(None, None, None, ())
+        usable = r.period is not None and r.from_ is not None
+        return cls(r.status, Period.parse(r.period) if usable and r.period else None, r.from_ if usable else None, r.cuts)
+
     @property
     def per_row(self) -> bool:
         return self.status in ("open", "closed")
 
 
-class _Group:
-    """What the evaluator knows about one key (discrete facts + which dates are present)."""
+class _Codes:
+    """One table's facts as small integer codes per row: what its rows' keys are made of."""
 
-    __slots__ = ("facts", "window", "spec", "answers")
+    __slots__ = ("codes", "values", "dates", "as_of", "when", "duties", "event", "event_table", "index")
 
-    def __init__(self, facts: dict[str, Any], window: _Window, spec: int) -> None:
-        self.facts = facts  # the discrete facts, as given to evaluate()
-        self.window = window  # the window the rules chose (its status: that of the first row seen)
-        self.spec = spec  # the per-row window's number, -1 when the status is the same for every row
-        self.answers = [-1] * len(_STATUSES)  # answer id per window status, -1 when not yet seen
-
-
-def _window_of(decision: Decision) -> _Window:
-    cuts: list[str] = []
-    for step in decision.trace:
-        found = step.concluded.get("cut")  # the calendar step itself lists the cuts of scheduled events
-        for cut in found if isinstance(found, list) else [found] if found else []:
-            if cut["date"] in decision.activity.dates and cut["date"] not in cuts:
-                cuts.append(cut["date"])
-        if step.rule == _WINDOW_RULE:
-            status = step.concluded["window"]["status"]
-            period = decision.retention.period
-            anchor = decision.retention.from_
-            usable = period is not None and anchor is not None
-            return _Window(status, Period.parse(period) if usable and period else None, anchor if usable else None, tuple(cuts))
-    return _Window(None, None, None, ())
+    def __init__(self, index: pd.Index) -> None:
+        self.index = index
+        self.codes: dict[str, np.ndarray] = {}  # discrete field -> code per row (into values)
+        self.values: dict[str, list[Any]] = {}  # discrete field -> its normalised distinct values
+        self.dates: dict[str, np.ndarray] = {}  # date key -> datetime64[D] per row (NaT: not given)
+        self.as_of = np.empty(0, dtype="datetime64[D]")
+        self.when: dict[str, np.ndarray] = {}  # date key -> 0 not given, 1 after as_of, 2 on or before it
+        self.duties: dict[tuple[str, str], np.ndarray] = {}  # statutory duty -> 0 unknown, 1 running, 2 ended
+        # rows with a withdrawal or objection after as_of: the same date and duty codes as of that date,
+        # numbered per table (0: none); event_table gives each number's codes in the evaluator's column order
+        self.event = np.empty(0, dtype=np.int64)
+        self.event_table = np.empty((1, 0), dtype=np.int64)
 
 
-def _anchored_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray, index: pd.Index) -> np.ndarray | None:
-    """Anchor + period for ``rows`` (NaT where the anchor is unknown), None when the window has none.
-
-    An end past 9999-12-31 is the engine's InputError (:func:`lawbasis.core.calendar.window_overflow`)
-    for the first such row: numpy would carry on to year 10002, and the answer would depend on
-    whether that row was the one the engine saw.
-    """
-    if window.anchor is None or window.period is None:
-        return None
-    source = anchor_parts(window.anchor, BUILTIN.anchors)[0]
-    start = anchor_dates(window.anchor, {source: dates[source][rows]} if source in dates else {})
-    if start is None:
-        return None
-    end = add_period(start, window.period)
-    over = end > _LAST_DAY  # NaT compares false
-    if over.any():
-        i = int(rows[int(np.flatnonzero(over)[0])])
-        raise window_overflow(window.period.text, window.anchor, str(dates[source][i]), f" (row {index[i]!r})")
-    return end
+def _fixed(decision: Decision) -> tuple[Any, ...]:
+    """The date-free columns of one decision: the same flattening as the exploration grid."""
+    columns = conclusions(decision)
+    return tuple(columns[name] for name in _FIXED)
 
 
-def _window_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray, index: pd.Index) -> np.ndarray:
+def _code_of_day(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """0 where the date is not given, 1 where it is after ``days``, 2 where it is on or before."""
+    code: np.ndarray = (~np.isnat(dates)).view(np.int8) + (dates <= days).view(np.int8)  # NaT compares false
+    return code
+
+
+def _column_names(frame: pd.DataFrame, read: frozenset[str], date_keys: Sequence[str]) -> dict[Any, Any]:
+    """Field name -> the frame's column for it (bare or ``dates.``-prefixed); refuses duplicates of the columns
+    ``read`` and a missing key field."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError("frame", frame, "a pandas DataFrame, one activity per row", f"wrong type {type(frame).__name__}")
+    columns: dict[Any, Any] = {}
+    for c in frame.columns:
+        name = c[6:] if isinstance(c, str) and c.startswith("dates.") else c
+        if name in columns and name in read:  # which of the two would be read is anybody's guess
+            field = f"dates.{name}" if name in date_keys else str(name)
+            raise InputError(field, [columns[name], c], "one column per field", "duplicate column")
+        columns[name] = c
+    for required in ("policy", "purpose"):
+        if required not in columns:
+            raise InputError(required, None, "a column of the table", "missing")
+    return columns
+
+
+def _discrete_codes(
+    frame: pd.DataFrame, columns: Mapping[Any, Any], into: _Codes, fields: Mapping[str, Any], bool_fields: frozenset[str]
+) -> None:
+    """Codes per row of every discrete field (``fields``: name -> value of an absent column), values normalised
+    once per distinct value."""
+    n = len(frame)
+    for field, default in fields.items():
+        if field not in columns:  # a constant code: a read-only view, no memory per row
+            into.codes[field], into.values[field] = np.broadcast_to(np.int64(0), (n,)), [default]
+            continue
+        column = frame[columns[field]]
+        if column.dtype == bool:  # no hashing needed: the values are the codes
+            into.codes[field], into.values[field] = column.to_numpy().view(np.int8), [False, True]
+            continue
+        try:
+            raw_codes, uniques = _factorize(column)
+        except TypeError:  # a cell holds an unhashable value (a list, a dict)
+            index, value = next((i, v) for i, v in column.items() if not isinstance(v, Hashable))
+            raise InputError(field, value, "a single value per cell", f"wrong type {type(value).__name__} (row {index!r})") from None
+        canon: dict[tuple[type, Any], int] = {}
+        lookup = np.empty(len(uniques) + 1, dtype=np.int64)
+        found: list[Any] = []
+        for j, value in enumerate([*uniques, default]):  # the last entry is for empty cells (code -1)
+            value = _to_bool(value) if field in bool_fields else (default if isinstance(value, str) and value == "" else value)
+            if isinstance(value, np.generic):
+                value = value.item()
+            k = (type(value), value)
+            if k not in canon:
+                canon[k] = len(found)
+                found.append(value)
+            lookup[j] = canon[k]
+        identity = len(found) == len(uniques) + 1 and not (raw_codes < 0).any()  # nothing merged, no empty cells
+        into.codes[field], into.values[field] = (raw_codes if identity else lookup[raw_codes]), found
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, Sequence[Any]]:
+    """Codes per row (-1: empty) and the distinct values; Arrow-backed text is dictionary-encoded by Arrow itself."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        array = pa.array(column.array)
+        if isinstance(array, pa.ChunkedArray):  # one dictionary for the whole column (pd.concat, read_csv chunks)
+            array = array.combine_chunks()
+        encoded = pc.dictionary_encode(array)
+        indices = encoded.indices
+        codes = (indices.fill_null(-1) if indices.null_count else indices).to_numpy(zero_copy_only=False)
+        return codes, encoded.dictionary.to_pylist()
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return np.asarray(codes), uniques
+
+
+def _read_dates(
+    frame: pd.DataFrame,
+    columns: Mapping[Any, Any],
+    as_of: str | _dt.date | None,
+    into: _Codes,
+    date_keys: Sequence[str],
+    date_order: Iterable[tuple[str, str]],
+) -> None:
+    """The date columns of ``date_keys`` as datetime64[D], checked for order (``date_order``); ``as_of`` per row."""
+    n = len(frame)
+    dates = {key: parse_date_column(key, frame[columns[key]]) for key in date_keys if key in columns}
+    for earlier, later in date_order:
+        if earlier in dates and later in dates:
+            wrong = dates[later] < dates[earlier]  # NaT compares false
+            if wrong.any():
+                i = int(np.flatnonzero(wrong)[0])
+                raise InputError(
+                    f"dates.{later}",
+                    str(dates[later][i]),
+                    f"a date on or after dates.{earlier} ({dates[earlier][i]})",
+                    f"dates in the wrong order (row {frame.index[i]!r})",
+                )
+    default_as_of = _to_date(as_of) if as_of is not None else _dt.date.today()
+    as_of_days = np.broadcast_to(np.datetime64(default_as_of, "D"), (n,))
+    if "as_of" in columns:
+        given = parse_date_column("as_of", frame[columns["as_of"]])
+        as_of_days = np.where(np.isnat(given), as_of_days, given)
+    into.dates, into.as_of = dates, as_of_days
+    into.when = {k: _code_of_day(dates[k], as_of_days) for k in dates}
+
+
+def _group_rows(radix: list[int], key_columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by key (one int64 code per row, mixed radix): each row's group, and each group's first row."""
+    if not radix:
+        inverse = np.zeros(n, dtype=np.int64)
+    elif float(np.prod(np.array(radix, dtype=float))) < 2.0**62:
+        # int32 where the codes fit: half the memory traffic of int64
+        width: type[np.signedinteger[Any]] = np.int32 if float(np.prod(np.array(radix, dtype=float))) < 2.0**31 else np.int64
+        key_codes: np.ndarray = np.zeros(n, dtype=width)
+        for r, c in zip(radix, key_columns, strict=True):
+            np.multiply(key_codes, r, out=key_codes)
+            np.add(key_codes, c, out=key_codes, casting="same_kind")
+        inverse = pd.factorize(key_codes)[0]  # hashing, O(n); groups numbered by first appearance
+    else:  # pragma: no cover - thousands of distinct values in several columns
+        inverse = pd.factorize(pd.MultiIndex.from_arrays(key_columns))[0]
+    # groups are numbered by first appearance, so a group's first row is where the running maximum grows
+    running = np.maximum.accumulate(inverse)
+    first = np.flatnonzero(np.concatenate(([True], running[1:] > running[:-1])))
+    return inverse, first
+
+
+def _window_ends(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray, index: pd.Index) -> np.ndarray:
     """The engine's calendar step for many rows: anchor + period, cut short by the earliest cut date."""
     ends: list[np.ndarray] = []
     anchored = _anchored_end(window, dates, rows, index)
@@ -242,10 +458,31 @@ def _window_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarr
     return end
 
 
-def _fixed(decision: Decision) -> tuple[Any, ...]:
-    """The date-free columns of one decision: the same flattening as the exploration grid."""
-    columns = conclusions(decision)
-    return tuple(columns[name] for name in _FIXED)
+def _anchored_end(
+    window: _Window, dates: Mapping[str, np.ndarray], rows: np.ndarray | None, index: pd.Index, mask: np.ndarray | None = None
+) -> np.ndarray | None:
+    """Anchor + period for ``rows`` (all rows when None; NaT where the anchor is unknown), None when the window has none.
+
+    An end past 9999-12-31 is the engine's InputError (:func:`lawbasis.core.calendar.window_overflow`)
+    for the first such row (among those ``mask`` marks): numpy would carry on to year 10002, and the
+    answer would depend on whether that row was the one the engine saw.
+    """
+    if window.anchor is None or window.period is None:
+        return None
+    anchor, period = window.anchor, window.period
+    source = _anchor_source(anchor)
+    if source not in dates:
+        return None
+    column = dates[source] if rows is None else dates[source][rows]
+    end = _per_day(column, lambda days: _anchor_and_period(anchor, period, days))  # one pass per distinct day
+    over = end > _LAST_DAY  # NaT compares false
+    if mask is not None:
+        over &= mask
+    if over.any():
+        at = int(np.flatnonzero(over)[0])
+        i = at if rows is None else int(rows[at])
+        raise window_overflow(period.text, anchor, str(dates[source][i]), f" (row {index[i]!r})")
+    return end
 
 
 class BulkEvaluator:
@@ -273,14 +510,26 @@ class BulkEvaluator:
         # is a tuple of ints
         self._value_ids: dict[str, dict[tuple[type, Any], int]] = {field: {} for field in self.fields}
         self._values: dict[str, list[Any]] = {field: [] for field in self.fields}
-        self._groups: dict[bytes, _Group] = {}
+        # the keys seen, numbered; per key: its discrete facts, the window the rules chose (its status:
+        # that of the first row seen), the per-row window's number (-1 when the status is the same for
+        # every row), the held window's (anchor, period) number (-1: none) and its answer id per
+        # window status (-1: not yet seen). Kept as lists, mirrored in arrays for the per-row steps.
+        self._groups: dict[bytes, int] = {}
+        self._facts: list[dict[str, Any]] = []
+        self._windows: list[_Window] = []
+        self._group_spec: list[int] = []
+        self._group_held: list[int] = []
+        self._group_answers: list[list[int]] = []
+        self._arrays: dict[str, np.ndarray] = {}
         self._specs: list[_Window] = []  # distinct per-row windows (anchor, period, cuts)
+        self._spec_ids: dict[tuple[Any, ...], int] = {}
+        self._held: list[tuple[str, Period]] = []  # distinct (anchor, period) of windows not decided per row
+        self._held_ids: dict[tuple[str, Period], int] = {}
         # the statutory duties (period, anchor) of the loaded policies, and which policies have each
         self._duties: dict[tuple[str, str], frozenset[str]] = {}
         for info in self.engine.policies():
             for duty in self.engine.compiled(info.id).duties:
                 self._duties[duty] = self._duties.get(duty, frozenset()) | {info.id}
-        self._spec_ids: dict[tuple[Any, ...], int] = {}
         self._answers: list[tuple[Any, ...]] = []  # distinct date-free answers
         self._answer_ids: dict[tuple[Any, ...], int] = {}
         self._per_answer: dict[str, np.ndarray] = {}  # column values per answer id
@@ -312,80 +561,7 @@ class BulkEvaluator:
             self._answers.append(answer)
         return found
 
-    def _duty_ends(
-        self, policy_codes: np.ndarray, policies: list[Any], dates: Mapping[str, np.ndarray], index: pd.Index
-    ) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
-        """Each statutory duty's end, for the rows whose policy has it and whose anchor date is known.
-
-        An end past 9999-12-31 is the engine's InputError, for every row.
-        """
-        out: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-        for (period, anchor), owners in self._duties.items():
-            mine = np.array([p in owners for p in policies], dtype=bool)
-            if not mine.any():
-                continue
-            rows = np.flatnonzero(mine[policy_codes])
-            end = _anchored_end(_Window(None, Period.parse(period), anchor, ()), dates, rows, index)
-            if end is None:
-                out[(period, anchor)] = (rows[:0], np.empty(0, dtype="datetime64[D]"))
-            else:
-                known = ~np.isnat(end)
-                out[(period, anchor)] = (rows[known], end[known])
-        return out
-
-    @staticmethod
-    def _duty_codes(ends: Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray]], days: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
-        """Each duty's status per row on ``days``, as the engine's clock step gives it before the rules run:
-        0 where the row's policy has no such duty or its anchor date is unknown, 1 while it runs, 2 once ended."""
-        out: dict[tuple[str, str], np.ndarray] = {}
-        for duty, (rows, end) in ends.items():
-            code = np.zeros(len(days), dtype=np.int8)
-            code[rows] = np.where(days[rows] > end, 2, 1)
-            out[duty] = code
-        return out
-
-    def _new_group(self, key: bytes, i: int, dates: Mapping[str, np.ndarray], as_of_days: np.ndarray, index: Any) -> _Group:
-        """The first row of a key never seen: the engine decides it; its trace gives the key's window."""
-        ids = np.frombuffer(key, dtype=np.int32).tolist()
-        facts = {field: self._values[field][ids[j]] for j, field in enumerate(self.fields)}
-        decision = self._decide(facts, _row_dates(dates, i), _as_date(as_of_days[i]), index)
-        window = _window_of(decision)
-        spec = -1
-        if window.per_row:
-            found = (window.anchor, window.period, window.cuts)
-            if found not in self._spec_ids:
-                self._spec_ids[found] = len(self._specs)
-                self._specs.append(window)
-            spec = self._spec_ids[found]
-        group = _Group(facts, window, spec)
-        group.answers[_STATUS_CODES[window.status]] = self._answer_id(_fixed(decision))
-        self._groups[key] = group
-        return group
-
-    def _columns_per_answer(self) -> dict[str, np.ndarray]:
-        """Each output column's value per answer id (rebuilt only when new answers were added)."""
-        if len(self._per_answer.get("lawful", ())) != len(self._answers):
-            answers = self._answers
-            for j, name in enumerate(_FIXED):
-                if name in _BOOL_COLUMNS:
-                    self._per_answer[name] = np.array([bool(a[j]) for a in answers], dtype=bool)
-                else:
-                    column = np.empty(len(answers), dtype=object)
-                    column[:] = [a[j] for a in answers]
-                    self._per_answer[name] = column
-        return self._per_answer
-
-    # one row -> Decision
-    def _decide(self, row: dict[str, Any], dates: dict[str, _dt.date], as_of: _dt.date, index: Any) -> Decision:
-        facts = {k: v for k, v in row.items() if v is not None}  # None: the default (or a mirrored field's)
-        facts["dates"] = dates
-        facts["as_of"] = as_of
-        self.evaluations += 1
-        try:
-            return self.engine.evaluate(facts)
-        except LawbasisError as exc:
-            exc.add_note(f"in row {index!r} of the table")
-            raise
+    # --- public entry -----------------------------------------------------------------------------
 
     def evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None = None) -> pd.DataFrame:
         """The decision columns for every row of ``frame`` (same index). See the module documentation.
@@ -408,206 +584,308 @@ class BulkEvaluator:
         # specs and answers added stay (what evaluate() concluded, looked up by content, few)
         for key in list(self._groups)[groups:]:
             del self._groups[key]
+        for kept in (self._facts, self._windows, self._group_spec, self._group_held, self._group_answers):
+            del kept[groups:]
+        self._arrays.clear()
         for field, size in sizes.items():
             found, ids = self._values[field], self._value_ids[field]
             for value in found[size:]:
                 del ids[(type(value), value)]
             del found[size:]
 
-    def _evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> pd.DataFrame:  # noqa: C901
-        if not isinstance(frame, pd.DataFrame):
-            raise InputError("frame", frame, "a pandas DataFrame, one activity per row", f"wrong type {type(frame).__name__}")
-        n = len(frame)
-        columns: dict[Any, Any] = {}
-        for c in frame.columns:
-            name = c[6:] if isinstance(c, str) and c.startswith("dates.") else c
-            if name in columns and name in self._read:  # which of the two would be read is anybody's guess
-                field = f"dates.{name}" if name in self._date_keys else str(name)
-                raise InputError(field, [columns[name], c], "one column per field", "duplicate column")
-            columns[name] = c
-        for required in ("policy", "purpose"):
-            if required not in columns:
-                raise InputError(required, None, "a column of the table", "missing")
-        if n == 0:
+    def _evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> pd.DataFrame:
+        columns = _column_names(frame, self._read, self._date_keys)
+        if len(frame) == 0:
             return _meta().set_axis(frame.index)
-        # discrete facts: codes per row, values normalised once per distinct value
-        codes: dict[str, np.ndarray] = {}
-        values: dict[str, list[Any]] = {}
-        for field, default in self.fields.items():
-            if field not in columns:  # a constant code: a read-only view, no memory per row
-                codes[field], values[field] = np.broadcast_to(np.int64(0), (n,)), [default]
-                continue
-            column = frame[columns[field]]
-            if column.dtype == bool:  # no hashing needed: the values are the codes
-                codes[field], values[field] = column.to_numpy().view(np.int8), [False, True]
-                continue
-            try:
-                raw_codes, uniques = pd.factorize(column, use_na_sentinel=True)
-            except TypeError:  # a cell holds an unhashable value (a list, a dict)
-                index, value = next((i, v) for i, v in column.items() if not isinstance(v, Hashable))
-                raise InputError(field, value, "a single value per cell", f"wrong type {type(value).__name__} (row {index!r})") from None
-            canon: dict[tuple[type, Any], int] = {}
-            lookup = np.empty(len(uniques) + 1, dtype=np.int64)
-            found: list[Any] = []
-            for j, value in enumerate([*uniques, default]):  # the last entry is for empty cells (code -1)
-                value = _to_bool(value) if field in self._bool_fields else (default if isinstance(value, str) and value == "" else value)
-                if isinstance(value, np.generic):
-                    value = value.item()
-                k = (type(value), value)
-                if k not in canon:
-                    canon[k] = len(found)
-                    found.append(value)
-                lookup[j] = canon[k]
-            identity = len(found) == len(uniques) + 1 and not (raw_codes < 0).any()  # nothing merged, no empty cells
-            codes[field], values[field] = (raw_codes if identity else lookup[raw_codes]), found
-        dates = {key: parse_date_column(key, frame[columns[key]]) for key in self._date_keys if key in columns}
-        present = {key: ~np.isnat(values) for key, values in dates.items()}
-        for earlier, later in self._date_order:
-            if earlier in dates and later in dates:
-                wrong = present[earlier] & present[later] & (dates[later] < dates[earlier])
-                if wrong.any():
-                    i = int(np.flatnonzero(wrong)[0])
-                    raise InputError(
-                        f"dates.{later}",
-                        str(dates[later][i]),
-                        f"a date on or after dates.{earlier} ({dates[earlier][i]})",
-                        f"dates in the wrong order (row {frame.index[i]!r})",
-                    )
-        default_as_of = _to_date(as_of) if as_of is not None else _dt.date.today()
-        as_of_days = np.broadcast_to(np.datetime64(default_as_of, "D"), (n,))
-        if "as_of" in columns:
-            given = parse_date_column("as_of", frame[columns["as_of"]])
-            as_of_days = np.where(np.isnat(given), as_of_days, given)
+        table = _Codes(frame.index)
+        _discrete_codes(frame, columns, table, self.fields, self._bool_fields)
+        _read_dates(frame, columns, as_of, table, self._date_keys, self._date_order)
+        self._derived_codes(table)
+        # 1. group rows by key: discrete facts + the date codes (one int64 code per row)
+        inverse, first = self._group_rows(table)
+        ids = self._group_ids(table, first)
+        # 2. each row's window end and status, computed once per distinct window over its rows
+        until, status = self._ends(table, ids, inverse)
+        self._check_held(table, ids, inverse)
+        # 3. each row's answer: its group's answer for its status (the engine decides a pair never seen)
+        answer_ids = self._answers_of(table, ids, inverse, status)
+        # 4. the columns
+        return self._output(answer_ids, until, frame.index)
 
-        # what the engine derives from the dates before the rules run: for each date, given and on
-        # or before as_of (0: not given, 1: later than as_of, 2: passed); for each statutory duty of
-        # the policies in the table, its status on as_of (0: unknown, 1: running, 2: ended)
-        when = {k: present[k].astype(np.int8) + (present[k] & (dates[k] <= as_of_days)).astype(np.int8) for k in present}
-        duty_ends = self._duty_ends(codes["policy"], values["policy"], dates, frame.index)
-        duties = self._duty_codes(duty_ends, as_of_days)
-        # a withdrawal or objection dated after as_of is asked of the rules again as of its own date: the
-        # same codes as of that date join the key of the rows that have one (0 for every other row)
-        on_the_event: dict[tuple[str, str], np.ndarray] = {}
+    # --- steps of _evaluate_frame -----------------------------------------------------------------
+
+    def _derived_codes(self, table: _Codes) -> None:
+        """What the engine derives from the dates before the rules run: each statutory duty's status on
+        as_of, and for rows with a withdrawal or objection after as_of, the same codes as of that date."""
+        dates = table.dates
+        table.duties = self._duty_codes(table)
+        scheduled = np.zeros(len(table.index), dtype=bool)
         for event in SCHEDULED_EVENTS:
-            if event not in when or not (when[event] == 1).any():
+            if event in table.when:
+                scheduled |= table.when[event] == 1
+        rows = np.flatnonzero(scheduled)
+        table.event = np.zeros(len(table.index), dtype=np.int64)
+        # a key has the same width in every table (none scheduled: all zeros), so a combination has one key
+        # whether or not its table holds scheduled events, and keys travel between evaluators (import_knowledge)
+        table.event_table = np.zeros((1, len(SCHEDULED_EVENTS) * (len(self._date_keys) + len(self._duties))), dtype=np.int64)
+        if not len(rows):
+            return
+        # the rows with a scheduled event are few: their codes as of each event are computed for them alone
+        duty_ends = self._duty_ends(table, rows)
+        blocks = []
+        for event in SCHEDULED_EVENTS:
+            names = [*self._date_keys, *(f"{d[0]} {d[1]}" for d in self._duties)]
+            block = np.zeros((len(rows), len(names)), dtype=np.int64)
+            if event in table.when:
+                mine = table.when[event][rows] == 1
+                day = np.where(mine, dates[event][rows], _NAT)
+                for j, key in enumerate(self._date_keys):
+                    if key in dates:
+                        block[:, j] = np.where(mine, _code_of_day(dates[key][rows], day), 0)
+                for j, duty in enumerate(self._duties, start=len(self._date_keys)):
+                    if duty in duty_ends:
+                        block[:, j] = np.where(mine, _duty_code(duty_ends[duty], day), 0)
+            blocks.append(block)
+        matrix = np.hstack(blocks)
+        codes, distinct = _factorize_rows(matrix)
+        table.event[rows] = codes + 1
+        table.event_table = np.vstack([np.zeros((1, matrix.shape[1]), dtype=np.int64), distinct])
+
+    def _duty_ends(self, table: _Codes, rows: np.ndarray | None = None) -> dict[tuple[str, str], np.ndarray]:
+        """Each statutory duty's end for ``rows`` (all when None; NaT where the row's policy lacks the duty
+        or its anchor date is unknown).
+
+        An end past 9999-12-31 is the engine's InputError, for every row of a policy with that duty.
+        """
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for (period, anchor), mine in self._duty_rows(table).items():
+            own = mine if rows is None or mine is None else mine[rows]
+            end = _anchored_end(_Window(None, Period.parse(period), anchor, ()), table.dates, rows, table.index, own)
+            if end is not None:
+                out[(period, anchor)] = end if own is None else np.where(own, end, _NAT)
+        return out
+
+    def _duty_rows(self, table: _Codes) -> dict[tuple[str, str], np.ndarray | None]:
+        """The statutory duties of the table's policies, each with the rows whose policy has it (None: every row)."""
+        out: dict[tuple[str, str], np.ndarray | None] = {}
+        policies, codes = table.values["policy"], table.codes["policy"]
+        for duty, owners in self._duties.items():
+            mine = np.array([p in owners for p in policies], dtype=bool)
+            if mine.any():
+                out[duty] = None if mine.all() else mine[codes]
+        return out
+
+    def _duty_codes(self, table: _Codes) -> dict[tuple[str, str], np.ndarray]:
+        """Each duty's status per row on as_of (:func:`_duty_code`). With one as_of for the table, looked up
+        per distinct anchor day: the end grows with the anchor, so the latest day tells whether any overflows."""
+        if table.as_of.strides != (0,):  # an as_of per row
+            return {duty: _duty_code(end, table.as_of) for duty, end in self._duty_ends(table).items()}
+        out: dict[tuple[str, str], np.ndarray] = {}
+        as_of = table.as_of[0]
+        for (period, anchor), mine in self._duty_rows(table).items():
+            source = _anchor_source(anchor)
+            if source not in table.dates:
                 continue
-            scheduled = when[event] == 1
-            day = np.where(scheduled, dates[event], _NAT)
-            for date_key in self._date_keys:
-                if date_key in present:
-                    code = present[date_key].astype(np.int8) + (present[date_key] & (dates[date_key] <= day)).astype(np.int8)
-                    on_the_event[(event, date_key)] = np.where(scheduled, code, 0).astype(np.int8)
-            for duty, code in self._duty_codes(duty_ends, day).items():
-                on_the_event[(event, f"{duty[0]} {duty[1]}")] = np.where(scheduled, code, 0).astype(np.int8)
+            length = Period.parse(period)
+            latest = np.array([table.dates[source].view(np.int64).max()]).view("datetime64[D]")
+            if (_anchor_and_period(anchor, length, latest) > _LAST_DAY).any():
+                # raises for the first row that overflows
+                _anchored_end(_Window(None, length, anchor, ()), table.dates, None, table.index, mine)
 
-        # 1. group rows by key: discrete facts + the date codes above (one int64 code per row)
-        varying = [f for f in self.fields if len(values[f]) > 1]
-        radix = (
-            [len(values[f]) for f in varying]
-            + [3 for k in self._date_keys if k in present]
-            + [3 for _ in duties]
-            + [3 for _ in on_the_event]
-        )
-        columns_of_key = (
-            [codes[f] for f in varying]
-            + [when[k] for k in self._date_keys if k in present]
-            + list(duties.values())
-            + list(on_the_event.values())
-        )
-        if not radix:
-            inverse = np.zeros(n, dtype=np.int64)
-        elif float(np.prod(np.array(radix, dtype=float))) < 2.0**62:
-            key_codes = np.zeros(n, dtype=np.int64)
-            for r, c in zip(radix, columns_of_key, strict=True):
-                key_codes *= r
-                key_codes += c
-            inverse = pd.factorize(key_codes)[0]  # hashing, O(n); groups numbered by first appearance
-        else:  # pragma: no cover - thousands of distinct values in several columns
-            inverse = pd.factorize(pd.MultiIndex.from_arrays(columns_of_key))[0]
-        # groups are numbered by first appearance, so a group's first row is where the running maximum grows
-        running = np.maximum.accumulate(inverse)
-        first = np.flatnonzero(np.concatenate(([True], running[1:] > running[:-1])))
+            def code_of(days: np.ndarray, anchor: str = anchor, period: Period = length) -> np.ndarray:
+                return np.where(as_of > _anchor_and_period(anchor, period, days), 2, 1).astype(np.int8)
+
+            code = _per_day(table.dates[source], code_of, np.int8(0))
+            out[(period, anchor)] = code if mine is None else code * mine.view(np.int8)
+        return out
+
+    def _group_rows(self, table: _Codes) -> tuple[np.ndarray, np.ndarray]:
+        varying = [f for f in self.fields if len(table.values[f]) > 1]
+        dated = [k for k in self._date_keys if k in table.when]
+        radix = [len(table.values[f]) for f in varying] + [3] * len(dated) + [3] * len(table.duties)
+        key_columns = [table.codes[f] for f in varying] + [table.when[k] for k in dated] + list(table.duties.values())
+        if len(table.event_table) > 1:
+            radix.append(len(table.event_table))
+            key_columns.append(table.event)
+        return _group_rows(radix, key_columns, len(table.index))
+
+    def _group_ids(self, table: _Codes, first: np.ndarray) -> np.ndarray:
+        """The evaluator's number of each group's key (value ids + date codes: the same in every table);
+        the engine decides the first row of a key never seen."""
         groups = len(first)
-
-        # the key of each group as numbers that mean the same in every table: value ids + date presence
-        global_ids = {f: np.array([self._value_id(f, v) for v in values[f]], dtype=np.int64) for f in self.fields}
+        zeros = np.zeros(groups, dtype=np.int64)
+        global_ids = {f: np.array([self._value_id(f, v) for v in table.values[f]], dtype=np.int64) for f in self.fields}
         key_matrix = np.column_stack(
-            [global_ids[f][codes[f][first]] for f in self.fields]
-            + [when[k][first].astype(np.int64) if k in when else np.zeros(groups, dtype=np.int64) for k in self._date_keys]
-            + [duties[d][first].astype(np.int64) if d in duties else np.zeros(groups, dtype=np.int64) for d in self._duties]
-            + [
-                on_the_event[(e, c)][first].astype(np.int64) if (e, c) in on_the_event else np.zeros(groups, dtype=np.int64)
-                for e in SCHEDULED_EVENTS
-                for c in (*self._date_keys, *(f"{d[0]} {d[1]}" for d in self._duties))
-            ]
+            [global_ids[f][table.codes[f][first]] for f in self.fields]
+            + [table.when[k][first].astype(np.int64) if k in table.when else zeros for k in self._date_keys]
+            + [table.duties[d][first].astype(np.int64) if d in table.duties else zeros for d in self._duties]
+            + [table.event_table[table.event[first]]]
         )
         # keys as bytes: no container objects per group, so no garbage-collector passes over the heap
         as_bytes = np.ascontiguousarray(key_matrix.astype(np.int32)).view(np.dtype((np.void, 4 * key_matrix.shape[1])))
-        keys = [bytes(k) for k in as_bytes.reshape(-1).tolist()]
-        found_groups: list[_Group] = []
-        for i0, key in zip(first.tolist(), keys, strict=True):
-            group = self._groups.get(key)
-            if group is None:
-                group = self._new_group(key, i0, dates, as_of_days, frame.index[i0])
-            found_groups.append(group)
+        keys = cast(list[bytes], as_bytes.reshape(-1).tolist())
+        found = self._groups
+        ids = [found.get(key, -1) for key in keys]
+        for j in [j for j, g in enumerate(ids) if g < 0]:  # the groups of one table have distinct keys
+            ids[j] = self._new_group(keys[j], int(first[j]), table)
+        return np.array(ids, dtype=np.int64)
 
-        # 2. the end date of every row, computed once per distinct window (anchor, period, cuts)
-        #    over all rows that share it; the status of every row
-        group_status = np.array([_STATUS_CODES[g.window.status] if g.spec < 0 else 0 for g in found_groups], dtype=np.int8)
-        status = group_status[inverse]
+    def _new_group(self, key: bytes, i: int, table: _Codes) -> int:
+        """The first row of a key never seen: the engine decides it; its window is the key's window."""
+        ids = np.frombuffer(key, dtype=np.int32).tolist()
+        facts = {field: self._values[field][ids[j]] for j, field in enumerate(self.fields)}
+        decision = self._decide(facts, _row_dates(table.dates, i), _as_date(table.as_of[i]), table.index[i])
+        window = _Window.of(decision)
+        answers = [-1] * len(_STATUSES)
+        answers[_STATUS_CODES[window.status]] = self._answer_id(_fixed(decision))
+        return self._add_group(key, facts, window, answers)
+
+    def _add_group(self, key: bytes, facts: dict[str, Any], window: _Window, answers: list[int]) -> int:
+        """Number a new key with its facts, window and answer ids per window status; its window's spec
+        (per-row windows) or held window is numbered too."""
+        spec = held = -1
+        if window.per_row:
+            spec = self._spec_ids.setdefault((window.anchor, window.period, window.cuts), len(self._specs))
+            if spec == len(self._specs):
+                self._specs.append(window)
+        elif window.anchor is not None and window.period is not None:
+            held = self._held_ids.setdefault((window.anchor, window.period), len(self._held))
+            if held == len(self._held):
+                self._held.append((window.anchor, window.period))
+        number = len(self._facts)
+        self._groups[key] = number
+        self._facts.append(facts)
+        self._windows.append(window)
+        self._group_spec.append(spec)
+        self._group_held.append(held)
+        self._group_answers.append(answers)
+        self._arrays.clear()
+        return number
+
+    def _array(self, name: str) -> np.ndarray:
+        """The per-key lists as arrays (rebuilt after keys or answers were added)."""
+        if not self._arrays:
+            self._arrays["spec"] = np.array(self._group_spec, dtype=np.int64)
+            self._arrays["held"] = np.array(self._group_held, dtype=np.int64)
+            self._arrays["status"] = np.array(
+                [_STATUS_CODES[w.status] if s < 0 else 0 for w, s in zip(self._windows, self._group_spec, strict=True)], dtype=np.int8
+            )
+            self._arrays["answers"] = np.array(self._group_answers, dtype=np.int64).reshape(-1, len(_STATUSES))
+        return self._arrays[name]
+
+    def _ends(self, table: _Codes, ids: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's window end and status: the end computed once per distinct window (anchor, period,
+        cuts) over all rows that share it; the status of keys whose window is not decided per row is the key's."""
+        n = len(inverse)
+        status = self._array("status")[ids][inverse]
         until = np.full(n, _NAT)
-        local: dict[int, int] = {}
-        group_spec = np.array([local.setdefault(g.spec, len(local)) if g.spec >= 0 else -1 for g in found_groups], dtype=np.int64)
-        if local:
-            # rows of each window, by one stable sort of small integers (a radix sort)
-            small = np.int8 if len(local) < 127 else np.int32
-            row_spec = group_spec.astype(small)[inverse]
-            order = np.argsort(row_spec, kind="stable")
-            bounds = np.concatenate(([0], np.cumsum(np.bincount(row_spec + 1, minlength=len(local) + 1))))
-            for spec, at in local.items():
-                rows = order[bounds[at + 1] : bounds[at + 2]]
-                end = _window_end(self._specs[spec], dates, rows, frame.index)
-                if np.isnat(end).any():  # pragma: no cover - presence is part of the key
-                    raise AssertionError("a window end is missing where the key says it is known")
-                until[rows] = end
-                status[rows] = np.where(as_of_days[rows] > end, _STATUS_CODES["closed"], _STATUS_CODES["open"])
+        group_spec = self._array("spec")[ids]
+        specs = np.unique(group_spec[group_spec >= 0])
+        if not len(specs):
+            return until, status
+        local = np.full(int(specs[-1]) + 2, -1, dtype=np.int64)  # evaluator's spec number -> 0..k-1 (-1 last: none)
+        local[specs] = np.arange(len(specs))
+        # rows of each window, by one stable sort of small integers (a radix sort)
+        row_spec = local[group_spec].astype(np.int8 if len(specs) < 127 else np.int32)[inverse]
+        order = np.argsort(row_spec, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(row_spec + 1, minlength=len(specs) + 1))))
+        for at, spec in enumerate(specs.tolist()):
+            rows = order[bounds[at + 1] : bounds[at + 2]]
+            end = _window_ends(self._specs[spec], table.dates, rows, table.index)
+            if np.isnat(end).any():  # pragma: no cover - presence is part of the key
+                raise AssertionError("a window end is missing where the key says it is known")
+            until[rows] = end
+            status[rows] = np.where(table.as_of[rows] > end, _STATUS_CODES["closed"], _STATUS_CODES["open"])
+        return until, status
 
-        # the engine computes the end of a held window too (and rejects one past 9999-12-31), so the
-        # rows of keys whose status does not vary per row are checked the same way
-        unchecked = [(j, g.window) for j, g in enumerate(found_groups) if g.spec < 0 and g.window.anchor is not None]
-        if unchecked:
-            kinds: dict[tuple[Any, ...], int] = {}
-            mark = np.full(groups, -1, dtype=np.int64)
-            for j, window in unchecked:
-                mark[j] = kinds.setdefault((window.anchor, window.period), len(kinds))
-            row_mark = mark[inverse]
-            for (anchor, period), kind in kinds.items():
-                _anchored_end(_Window(None, period, anchor, ()), dates, np.flatnonzero(row_mark == kind), frame.index)
+    def _check_held(self, table: _Codes, ids: np.ndarray, inverse: np.ndarray) -> None:
+        """The engine computes the end of a held (or otherwise not per-row) window too and rejects one past
+        9999-12-31, so the rows of such keys are checked the same way."""
+        group_held = self._array("held")[ids]
+        kinds = np.unique(group_held[group_held >= 0])
+        if not len(kinds):
+            return
+        row_held: np.ndarray | None = None
+        for kind in kinds.tolist():
+            anchor, period = self._held[kind]
+            window = _Window(None, period, anchor, ())
+            source = _anchor_source(anchor)
+            if source not in table.dates:
+                continue
+            # the end grows with the anchor date: if the column's latest date does not overflow, no row does
+            latest = np.array([table.dates[source].view(np.int64).max()]).view("datetime64[D]")  # NaT is the smallest int64
+            start = anchor_dates(anchor, {source: latest})
+            if start is None or not (add_period(start, period) > _LAST_DAY).any():
+                continue
+            row_held = group_held[inverse] if row_held is None else row_held
+            _anchored_end(window, table.dates, np.flatnonzero(row_held == kind), table.index)
 
-        # 3. the answer of every row: its group's answer for its status; a (group, status) never seen
-        #    is decided by the engine for one of its rows
+    def _answers_of(self, table: _Codes, ids: np.ndarray, inverse: np.ndarray, status: np.ndarray) -> np.ndarray:
+        """Each row's answer id: its group's answer for its status; a (group, status) never seen is decided by
+        the engine for one of its rows."""
         width = len(_STATUSES)
         pair = inverse * width + status
-        table = np.array([g.answers for g in found_groups], dtype=np.int64).reshape(-1)
-        answer_ids = table[pair]
-        if (answer_ids < 0).any():
-            sample = np.empty(groups * width, dtype=np.int64)
-            sample[pair] = np.arange(n)  # some row of each pair (its answer is the answer of every row of it)
-            for p in np.flatnonzero(np.bincount(pair[answer_ids < 0], minlength=groups * width)).tolist():
-                g, window_status = divmod(p, width)
-                i = int(sample[p])
-                decision = self._decide(found_groups[g].facts, _row_dates(dates, i), _as_date(as_of_days[i]), frame.index[i])
-                table[p] = found_groups[g].answers[window_status] = self._answer_id(_fixed(decision))
-            answer_ids = table[pair]
+        known = self._array("answers")[ids].reshape(-1)
+        answer_ids: np.ndarray = known[pair]
+        if (answer_ids >= 0).all():
+            return answer_ids
+        sample = np.empty(len(ids) * width, dtype=np.int64)
+        sample[pair] = np.arange(len(inverse))  # some row of each pair (its answer is the answer of every row of it)
+        for p in np.flatnonzero(np.bincount(pair[answer_ids < 0], minlength=len(ids) * width)).tolist():
+            g, window_status = divmod(p, width)
+            i = int(sample[p])
+            group = int(ids[g])
+            decision = self._decide(self._facts[group], _row_dates(table.dates, i), _as_date(table.as_of[i]), table.index[i])
+            known[p] = self._group_answers[group][window_status] = self._answer_id(_fixed(decision))
+        self._arrays.clear()
+        decided: np.ndarray = known[pair]
+        return decided
 
-        # 4. columns: each answer's values taken per row (no copies of the table's objects)
+    def _output(self, answer_ids: np.ndarray, until: np.ndarray, index: pd.Index) -> pd.DataFrame:
+        """The decision columns: each answer's values taken per row (no copies of the table's objects).
+
+        The text columns are taken in one 2-D gather straight into the frame's object block (a third
+        of the time of one gather and one Series per column); the others are inserted beside it.
+        """
         per_answer = self._columns_per_answer()
-        out: dict[str, pd.Series] = {}
-        for name in _FIXED:
-            of_answer = per_answer[name]
-            out[name] = pd.Series(of_answer[answer_ids], index=frame.index, dtype=of_answer.dtype, copy=False, name=name)
-        out["retention_until"] = pd.Series(until.astype("datetime64[s]"), index=frame.index, copy=False, name="retention_until")
-        return pd.concat([out[name] for name in DECISION_COLUMNS], axis=1)
+        block = per_answer["text"][:, answer_ids]
+        out = pd.DataFrame(block.T, index=index, columns=list(_TEXT_COLUMNS), dtype=object, copy=False)
+        for at, name in enumerate(DECISION_COLUMNS):
+            if name in _BOOL_COLUMNS:
+                out.insert(at, name, per_answer[name][answer_ids])
+            elif name == "retention_until":
+                out.insert(at, name, until.astype("datetime64[s]"))
+        return out
+
+    def _columns_per_answer(self) -> dict[str, np.ndarray]:
+        """Each output column's value per answer id (rebuilt only when new answers were added); the text
+        columns as one array, a row per column."""
+        if len(self._per_answer.get("lawful", ())) != len(self._answers):
+            answers = self._answers
+            for j, name in enumerate(_FIXED):
+                if name in _BOOL_COLUMNS:
+                    self._per_answer[name] = np.array([bool(a[j]) for a in answers], dtype=bool)
+                else:
+                    column = np.empty(len(answers), dtype=object)
+                    column[:] = [a[j] for a in answers]
+                    self._per_answer[name] = column
+            text = np.empty((len(_TEXT_COLUMNS), len(answers)), dtype=object)
+            for j, name in enumerate(_TEXT_COLUMNS):
+                text[j] = self._per_answer[name]
+            self._per_answer["text"] = text
+        return self._per_answer
+
+    # one row -> Decision
+    def _decide(self, row: dict[str, Any], dates: dict[str, _dt.date], as_of: _dt.date, index: Any) -> Decision:
+        facts = {k: v for k, v in row.items() if v is not None}  # None: the default (or a mirrored field's)
+        facts["dates"] = dates
+        facts["as_of"] = as_of
+        self.evaluations += 1
+        try:
+            return self.engine.evaluate(facts)
+        except LawbasisError as exc:
+            exc.add_note(f"in row {index!r} of the table")
+            raise
 
     # --- sharing what an evaluator learned with others (the Dask sweep) ------------------------------
 
@@ -624,12 +902,12 @@ class BulkEvaluator:
         with self._lock:
             out: list[tuple[Any, ...]] = []
             fields = len(self.fields)
-            for key, group in list(self._groups.items())[since:]:
+            for key, number in list(self._groups.items())[since:]:
                 ids = np.frombuffer(key, dtype=np.int32).tolist()
                 values = tuple(self._values[f][ids[j]] for j, f in enumerate(self.fields))
-                window = group.window
+                window = self._windows[number]
                 shape = (window.status, window.period.text if window.period else None, window.anchor, window.cuts)
-                answers = tuple((status, self._answers[a]) for status, a in enumerate(group.answers) if a >= 0)
+                answers = tuple((_STATUSES[s], self._answers[a]) for s, a in enumerate(self._group_answers[number]) if a >= 0)
                 out.append((values, tuple(ids[fields:]), shape, answers))
             return out
 
@@ -645,29 +923,42 @@ class BulkEvaluator:
                     continue
                 ids = [self._value_id(f, v) for f, v in zip(self.fields, values, strict=True)]
                 key = np.array([*ids, *codes], dtype=np.int32).tobytes()
-                group = self._groups.get(key)
-                if group is None:
+                number = self._groups.get(key)
+                if number is None:
                     status, period, anchor, cuts = shape
                     window = _Window(status, Period.parse(period) if period else None, anchor, tuple(cuts))
-                    spec = -1
-                    if window.per_row:
-                        found = (window.anchor, window.period, window.cuts)
-                        if found not in self._spec_ids:
-                            self._spec_ids[found] = len(self._specs)
-                            self._specs.append(window)
-                        spec = self._spec_ids[found]
-                    group = self._groups[key] = _Group(dict(zip(self.fields, values, strict=True)), window, spec)
+                    number = self._add_group(key, dict(zip(self.fields, values, strict=True)), window, [-1] * len(_STATUSES))
                     added += 1
+                known = self._group_answers[number]
                 for status, answer in answers:
-                    if group.answers[status] < 0:
-                        group.answers[status] = self._answer_id(tuple(answer))
+                    if known[_STATUS_CODES[status]] < 0:
+                        known[_STATUS_CODES[status]] = self._answer_id(tuple(answer))
+            self._arrays.clear()
         return added
 
     def _codes_width(self) -> tuple[str, ...]:
-        """The date and duty codes that follow the field values in a key (as ``_evaluate_frame`` builds it)."""
+        """The date and duty codes that follow the field values in a key (as :meth:`_group_ids` builds it)."""
         duties = tuple(f"{d[0]} {d[1]}" for d in self._duties)
         events = tuple(f"{e} {c}" for e in SCHEDULED_EVENTS for c in (*self._date_keys, *duties))
         return (*self._date_keys, *duties, *events)
+
+
+def _duty_code(end: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """A duty's status per row on ``days``, as the engine's clock step gives it before the rules run:
+    0 where the row's policy has no such duty or its anchor date is unknown, 1 while it runs, 2 once ended."""
+    known = ~np.isnat(end)
+    code: np.ndarray = known.view(np.int8) + (known & (days > end)).view(np.int8)
+    return code
+
+
+def _factorize_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's number among the distinct rows of a small-integer matrix, and the distinct rows."""
+    if matrix.shape[1] == 0:
+        return np.zeros(len(matrix), dtype=np.int64), np.zeros((1, 0), dtype=np.int64)
+    as_bytes = np.ascontiguousarray(matrix.astype(np.int8)).view(np.dtype((np.void, matrix.shape[1])))
+    codes, uniques = pd.factorize(pd.Series(as_bytes.reshape(-1).tolist(), dtype=object))
+    distinct = np.frombuffer(b"".join(uniques), dtype=np.int8).reshape(len(uniques), -1).astype(np.int64)
+    return codes.astype(np.int64), distinct
 
 
 def _meta() -> pd.DataFrame:

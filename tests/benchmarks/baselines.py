@@ -131,3 +131,28 @@ def dates_only(
         end = np.fmin(end, parse_date_column(cut, table[cut]))
     delete = ~np.isnat(end) & (np.datetime64(as_of, "D") > end)
     return np.where(delete, "delete", "keep")
+
+
+def dates_arithmetic(
+    table: pd.DataFrame,
+    as_of: dt.date,
+    windows: tuple[tuple[str, int], ...] = (("contract_ended", 36), ("contact_collected", 12)),
+    cuts: tuple[str, ...] = ("objection_received", "consent_withdrawn"),
+) -> np.ndarray:
+    """Baseline (c) for table shapes: what a user's own pandas code for the dates costs on this frame.
+
+    ``pd.to_datetime`` on every date column the table has (whatever its dtype), each window's period
+    added to its anchor (``pd.DateOffset``, months clamped to the month's end), cut at the earliest cut
+    date, compared with as_of. Independent of lawbasis's own parsing.
+    """
+    from lawbasis.core.activity import DATE_KEYS
+
+    parsed = {k: pd.to_datetime(table[k]) for k in DATE_KEYS if k in table.columns}
+    day = pd.Timestamp(as_of)
+    keep = np.zeros(len(table), dtype=bool)
+    for anchor, months in windows:
+        end = parsed[anchor] + pd.DateOffset(months=months)
+        for cut in cuts:
+            end = end.where(~(parsed[cut] < end), parsed[cut])
+        keep |= (end >= day).to_numpy()
+    return np.where(keep, "keep", "delete")

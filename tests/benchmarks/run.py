@@ -3,17 +3,19 @@
 Writes ``bench-results/bench-<timestamp>.json`` (and ``bench-results/latest.json``) and prints a table.
 Not collected by pytest (no ``test_`` prefix). ``python tests/benchmarks/run.py --random-traffic`` runs
 the random-traffic figure (memo vs ``memo_size=0``) alone. Sizes can be reduced for a quick look:
-``LAWBASIS_BENCH_ROWS=100000 LAWBASIS_BENCH_SWEEP_ROWS=100000 LAWBASIS_BENCH_DASK_ROWS=200000 python tests/benchmarks/run.py``.
+``LAWBASIS_BENCH_ROWS=100000 LAWBASIS_BENCH_SWEEP_ROWS=100000 LAWBASIS_BENCH_DASK_ROWS=200000 LAWBASIS_BENCH_SHAPE_ROWS=50000
+python tests/benchmarks/run.py`` (``LAWBASIS_BENCH_CURVE=0`` skips the bulk scale curve).
 
 ``python tests/benchmarks/run.py --evaluate`` runs the evaluate() figures alone (per call, memo and
-``memo_size=0``, and both profiles).
+``memo_size=0``, and both profiles). ``python tests/benchmarks/bench_tables.py`` runs the bulk figures
+alone, ``python tests/benchmarks/bench_sweep.py`` the sweep and Dask figures.
 
 Targets (issues 6 and 14): median evaluate() <= 1.5x the raw durable_rules floor (a) for the same facts
-with the memo, <= 8x with ``memo_size=0``;
-a 1,000,000-row sweep <= 3x the vectorised date arithmetic alone (c). Issue 14 (``bench_sweep.py``):
-``lawbasis sweep`` of a 1,000,000-row CSV and Parquet file in a fresh process <= 1.5x pandas reading
-and writing it, peak RSS <= 2x reading one chunk; Dask on two workers (2,000,000 rows) >= 1.6x one
-process warm and >= 1.2x cold.
+with the memo, <= 8x with ``memo_size=0``; a warm ``evaluate_frame`` <= 3x the vectorised date
+arithmetic (pd.to_datetime + period offsets) over the same date columns, on every table shape a user
+has (bench_tables.py). Issue 14 (``bench_sweep.py``): ``lawbasis sweep`` of a 1,000,000-row CSV and
+Parquet file in a fresh process <= 1.5x pandas reading and writing it, peak RSS <= 2x reading one
+chunk; Dask on two workers (2,000,000 rows) >= 1.6x one process warm and >= 1.2x cold.
 """
 
 from __future__ import annotations
@@ -40,13 +42,14 @@ ROOT = HERE.parent.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
 import bench_sweep  # noqa: E402
+import bench_tables  # noqa: E402
 import pandas as pd  # noqa: E402
 import psutil  # noqa: E402
-from baselines import RawFloor, dates_only, engine_facts, plain_marketing  # noqa: E402
+from baselines import RawFloor, engine_facts, plain_marketing  # noqa: E402
 from tables import AS_OF, make_table  # noqa: E402
 
 import lawbasis  # noqa: E402
-from lawbasis.bulk import BulkEvaluator, sweep_file  # noqa: E402
+from lawbasis.bulk import sweep_file  # noqa: E402
 
 ROWS = int(os.environ.get("LAWBASIS_BENCH_ROWS", "1000000"))
 CALLS = int(os.environ.get("LAWBASIS_BENCH_CALLS", "600"))
@@ -415,57 +418,10 @@ def rule_growth() -> list[dict[str, Any]]:
 # --- bulk ----------------------------------------------------------------------------------------
 
 
-def bulk(engine: lawbasis.Engine) -> dict[str, Any]:
-    table = make_table(ROWS, engine=engine)
-    BulkEvaluator(lawbasis.Engine()).evaluate_frame(table.head(20000), AS_OF)  # warm numpy/pandas code paths
-    warm = BulkEvaluator(lawbasis.Engine())  # a fresh engine: the first sweep runs every combination cold
-    t_cold = best_s(lambda: warm.evaluate_frame(table, AS_OF), repeat=1)
-    combos = warm.evaluations
-    t_sweep = best_s(lambda: warm.evaluate_frame(table, AS_OF), repeat=3)  # cache warm: the steady state of a stream
-    t_dates = best_s(lambda: dates_only(table, AS_OF), repeat=3)
-    # agreement with evaluate() on a sample of the same table
-    sample = table.sample(300, random_state=1)
-    got = warm.evaluate_frame(sample, AS_OF)
-    for (index, row), (_, out) in zip(sample.iterrows(), got.iterrows(), strict=True):
-        facts = {k: row[k] for k in ("policy", "purpose", "customer_status", "consent", "objection")}
-        if pd.notna(row["channel"]):
-            facts["channel"] = row["channel"]
-        facts["dispute"] = bool(row["dispute"])
-        facts["dates"] = {
-            k: row[k].date()
-            for k in ("contract_ended", "fiscal_year_end", "recorded", "relationship_ended", "objection_received")
-            if not pd.isna(row[k])
-        }
-        facts["as_of"] = AS_OF
-        d = engine.evaluate(facts)
-        assert (d.lawful, d.may_process, d.retention.until) == (
-            out["lawful"],
-            bool(out["may_process"]),
-            None if pd.isna(out["retention_until"]) else out["retention_until"].date(),
-        ), index
-    # growth with activities
-    growth = []
-    for n in (1_000, 10_000, 100_000, ROWS):
-        part = table.head(n)
-        t = best_s(lambda p=part: warm.evaluate_frame(p, AS_OF), repeat=3)
-        td = best_s(lambda p=part: dates_only(p, AS_OF), repeat=3)
-        tracemalloc.start()
-        warm.evaluate_frame(part, AS_OF)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        growth.append(
-            {
-                "rows": n,
-                "seconds": t,
-                "rows_per_s": n / t,
-                "ratio_to_dates_only": t / td,
-                "peak_mb": peak / 2**20,
-                "peak_bytes_per_row": peak / n,
-            }
-        )
-    # evaluate() one by one on the same kind of rows: what the fast path saves
-    few = [dict(policy=r.policy, purpose=r.purpose, consent=r.consent, as_of=AS_OF) for r in table.head(500).itertuples()]
-    t_loop = best_s(lambda: engine.evaluate_many(few), repeat=1) / len(few)
+def bulk() -> dict[str, Any]:
+    """Bulk evaluation per table shape and the scale curve (bench_tables.py), and a streamed Parquet file."""
+    result = bench_tables.run(curve=os.environ.get("LAWBASIS_BENCH_CURVE", "1") != "0")
+    table = make_table(ROWS)
     # streaming from a file: memory bounded by the chunk size
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "activities.parquet"
@@ -473,26 +429,12 @@ def bulk(engine: lawbasis.Engine) -> dict[str, Any]:
         tracemalloc.start()
         t0 = time.perf_counter()
         sweep_file(source, Path(tmp) / "decisions.parquet", AS_OF, chunksize=100_000, keep=[])
-        t_file = time.perf_counter() - t0
-        stream_peak = tracemalloc.get_traced_memory()[1]
+        result["stream_file_s"] = time.perf_counter() - t0
+        result["stream_file_rows"] = ROWS
+        result["stream_peak_mb_chunk_100k"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-    return {
-        "rows": ROWS,
-        "distinct_engine_runs": combos,
-        "sweep_cold_s": t_cold,
-        "sweep_s": t_sweep,
-        "dates_only_s": t_dates,
-        "ratio_to_dates_only": t_sweep / t_dates,
-        "ratio_to_dates_only_cold": t_cold / t_dates,
-        "target_ratio_to_dates_only": 3.0,
-        "rows_per_s": ROWS / t_sweep,
-        "evaluate_loop_rows_per_s": 1 / t_loop,
-        "speedup_over_evaluate_loop": (ROWS / t_sweep) / (1 / t_loop),
-        "growth": growth,
-        "stream_file_s": t_file,
-        "stream_peak_mb_chunk_100k": stream_peak / 2**20,
-        "rss_mb": psutil.Process().memory_info().rss / 2**20,
-    }
+    result["rss_mb"] = psutil.Process().memory_info().rss / 2**20
+    return result
 
 
 def main() -> int:
@@ -550,8 +492,8 @@ def main() -> int:
     results["profile_evaluate_no_memo"] = profile_evaluate(lawbasis.Engine(memo_size=0), n=2000, varied=True)
     print("rule growth ...", file=sys.stderr)
     results["rule_growth"] = rule_growth()
-    print(f"bulk ({ROWS} rows) ...", file=sys.stderr)
-    results["bulk"] = bulk(engine)
+    print(f"bulk ({bench_tables.SHAPE_ROWS} rows per table shape, then the scale curve) ...", file=sys.stderr)
+    results["bulk"] = bulk()
     print(f"lawbasis sweep ({bench_sweep.SWEEP_ROWS} rows, CSV and Parquet, fresh processes) ...", file=sys.stderr)
     results["cli"] = bench_sweep.cli_sweep()
     print(f"dask ({bench_sweep.DASK_ROWS} rows, 2 workers) ...", file=sys.stderr)
@@ -617,18 +559,9 @@ def table(r: dict[str, Any]) -> str:
         for p in r[key]:
             if p["share"] >= 0.005:
                 lines.append(f"  {p['where']:60} {p['share'] * 100:5.1f}%  {p['us_per_call']:7.0f} us")
-    row(f"bulk sweep {b['rows']:,} rows vs dates only (c)", f"{b['sweep_s']:.2f} s", b["ratio_to_dates_only"], 3.0)
-    row("  same, first sweep (engine runs included)", f"{b['sweep_cold_s']:.2f} s", b["ratio_to_dates_only_cold"], 3.0)
-    row("  dates-only baseline (c)", f"{b['dates_only_s']:.3f} s")
-    row("  engine runs (distinct combinations x window status)", f"{b['distinct_engine_runs']}")
-    row("  throughput vs evaluate() loop", f"{b['rows_per_s']:,.0f} /s", b["speedup_over_evaluate_loop"])
-    for g in b["growth"]:
-        row(
-            f"  {g['rows']:>9,} rows: peak {g['peak_mb']:.0f} MB ({g['peak_bytes_per_row']:.0f} B/row) vs (c)",
-            f"{g['rows_per_s']:,.0f} /s",
-            g["ratio_to_dates_only"],
-        )
-    row("  streamed Parquet file, chunks of 100k: peak traced memory", f"{b['stream_peak_mb_chunk_100k']:.0f} MB")
+    bench_tables.lines(b, row)
+    row(f"  streamed Parquet file, {b['stream_file_rows']:,} rows in chunks of 100k", f"{b['stream_file_s']:.2f} s")
+    row("  same, peak traced memory", f"{b['stream_peak_mb_chunk_100k']:.0f} MB")
     for name, value, ratio, target, met in bench_sweep.rows_table(r):  # the sweep CLI and Dask (issue 14)
         shown = "" if ratio is None else f"{ratio:8.2f}x"
         goal = "" if target is None else (f">= {target:g}x" if "speedup" in name else f"<= {target:g}x")
