@@ -43,6 +43,7 @@ __all__ = [
     "counterfactual",
     "grid",
     "scenarios",
+    "variable_facts",
 ]
 
 
