@@ -149,3 +149,34 @@ def test_layer_leaves_the_builtin_rules_untouched() -> None:
     with pytest.raises(lawbasis.InputError, match="volunteered"):
         lawbasis.evaluate({**facts, "volunteered": True})
     assert "sergel-dk" not in lawbasis.Engine().policies()
+
+
+def test_check_compiles_with_the_directorys_own_facts(tmp_path: Path) -> None:
+    """`lawbasis check` on a layer whose rules test its own facts: no crash, and a real problem still shows."""
+    from lawbasis.engine.check import check_directory
+
+    assert check_directory(EXAMPLE / "rules") == []
+    rules = tmp_path / "rules"
+    shutil.copytree(EXAMPLE / "rules", rules)
+    law = rules / "dk-foraeldelsesloven.yaml"
+    law.write_text(law.read_text(encoding="utf-8").replace("claim_time_barred: true", "claim_time_barred: maybe"), encoding="utf-8")
+    problems = check_directory(rules)
+    assert [(p.file, p.rule) for p in problems] == [("dk-foraeldelsesloven.yaml", "dk-foraeldelsesloven/3/time-barred-claim")]
+    assert "maybe" in problems[0].problem
+
+
+def test_declared_facts_reach_the_schema_and_the_invariants() -> None:
+    import lawbasis
+    from lawbasis import invariants
+
+    engine = lawbasis.Engine(str(EXAMPLE / "rules"))
+    properties = engine.vocabulary.activity_schema()["properties"]
+    assert properties["claim_time_barred"]["type"] == "boolean"
+    assert {"case_closed", "call_recorded"} <= set(properties["dates"]["properties"])
+    activity = lawbasis.Activity.from_dict(
+        {"policy": "sergel-dk", "purpose": "debt_collection", "claim_time_barred": True, "as_of": "2026-11-26"},
+        engine.vocabulary,
+    )
+    decision = engine.evaluate(activity)
+    assert "time_barred_claim_collected" in [f.code for f in decision.findings]
+    invariants.check_all(activity, decision)  # an Activity with a layer's facts is taken as checked
