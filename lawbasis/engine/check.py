@@ -411,6 +411,7 @@ def check_directory(directory: str | Path) -> list[Problem]:
     rules = _check_rules(read, policies, vocabulary, found)
     _check_sections(rules, texts, found)
     if not found.problems:
+        # the directory's own facts, or conflicts analysis cannot see the fields its rules test
         base = RuleBase(str(root), policies, laws, tuple(r for r, _ in rules), vocabulary=vocabulary)
         _check_compiled(base, {(r.file, r.id): line for r, line in rules}, found)
     return found.problems

@@ -51,6 +51,8 @@ __all__ = [
 
 
 def _activity(activity: Activity | Mapping[str, Any]) -> Activity:
+    if isinstance(activity, Activity):  # checked already, against its engine's facts (a layer's own included)
+        return activity
     return Activity.from_dict(activity)
 
 
