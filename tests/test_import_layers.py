@@ -194,3 +194,17 @@ def test_layers_import_nothing_above_them(graph: dict[str, set[str]], layer: str
         if any(inside(target, above) for above in ABOVE[layer]) and (module, target) not in ALLOWED
     )
     assert wrong == []
+
+
+def test_the_pytest_plugin_imports_nothing_heavy() -> None:
+    """Every pytest run of every project with lawbasis installed loads the plugin (entry point
+    pytest11): loading it must not import durable_rules, YAML, JSON Schema or the engine."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, lawbasis.testing.pytest_plugin, lawbasis; "
+        "print(sorted(m for m in ('durable', 'durable_rules_engine', 'yaml', 'jsonschema', 'lawbasis.engine.host') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"
