@@ -65,7 +65,7 @@ def make_records(n: int, seed: int = 0, variety: int = 1, engine: lawbasis.Engin
     """
     engine = engine or lawbasis.default_engine()
     profile = np.random.default_rng(12345)  # the shape of the database: the same for every seed
-    pairs = [(p.id, u.id) for p in engine.policies() for u in p.purposes] * variety
+    pairs = [(p.id, u.id) for p in engine.policies() for u in p.purposes.values()] * variety
     keys = DATES[1:5]
     known = np.array([[profile.random() < 0.5 for _ in keys] for _ in pairs])
     channel_of = np.array([profile.choice(np.array([None, *CHANNELS[:3]], dtype=object)) for _ in pairs], dtype=object)
