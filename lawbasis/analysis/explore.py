@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lawbasis.core.activity import CHANNELS, CONSENTS, CORPORATE_EVENTS, CUSTOMER_STATUSES, OBJECTIONS, Activity
+from lawbasis.core.activity import Activity
 from lawbasis.core.decision import Decision
 from lawbasis.core.errors import InputError
+from lawbasis.core.vocabulary import BUILTIN, Field, Vocabulary
 from lawbasis.engine.host import Engine, default_engine
 
 if TYPE_CHECKING:
@@ -62,21 +63,34 @@ CONCLUSIONS = (
     "action_today",
 )
 
-#: Facts a counterfactual may change, in the order they are tried: first what the data subject
-#: does (object, consent, ask for erasure), then what the controller documents, then the setting.
-_VARIABLE_FACTS: tuple[tuple[str, tuple[Any, ...]], ...] = (
-    ("objection", OBJECTIONS),
-    ("consent", CONSENTS),
-    ("erasure_requested", (False, True)),
-    ("compelling_grounds", (False, True)),
-    ("dispute", (False, True)),
-    ("customer_status", CUSTOMER_STATUSES),
-    ("channel", (None, *CHANNELS)),
-    ("personalised", (False, True)),
-    ("special_category", (False, True)),
-    ("corporate_event", CORPORATE_EVENTS),
-    ("acquirer_similar", (False, True)),
+#: The order counterfactual changes are tried in: first what the data subject does (object, consent,
+#: ask for erasure), then what the controller documents, then the setting. Every other declared
+#: field of the engine's vocabulary follows in declaration order (:func:`variable_facts`).
+_FIRST_TRIED = (
+    "objection",
+    "consent",
+    "erasure_requested",
+    "compelling_grounds",
+    "dispute",
+    "customer_status",
+    "channel",
+    "personalised",
+    "special_category",
+    "corporate_event",
+    "acquirer_similar",
 )
+
+
+def variable_facts(vocabulary: Vocabulary = BUILTIN) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """Facts a counterfactual may change, each with every value it can take, in the order they are tried."""
+    names = [n for n in _FIRST_TRIED if n in vocabulary.fields] + [n for n in vocabulary.fields if n not in _FIRST_TRIED]
+    return tuple((name, _field_values(vocabulary.fields[name])) for name in names)
+
+
+def _field_values(field: Field) -> tuple[Any, ...]:
+    if field.type == "bool":
+        return (False, True)
+    return ((None,) if field.nullable else ()) + field.values
 
 
 def conclusions(decision: Decision) -> dict[str, Any]:
@@ -151,7 +165,7 @@ def scenarios(
             data = dict(facts)
             if as_of is not None and "as_of" not in data:
                 data["as_of"] = as_of
-            activity = Activity.from_dict(data)
+            activity = Activity.from_dict(data, engine.vocabulary)
             row = {k: v for k, v in facts.items() if k != "dates"}
             if "dates" in facts:
                 for key, day in activity.dates.items():
@@ -369,14 +383,17 @@ def counterfactual(
         if base.as_of is None:
             base = base.replace(as_of=original.as_of)
     else:
-        base = Activity.from_dict(activity)
+        base = Activity.from_dict(activity, engine.vocabulary)
         if base.as_of is None:  # fix "today" so every variant is decided on the same day
             base = base.replace(as_of=_dt.date.today())
         original = engine.evaluate(base)
     before = conclusions(original)[conclusion]
 
     singles: list[Change] = [
-        Change(field, getattr(base, field), value) for field, values in _VARIABLE_FACTS for value in values if value != getattr(base, field)
+        Change(field, base.fact(field), value)
+        for field, values in variable_facts(engine.vocabulary)
+        for value in values
+        if value != base.fact(field)
     ]
     for size in range(1, max_changes + 1):
         found: list[tuple[tuple[Change, ...], Activity, Decision]] = []

@@ -31,29 +31,24 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lawbasis.core.activity import DATE_KEYS, SCHEDULED_EVENTS, Activity
+from lawbasis.core.activity import Activity
 from lawbasis.core.decision import SEVERITY_ORDER, Decision
 from lawbasis.core.errors import InputError, UnknownPurposeError
+from lawbasis.core.vocabulary import BUILTIN, Vocabulary
 from lawbasis.engine.rulefile import Rule, to_fact_value
 
 if TYPE_CHECKING:
     from lawbasis.engine.host import Engine
 
-#: The discrete facts the report varies, each with its values (default first). The diff varies the
-#: same facts except those it holds fixed (``_diff.DIFF_FIXED_FACTS``).
-GRID_FIELDS: tuple[tuple[str, tuple[Any, ...]], ...] = (
-    ("customer_status", ("customer", "prospect", "former_customer")),
-    ("channel", (None, "email", "post", "sms", "mms", "automated_call", "phone", "web", "social")),
-    ("consent", ("none", "given", "withdrawn", "explicit")),
-    ("objection", ("none", "general", "direct_marketing")),
-    ("dispute", (False, True)),
-    ("personalised", (False, True)),
-    ("compelling_grounds", (False, True)),
-    ("corporate_event", ("none", "acquired", "split", "ceased", "database_transferred")),
-    ("acquirer_similar", (False, True)),
-    ("special_category", (False, True)),
-    ("erasure_requested", (False, True)),
-)
+
+def grid_fields(vocabulary: Vocabulary = BUILTIN) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """The discrete facts the report varies, each with its values (default first), in declaration order."""
+    return tuple((f.name, f.domain) for f in vocabulary.fields.values())
+
+
+#: The grid fields of the built-in vocabulary. The diff varies the same facts except those it holds
+#: fixed (``_diff.DIFF_FIXED_FACTS``).
+GRID_FIELDS: tuple[tuple[str, tuple[Any, ...]], ...] = grid_fields()
 GRID_DOMAIN = dict(GRID_FIELDS)
 
 #: Fact kinds the engine itself asserts (the calendar step), not concluded by any rule.
@@ -89,7 +84,9 @@ def _fact_matches(pattern: Mapping[str, Any], fields: Mapping[str, str]) -> bool
     return True
 
 
-def reachable_rules(rules: Sequence[Rule], purpose: str, fixed: Mapping[str, str]) -> list[Rule]:
+def reachable_rules(
+    rules: Sequence[Rule], purpose: str, fixed: Mapping[str, str], domain: Mapping[str, tuple[Any, ...]] = GRID_DOMAIN
+) -> list[Rule]:
     """The rules that can fire for ``purpose`` given the fixed activity values (a fixpoint).
 
     An over-approximation: negated conditions are ignored, and a fact condition holds as soon as a
@@ -105,8 +102,8 @@ def reachable_rules(rules: Sequence[Rule], purpose: str, fixed: Mapping[str, str
                 if field in fixed:
                     if _accepts(test, fixed[field]) is False:
                         return False
-                elif field in GRID_DOMAIN:
-                    if not any(_accepts(test, to_fact_value(v)) is not False for v in GRID_DOMAIN[field]):
+                elif field in domain:
+                    if not any(_accepts(test, to_fact_value(v)) is not False for v in domain[field]):
                         return False
         return True
 
@@ -135,20 +132,31 @@ def reachable_rules(rules: Sequence[Rule], purpose: str, fixed: Mapping[str, str
     return [r for r in rules if r in live]
 
 
-def value_classes(rules: Iterable[Rule]) -> dict[str, list[tuple[Any, ...]]]:
-    """For each grid field, its values grouped by how every given rule's activity tests treat them."""
-    tests: dict[str, list[Any]] = {name: [] for name, _ in GRID_FIELDS}
+def value_classes(rules: Iterable[Rule], vocabulary: Vocabulary = BUILTIN) -> dict[str, list[tuple[Any, ...]]]:
+    """For each grid field, its values grouped by how every given rule's activity tests treat them.
+
+    A field that mirrors another (``data_subject``) and that some rule tests is varied in place of the
+    other (it sets that one too), so its values are also told apart by the other field's tests (on
+    the value each sets it to).
+    """
+    fields = grid_fields(vocabulary)
+    tests: dict[str, list[Any]] = {name: [] for name, _ in fields}
     for rule in rules:
         for condition in rule.when:
             for field, test in condition.get("activity", {}).items():
                 if field in tests:
                     tests[field].append(test)
     out: dict[str, list[tuple[Any, ...]]] = {}
-    for name, domain in GRID_FIELDS:
+    for name, domain in fields:
+        mirrored = vocabulary.fields[name].mirrors
         groups: dict[tuple[Any, ...], list[Any]] = {}
         for value in domain:
             fact = to_fact_value(value)
             signature = tuple(_accepts(t, fact) if _accepts(t, fact) is not None else fact for t in tests[name])
+            if mirrored is not None and tests[name]:  # a rule tests it: it sets the other field too
+                other = vocabulary.fields[mirrored]
+                theirs = to_fact_value(value if value in other.values else other.default)
+                signature += tuple(_accepts(t, theirs) if _accepts(t, theirs) is not None else theirs for t in tests[mirrored])
             groups.setdefault(signature, []).append(value)
         out[name] = [tuple(g) for g in groups.values()]
     return out
@@ -161,9 +169,14 @@ class Grid:
     fields: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...]
 
     @classmethod
-    def from_classes(cls, classes: Mapping[str, list[tuple[Any, ...]]], fixed: Iterable[str] = ()) -> Grid:
+    def from_classes(
+        cls, classes: Mapping[str, list[tuple[Any, ...]]], fixed: Iterable[str] = (), vocabulary: Vocabulary = BUILTIN
+    ) -> Grid:
         held = set(fixed)
-        return cls(tuple((name, tuple(classes[name])) for name, _ in GRID_FIELDS if name not in held and len(classes[name]) > 1))
+        varied = [name for name, _ in grid_fields(vocabulary) if name not in held and len(classes[name]) > 1]
+        # a varied field that mirrors another sets it: the other is not varied on its own as well
+        mirrored = {vocabulary.fields[name].mirrors for name in varied}
+        return cls(tuple((name, tuple(classes[name])) for name in varied if name not in mirrored))
 
     def points(self) -> list[tuple[int, ...]]:
         return list(itertools.product(*(range(len(c)) for _, c in self.fields)))
@@ -179,21 +192,22 @@ class Grid:
         return n
 
 
-def date_flags(dates: Mapping[str, _dt.date], as_of: _dt.date) -> dict[str, str]:
+def date_flags(dates: Mapping[str, _dt.date], as_of: _dt.date, vocabulary: Vocabulary = BUILTIN) -> dict[str, str]:
     """The activity's date flags that one set of dates fixes on ``as_of`` (as the engine sets them).
 
     A withdrawal or an objection date is carried only where the facts allow it (consent withdrawn,
     an objection received), so its flags are left open when it is given.
     """
     out: dict[str, str] = {}
-    for key in DATE_KEYS:
-        if key in SCHEDULED_EVENTS and key in dates:
+    for key in vocabulary.date_keys:
+        if vocabulary.dates[key].requires is not None and key in dates:
             continue
         out[f"has_{key}"] = "true" if key in dates else "false"
         out[f"passed_{key}"] = "true" if key in dates and dates[key] <= as_of else "false"
-    for key, flag in (("consent_withdrawn", "scheduled_consent_withdrawal"), ("objection_received", "scheduled_objection")):
-        if key not in dates or dates[key] <= as_of:
-            out[flag] = "false"
+    for key in vocabulary.scheduled_events:
+        event = vocabulary.dates[key].event
+        if event is not None and (key not in dates or dates[key] <= as_of):
+            out[event.flag] = "false"
     return out
 
 
@@ -216,8 +230,8 @@ def purpose_grid(
         fixed = {"purpose": purpose, "country": policy.country, **{k: to_fact_value(v) for k, v in held.items()}}
         if fixed_has is not None:
             fixed.update(fixed_has)
-        live.extend(reachable_rules(engine.rulebase.rules_for(policy_id), purpose, fixed))
-    return Grid.from_classes(value_classes(live), fixed=held)
+        live.extend(reachable_rules(engine.rulebase.rules_for(policy_id), purpose, fixed, dict(grid_fields(engine.vocabulary))))
+    return Grid.from_classes(value_classes(live, engine.vocabulary), fixed=held, vocabulary=engine.vocabulary)
 
 
 # --- describing a set of grid points compactly ----------------------------------------------------
@@ -379,14 +393,17 @@ def _outcomes(
     return tuple(Outcome(dict(value), tuple(when)) for value, when in group_points(grid, items, order))
 
 
-def point_dates(facts: Mapping[str, Any], dates: Mapping[str, _dt.date]) -> dict[str, str]:
-    """The dates one grid point carries: all given, but a withdrawal or objection date only where the
-    facts hold a withdrawal or an objection (SPEC 7 rejects it otherwise)."""
-    out = {k: v.isoformat() for k, v in dates.items() if k not in SCHEDULED_EVENTS}
-    if "consent_withdrawn" in dates and facts.get("consent") == "withdrawn":
-        out["consent_withdrawn"] = dates["consent_withdrawn"].isoformat()
-    if "objection_received" in dates and facts.get("objection", "none") != "none":
-        out["objection_received"] = dates["objection_received"].isoformat()
+def point_dates(facts: Mapping[str, Any], dates: Mapping[str, _dt.date], vocabulary: Vocabulary = BUILTIN) -> dict[str, str]:
+    """The dates one grid point carries: all given, but a date coupled to a field (a withdrawal, an
+    objection) only where the facts allow it (an Activity refuses it otherwise)."""
+    out = {}
+    for key, day in dates.items():
+        requires = vocabulary.dates[key].requires
+        if requires is not None:
+            field = vocabulary.fields[requires[0]]
+            if to_fact_value(facts.get(field.name, field.default)) not in requires[1]:
+                continue
+        out[key] = day.isoformat()
     return out
 
 
@@ -400,11 +417,17 @@ def report_purpose(
     policy = engine.policy(policy_id)
     purpose = policy.purposes[purpose_id]
     given = dict(dates or {})
-    grid = purpose_grid(engine, [policy_id], purpose_id, fixed_has=date_flags(given, as_of))
+    grid = purpose_grid(engine, [policy_id], purpose_id, fixed_has=date_flags(given, as_of, engine.vocabulary))
     decisions: list[tuple[tuple[int, ...], Decision]] = []
     for point in grid.points():
         facts = grid.facts(point)
-        activity = {"policy": policy_id, "purpose": purpose_id, **facts, "dates": point_dates(facts, given), "as_of": as_of.isoformat()}
+        activity = {
+            "policy": policy_id,
+            "purpose": purpose_id,
+            **facts,
+            "dates": point_dates(facts, given, engine.vocabulary),
+            "as_of": as_of.isoformat(),
+        }
         decisions.append((point, engine.evaluate(activity)))
 
     lawful = [(p, (("lawful", d.lawful),)) for p, d in decisions]
@@ -451,22 +474,29 @@ def report_purpose(
 
 
 def _checked_dates(
-    policy_id: str, purpose_id: str, as_of: _dt.date | str | None, dates: Mapping[str, Any] | None
+    engine: Engine, policy_id: str, purpose_id: str, as_of: _dt.date | str | None, dates: Mapping[str, Any] | None
 ) -> tuple[_dt.date, dict[str, _dt.date]]:
     """``as_of`` and the dates, validated as any activity's are (a LawbasisError names the field)."""
+    vocabulary = engine.vocabulary
+    # a withdrawal, an objection (any coupled date's field), so that their dates may be given
+    coupled = {}
+    for key in dates if isinstance(dates, Mapping) else ():
+        requires = vocabulary.dates[key].requires if key in vocabulary.dates else None
+        if requires is not None:
+            field = vocabulary.fields[requires[0]]
+            coupled[field.name] = requires[1][0] == "true" if field.type == "bool" else requires[1][0]
     probe = Activity.from_dict(
         {
             "policy": policy_id,
             "purpose": purpose_id,
-            # a withdrawal and an objection, so that their dates may be given
-            "consent": "withdrawn",
-            "objection": "general",
+            **coupled,
             "dates": dates if dates is not None else {},
             "as_of": as_of if as_of is not None else _dt.date.today(),
-        }
+        },
+        vocabulary,
     )
     day = probe.as_of if probe.as_of is not None else _dt.date.today()
-    return day, {key: probe.dates[key] for key in DATE_KEYS if key in probe.dates}
+    return day, dict(probe.dates)
 
 
 def report(
@@ -492,7 +522,7 @@ def report(
         if not isinstance(item, str) or item not in policy.purposes:
             raise UnknownPurposeError("purpose", item, ", ".join(policy.purposes), f"not a purpose of {policy.id}")
     chosen = [p for p in policy.purposes if wanted is None or p in wanted]
-    day, given = _checked_dates(policy.id, next(iter(policy.purposes)), as_of, dates)
+    day, given = _checked_dates(engine, policy.id, next(iter(policy.purposes)), as_of, dates)
     return PolicyReport(
         policy=policy.id,
         controller=policy.controller,

@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("policy_b", metavar="POLICY_B")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     _common(p, top=False)
+
+    p = sub.add_parser("schema", help="the JSON Schema of an activity (the built-in facts, plus the rule directory's own)")
+    _common(p, top=False)
     add_sweep_parser(sub)
     return parser
 
@@ -219,12 +222,24 @@ def _cmd_diff(args: argparse.Namespace) -> tuple[str, bool]:
     return render_text(rows, args.policy_a, args.policy_b).rstrip("\n"), violation
 
 
+def _cmd_schema(args: argparse.Namespace) -> tuple[str, bool]:
+    from lawbasis.core.vocabulary import BUILTIN
+    from lawbasis.engine.rulefile import load_directory
+
+    if args.rules is None:
+        return _dump(BUILTIN.activity_schema()), False
+    if not Path(args.rules).is_dir():
+        raise _BadInput(f"--rules: {args.rules!r} is not a directory")
+    return _dump(load_directory(args.rules).vocabulary.activity_schema()), False
+
+
 _COMMANDS = {
     "policies": _cmd_policies,
     "purposes": _cmd_purposes,
     "evaluate": _cmd_evaluate,
     "report": _cmd_report,
     "diff": _cmd_diff,
+    "schema": _cmd_schema,
 }
 
 

@@ -9,6 +9,7 @@ first, then days.
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import re
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from lawbasis.core.errors import InputError
+from lawbasis.core.vocabulary import BUILTIN, anchor_parts
 
 _PERIOD = re.compile(r"^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<m>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?$")
 
@@ -24,12 +26,10 @@ _PERIOD = re.compile(r"^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<m>\d+)M)?(?:(?P<w>\d+)W)?(?
 LAST_DAY = _dt.date.max
 WINDOW_END_ALLOWED = f"dates whose window ends on or before {LAST_DAY.isoformat()}"
 
-#: Named anchors that are not a ``dates`` key: each is computed from one ``dates`` key.
-CALENDAR_ANCHORS = {
-    # Swedish bokföringslagen 7 kap. 2 §: the period runs from the end of the calendar year in
-    # which the fiscal year ended.
-    "end_of_calendar_year_of_fiscal_year_end": "fiscal_year_end",
-}
+#: Named anchors that are not a ``dates`` key: each is computed from one ``dates`` key (declared in
+#: ``rules/vocabulary.yaml``; e.g. Swedish bokföringslagen 7 kap. 2 §: the period runs from the end
+#: of the calendar year in which the fiscal year ended).
+CALENDAR_ANCHORS = {name: anchor.of for name, anchor in BUILTIN.anchors.items()}
 
 
 @attrs.frozen
@@ -67,16 +67,23 @@ class Period:
 
 
 def anchor_date(anchor: str, dates: Mapping[str, _dt.date]) -> _dt.date | None:
-    """The date an anchor names, or None when the facts do not give it."""
-    if anchor in CALENDAR_ANCHORS:
-        base = dates.get(CALENDAR_ANCHORS[anchor])
-        return None if base is None else _dt.date(base.year, 12, 31)
-    return dates.get(anchor)
+    """The date an anchor names, or None when the facts do not give it.
+
+    An anchor is a ``dates`` key, ``end_of_year(KEY)`` or ``end_of_month(KEY)`` (the last day of the
+    year or month of that date), or a named anchor of the vocabulary.
+    """
+    source, rounding = anchor_parts(anchor, BUILTIN.anchors)
+    base = dates.get(source)
+    if base is None or rounding is None:
+        return base
+    if rounding == "end_of_year":
+        return _dt.date(base.year, 12, 31)
+    return _dt.date(base.year, base.month, calendar.monthrange(base.year, base.month)[1])
 
 
 def anchor_source(anchor: str) -> str:
     """The ``dates`` key an anchor is computed from."""
-    return CALENDAR_ANCHORS.get(anchor, anchor)
+    return anchor_parts(anchor, BUILTIN.anchors)[0]
 
 
 def window_end(period: str, anchor: str, dates: Mapping[str, _dt.date]) -> _dt.date | None:

@@ -253,7 +253,7 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
     patterns = [condition.get("absent") or condition for rule in rules for condition in rule.when if "activity" not in condition]
     reads_until = any(p["fact"] in CALENDAR_KINDS and ("until" in p or "window_until" in p) for p in patterns)
     read_kinds = frozenset(p["fact"] for p in patterns)
-    check_conflicts(policy, rules)
+    check_conflicts(policy, rules, base.vocabulary)
     duties = sorted({(fields["period"], fields["from"]) for rule in rules for kind, fields in rule.then if kind == "statutory"})
     result = CompiledPolicy(policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds, tuple(duties))
     problem = native_limits(result.definition())

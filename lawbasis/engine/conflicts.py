@@ -39,7 +39,7 @@ from typing import Any
 import attrs
 
 from lawbasis.core.errors import RuleFileError
-from lawbasis.core.vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, CLOCK_KINDS, KINDS, REQUIRED
+from lawbasis.core.vocabulary import BUILTIN, CALENDAR_KINDS, CLOCK_KINDS, KINDS, REQUIRED, Vocabulary
 from lawbasis.engine.rulefile import Policy, Rule, to_fact_value
 
 #: Kinds with one value per evaluation, and the fields that value is: ``Decision`` assembly refuses
@@ -112,10 +112,10 @@ def _raw(raw: Any) -> list[str]:
 
 
 class _Analysis:
-    def __init__(self, policy: Policy, rules: list[Rule]) -> None:
+    def __init__(self, policy: Policy, rules: list[Rule], vocabulary: Vocabulary = BUILTIN) -> None:
         self.rules = rules
         self.domains: dict[str, frozenset[str]] = {}
-        for field, allowed in ACTIVITY_FIELDS.items():
+        for field, allowed in vocabulary.activity_fields.items():
             if field == "purpose":
                 self.domains[field] = frozenset(policy.purposes)
             elif field == "country":
@@ -568,9 +568,9 @@ def _show(fields: dict[str, str], kind: str) -> str:
     return ", ".join(f"{f}: {fields.get(f, '(none)')}" for f in SINGLE_VALUED[kind])
 
 
-def check_conflicts(policy: Policy, rules: list[Rule]) -> None:
+def check_conflicts(policy: Policy, rules: list[Rule], vocabulary: Vocabulary = BUILTIN) -> None:
     """Refuse two rules of one policy's ruleset that may conclude different values of one kind."""
-    analysis = _Analysis(policy, rules)
+    analysis = _Analysis(policy, rules, vocabulary)
     for kind in SINGLE_VALUED:
         produced = analysis.producers.get(kind, [])
         for i, (r1, f1) in enumerate(produced):

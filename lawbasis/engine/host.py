@@ -39,10 +39,11 @@ import attrs
 import durable_rules_engine
 from durable import engine as _durable
 
-from lawbasis.core.activity import DATE_KEYS, SCHEDULED_EVENTS, Activity
+from lawbasis.core.activity import SCHEDULED_EVENTS, Activity
 from lawbasis.core.calendar import window_end
 from lawbasis.core.decision import Decision, assemble
 from lawbasis.core.errors import EngineError, InputError, LawbasisError, UnknownPolicyError, UnknownPurposeError
+from lawbasis.core.vocabulary import Vocabulary, fact_value
 from lawbasis.engine.compiler import CompiledPolicy, CompiledRule, compile_policy
 from lawbasis.engine.rulefile import Cite, Policy, Purpose, Rule, RuleBase, load_directory
 
@@ -340,6 +341,11 @@ class Engine:
     def rulebase(self) -> RuleBase:
         return self._base
 
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The facts this engine's activities are checked against: the built-in ones and the rule directory's ``facts:``."""
+        return self._base.vocabulary
+
     def policies(self) -> list[PolicyInfo]:
         """Every loaded policy, sorted by id."""
         self._check_open()
@@ -364,7 +370,7 @@ class Engine:
 
     def evaluate(self, facts: Activity | Mapping[str, Any]) -> Decision:
         """Decide one activity. Accepts an ``Activity`` or its JSON dict; raises ``LawbasisError``."""
-        activity = Activity.from_dict(facts)
+        activity = Activity.from_dict(facts, self._base.vocabulary)
         policy = self.policy(activity.policy)
         if activity.purpose not in policy.purposes:
             raise UnknownPurposeError("purpose", activity.purpose, ", ".join(policy.purposes), f"not a purpose of {policy.id}")
@@ -548,34 +554,32 @@ class Engine:
     def _activity_fact(activity: Activity, policy: Policy, as_of: _dt.date) -> dict[str, str]:
         """The activity as durable_rules sees it: discrete values only, as they stand on ``as_of``.
 
-        Dates become flags (``has_<key>``: given; ``passed_<key>``: on or before ``as_of``). A
-        withdrawal or objection dated after ``as_of`` has not happened yet: ``consent`` is then
-        ``given`` and ``objection`` ``none``, and ``scheduled_*`` says that the event is coming.
+        Every declared field of the activity's vocabulary, as a string. Dates become flags
+        (``has_<key>``: given; ``passed_<key>``: on or before ``as_of``). An event dated after
+        ``as_of`` (a withdrawal, an objection) has not happened yet: its field reads the value it had
+        before (``consent`` ``given``, ``objection`` ``none``), and its ``scheduled_*`` flag says
+        that the event is coming.
         """
+        vocabulary = activity.vocabulary
         dates = activity.dates
-        withdrawal = dates.get("consent_withdrawn")
-        objection = dates.get("objection_received")
-        withdrawal_scheduled = withdrawal is not None and withdrawal > as_of
-        objection_scheduled = objection is not None and objection > as_of
-        fact = {
-            "sid": _SID,
-            "t": "activity",
-            "purpose": activity.purpose,
-            "country": policy.country,
-            "customer_status": activity.customer_status,
-            "channel": activity.channel or "null",
-            "consent": "given" if withdrawal_scheduled else activity.consent,
-            "objection": "none" if objection_scheduled else activity.objection,
-            "corporate_event": activity.corporate_event,
-        }
-        for field in ("personalised", "compelling_grounds", "dispute", "special_category", "erasure_requested", "acquirer_similar"):
-            fact[field] = "true" if getattr(activity, field) else "false"
-        for key in DATE_KEYS:
+        scheduled: dict[str, bool] = {}
+        before: dict[str, str] = {}
+        for key in vocabulary.scheduled_events:
+            event = vocabulary.dates[key].event
+            assert event is not None
+            day = dates.get(key)
+            scheduled[event.flag] = day is not None and day > as_of
+            if scheduled[event.flag]:
+                before[event.field] = event.before
+        fact = {"sid": _SID, "t": "activity", "purpose": activity.purpose, "country": policy.country}
+        for name, value in activity.facts.items():
+            fact[name] = before.get(name, fact_value(value))
+        for key in vocabulary.date_keys:
             fact[f"has_{key}"] = "true" if key in dates else "false"
-        for key in DATE_KEYS:
+        for key in vocabulary.date_keys:
             fact[f"passed_{key}"] = "true" if key in dates and dates[key] <= as_of else "false"
-        fact["scheduled_consent_withdrawal"] = "true" if withdrawal_scheduled else "false"
-        fact["scheduled_objection"] = "true" if objection_scheduled else "false"
+        for flag, coming in scheduled.items():
+            fact[flag] = "true" if coming else "false"
         return fact
 
     def _action(self, compiled: CompiledRule, read_kinds: frozenset[str]) -> Any:

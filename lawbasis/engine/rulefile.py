@@ -20,7 +20,7 @@ import jsonschema  # type: ignore[import-untyped]
 from lawbasis.core.calendar import Period
 from lawbasis.core.errors import InputError, RuleFileError
 from lawbasis.core.safeyaml import MAX_RULE_FILE, MAX_TEXT_FILE, contained, load_yaml, read_bounded, short
-from lawbasis.core.vocabulary import ACTIVITY_FIELDS, CALENDAR_KINDS, CLOCK_KINDS, KINDS, REQUIRED
+from lawbasis.core.vocabulary import BUILTIN, CALENDAR_KINDS, CLOCK_KINDS, REQUIRED, Vocabulary
 
 _ID = r"^[a-z0-9][a-z0-9_-]*$"
 #: The longest period a rule may state, in days counted generously (a year as 366 days, a month as
@@ -239,6 +239,8 @@ class RuleBase:
     policies: dict[str, Policy]
     laws: dict[str, Law]
     rules: tuple[Rule, ...]
+    #: the built-in vocabulary plus the directory's ``facts:`` blocks: what activities are checked against
+    vocabulary: Vocabulary = BUILTIN
 
     def rules_for(self, policy_id: str) -> list[Rule]:
         """The rules that apply to one policy: its own and the law files for its country."""
@@ -334,28 +336,29 @@ def _describe(value: Any) -> str:
     return short(value)
 
 
-def _check_condition(file: str, rule_id: str, condition: dict[str, Any], bound: set[str]) -> None:
+def _check_condition(file: str, rule_id: str, condition: dict[str, Any], bound: set[str], vocabulary: Vocabulary = BUILTIN) -> None:
+    fields, kinds = vocabulary.activity_fields, vocabulary.kinds
     if "activity" in condition:
         for field, test in condition["activity"].items():
-            if field not in ACTIVITY_FIELDS:
-                raise RuleFileError(file, rule_id, f"activity has no field {field!r} (fields: {', '.join(ACTIVITY_FIELDS)})")
+            if field not in fields:
+                raise RuleFileError(file, rule_id, f"activity has no field {field!r} (fields: {', '.join(fields)})")
             raw = test["not"] if isinstance(test, dict) else test
             for value in _values(raw):
                 if value.startswith("$"):
                     raise RuleFileError(file, rule_id, f"activity.{field}: variables are not allowed on the activity")
-                _check_value(file, rule_id, f"activity.{field}", ACTIVITY_FIELDS[field], value)
+                _check_value(file, rule_id, f"activity.{field}", fields[field], value)
         return
     negated = "absent" in condition
     pattern = condition["absent"] if negated else condition
     kind = pattern["fact"]
-    if kind not in KINDS:
-        raise RuleFileError(file, rule_id, f"unknown fact kind {kind!r} (kinds: {', '.join(KINDS)})")
+    if kind not in kinds:
+        raise RuleFileError(file, rule_id, f"unknown fact kind {kind!r} (kinds: {', '.join(kinds)})")
     for field, raw in pattern.items():
         if field == "fact":
             continue
-        if field not in KINDS[kind] and field != "rule":
+        if field not in kinds[kind] and field != "rule":
             raise RuleFileError(file, rule_id, f"fact {kind!r} has no field {field!r}")
-        allowed = KINDS[kind].get(field) if field != "rule" else None
+        allowed = kinds[kind].get(field) if field != "rule" else None
         if isinstance(raw, dict):  # {in: [...], as: $X}
             if negated:
                 raise RuleFileError(file, rule_id, f"{kind}.{field}: 'as' cannot bind a variable inside 'absent'")
@@ -384,12 +387,15 @@ def _check_condition(file: str, rule_id: str, condition: dict[str, Any], bound: 
                 bound.add(value)
 
 
-def _check_conclusions(file: str, rule_id: str, then: list[dict[str, Any]], bound: set[str]) -> list[tuple[str, dict[str, str]]]:
+def _check_conclusions(
+    file: str, rule_id: str, then: list[dict[str, Any]], bound: set[str], vocabulary: Vocabulary = BUILTIN
+) -> list[tuple[str, dict[str, str]]]:
+    kinds = vocabulary.kinds
     out = []
     for conclusion in then:
         ((kind, fields),) = conclusion.items()
-        if kind not in KINDS:
-            raise RuleFileError(file, rule_id, f"cannot conclude unknown fact kind {kind!r} (kinds: {', '.join(KINDS)})")
+        if kind not in kinds:
+            raise RuleFileError(file, rule_id, f"cannot conclude unknown fact kind {kind!r} (kinds: {', '.join(kinds)})")
         if kind in CALENDAR_KINDS or kind in CLOCK_KINDS:
             raise RuleFileError(file, rule_id, f"{kind!r} facts are produced by the calendar, not by rules")
         if kind == "statutory" and any(to_fact_value(fields.get(f)).startswith("$") for f in ("period", "from")):
@@ -401,10 +407,10 @@ def _check_conclusions(file: str, rule_id: str, then: list[dict[str, Any]], boun
             raise RuleFileError(file, rule_id, f"conclusion {kind!r} lacks {', '.join(missing)}")
         values = {}
         for field, raw in fields.items():
-            if field not in KINDS[kind]:
+            if field not in kinds[kind]:
                 raise RuleFileError(file, rule_id, f"fact {kind!r} has no field {field!r}")
             value = to_fact_value(raw)
-            _check_value(file, rule_id, f"{kind}.{field}", KINDS[kind][field], value)
+            _check_value(file, rule_id, f"{kind}.{field}", kinds[kind][field], value)
             if value.startswith("$") and value not in bound:
                 raise RuleFileError(file, rule_id, f"{kind}.{field}: variable {value} is not bound by a condition")
             if field in _PERIOD_FIELDS and value != "null" and not value.startswith("$"):
@@ -423,6 +429,22 @@ def _check_quote(file: str, rule_id: str, texts: dict[str, str], policy: str | N
         raise RuleFileError(file, rule_id, f"quote not found verbatim in the text of {policy}: {quote!r}")
 
 
+def load_vocabulary(files: dict[str, Any]) -> Vocabulary:
+    """The built-in vocabulary plus the ``facts:`` blocks of a directory's vocabulary files (name -> YAML).
+
+    A vocabulary file holds only a ``facts:`` block (docs/reference/rule-format.md, "Declaring facts");
+    the files are read in name order, so a date key may be ordered after one declared in an earlier file.
+    A copy of the built-in ``vocabulary.yaml`` repeats its declarations and changes nothing.
+    """
+    vocabulary = BUILTIN
+    for name, data in sorted(files.items()):
+        extra = sorted(set(data) - {"facts"})
+        if extra:
+            raise RuleFileError(name, None, f"top level: a vocabulary file holds only 'facts', not {', '.join(map(repr, extra))}")
+        vocabulary = vocabulary.extend(data["facts"], name)
+    return vocabulary
+
+
 def load_directory(directory: str | Path) -> RuleBase:
     """Load and check every ``*.yaml`` file of a rule directory."""
     root = Path(directory)
@@ -434,10 +456,15 @@ def load_directory(directory: str | Path) -> RuleBase:
     if not files:
         raise RuleFileError(str(root), None, "rule directory holds no *.yaml rule files")
     raw = {}
+    declared = {}
     for path in files:
         data = _load_yaml(root, path)
+        if isinstance(data, dict) and "facts" in data:
+            declared[path.name] = data
+            continue
         _schema_error(path.name, data)
         raw[path.name] = data
+    vocabulary = load_vocabulary(declared)
 
     policies: dict[str, Policy] = {}
     laws: dict[str, Law] = {}
@@ -485,8 +512,8 @@ def load_directory(directory: str | Path) -> RuleBase:
             bound: set[str] = set()
             when = item.get("when", [])
             for condition in when:
-                _check_condition(name, rule_id, condition, bound)
-            then = _check_conclusions(name, rule_id, item["then"], bound)
+                _check_condition(name, rule_id, condition, bound, vocabulary)
+            then = _check_conclusions(name, rule_id, item["then"], bound, vocabulary)
             cites = []
             for c in item["cites"]:
                 quote = c.get("quote")
@@ -501,7 +528,7 @@ def load_directory(directory: str | Path) -> RuleBase:
                 language = policies[policy].language if quote is not None and policy in policies else None
                 cites.append(Cite(policy=policy, section=section, quote=quote, law=c.get("law"), language=language))
             rules.append(Rule(rule_id, name, scope, scoped, tuple(when), tuple(then), tuple(cites), item.get("note")))
-    return RuleBase(str(root), policies, laws, tuple(rules))
+    return RuleBase(str(root), policies, laws, tuple(rules), vocabulary)
 
 
 def iter_quotes(base: RuleBase) -> Iterable[tuple[Rule, Cite]]:

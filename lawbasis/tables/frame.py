@@ -13,29 +13,25 @@ import numpy as np
 import pandas as pd
 
 from lawbasis.analysis.explore import CONCLUSIONS, conclusions
-from lawbasis.core.activity import DATE_KEYS, DATE_ORDER, SCHEDULED_EVENTS
-from lawbasis.core.calendar import CALENDAR_ANCHORS, LAST_DAY, Period, window_overflow
+from lawbasis.core.activity import SCHEDULED_EVENTS
+from lawbasis.core.calendar import LAST_DAY, Period, window_overflow
 from lawbasis.core.decision import Decision
 from lawbasis.core.errors import InputError, LawbasisError
-from lawbasis.core.vocabulary import KINDS
+from lawbasis.core.vocabulary import BUILTIN, KINDS, Vocabulary, anchor_parts
 from lawbasis.engine.host import Engine, default_engine
 
-#: The discrete fields (everything but ``dates`` and ``as_of``) with their defaults.
-DISCRETE_FIELDS: dict[str, Any] = {
-    "policy": None,
-    "purpose": None,
-    "customer_status": "customer",
-    "channel": None,
-    "personalised": False,
-    "consent": "none",
-    "objection": "none",
-    "compelling_grounds": False,
-    "dispute": False,
-    "special_category": False,
-    "erasure_requested": False,
-    "corporate_event": "none",
-    "acquirer_similar": False,
-}
+
+def discrete_fields(vocabulary: Vocabulary = BUILTIN) -> dict[str, Any]:
+    """The discrete columns of a table (everything but the dates and ``as_of``) with the value of an absent column.
+
+    A field that mirrors another (``data_subject``) has None: absent, it follows the other (None is
+    never passed to the engine).
+    """
+    return {"policy": None, "purpose": None, **{f.name: None if f.mirrors else f.default for f in vocabulary.fields.values()}}
+
+
+#: The discrete fields of the built-in vocabulary with their defaults (an engine's own: ``BulkEvaluator.fields``).
+DISCRETE_FIELDS: dict[str, Any] = discrete_fields()
 BOOL_FIELDS = tuple(k for k, v in DISCRETE_FIELDS.items() if isinstance(v, bool))
 
 #: The grid's conclusion columns (:data:`lawbasis.explore.CONCLUSIONS`) without the objection's reason.
@@ -56,7 +52,6 @@ _FIRST_DAY, _LAST_DAY = np.datetime64(_dt.date.min, "D"), np.datetime64(LAST_DAY
 # the date-free columns, copied from each row's answer; retention_until is computed per row
 _FIXED = tuple(c for c in DECISION_COLUMNS if c != "retention_until")
 _BOOL_COLUMNS = ("objection_continues", "may_process", "extended")
-_READ = frozenset([*DISCRETE_FIELDS, *DATE_KEYS, "as_of"])  # the columns evaluate_frame reads
 
 
 # --- vectorised calendar (same arithmetic as lawbasis.core.calendar) ------------------------------------
@@ -83,15 +78,21 @@ def add_period(start: np.ndarray, period: Period) -> np.ndarray:
 
 
 def anchor_dates(anchor: str, dates: Mapping[str, np.ndarray]) -> np.ndarray | None:
-    """The date an anchor names, per row (NaT where unknown); None if the table lacks its column."""
-    if anchor in CALENDAR_ANCHORS:
-        base = dates.get(CALENDAR_ANCHORS[anchor])
-        if base is None:
-            return None
-        if anchor != "end_of_calendar_year_of_fiscal_year_end":  # pragma: no cover - a new anchor needs code here
-            raise NotImplementedError(f"bulk evaluation has no vectorised form of the anchor {anchor!r}")
-        return (base.astype("datetime64[Y]") + np.timedelta64(1, "Y")).astype("datetime64[D]") - np.timedelta64(1, "D")
-    return dates.get(anchor)
+    """The date an anchor names, per row (NaT where unknown); None if the table lacks its column.
+
+    The same as :func:`lawbasis.core.calendar.anchor_date`: a ``dates`` key, the end of the year or
+    month of one (``end_of_year(KEY)``, ``end_of_month(KEY)``), or a named anchor.
+    """
+    source, rounding = anchor_parts(anchor, BUILTIN.anchors)
+    base = dates.get(source)
+    if base is None or rounding is None:
+        return base
+    if rounding == "end_of_year":
+        following = base.astype("datetime64[Y]") + np.timedelta64(1, "Y")
+    else:
+        following = base.astype("datetime64[M]") + np.timedelta64(1, "M")
+    last: np.ndarray = following.astype("datetime64[D]") - np.timedelta64(1, "D")
+    return last
 
 
 def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
@@ -214,7 +215,7 @@ def _anchored_end(window: _Window, dates: Mapping[str, np.ndarray], rows: np.nda
     """
     if window.anchor is None or window.period is None:
         return None
-    source = CALENDAR_ANCHORS.get(window.anchor, window.anchor)
+    source = anchor_parts(window.anchor, BUILTIN.anchors)[0]
     start = anchor_dates(window.anchor, {source: dates[source][rows]} if source in dates else {})
     if start is None:
         return None
@@ -259,11 +260,18 @@ class BulkEvaluator:
 
     def __init__(self, engine: Engine | None = None) -> None:
         self.engine = engine if engine is not None else default_engine()
+        vocabulary = self.engine.vocabulary
+        #: the discrete columns read, with the value of an absent column (the engine's vocabulary)
+        self.fields = discrete_fields(vocabulary)
+        self._bool_fields = frozenset(f.name for f in vocabulary.fields.values() if f.type == "bool")
+        self._date_keys = vocabulary.date_keys
+        self._date_order = vocabulary.date_order
+        self._read = frozenset([*self.fields, *self._date_keys, "as_of"])  # the columns evaluate_frame reads
         self._lock = threading.RLock()
         # every value seen in a discrete field of an accepted table gets a number for good, so a key
         # is a tuple of ints
-        self._value_ids: dict[str, dict[tuple[type, Any], int]] = {field: {} for field in DISCRETE_FIELDS}
-        self._values: dict[str, list[Any]] = {field: [] for field in DISCRETE_FIELDS}
+        self._value_ids: dict[str, dict[tuple[type, Any], int]] = {field: {} for field in self.fields}
+        self._values: dict[str, list[Any]] = {field: [] for field in self.fields}
         self._groups: dict[bytes, _Group] = {}
         self._specs: list[_Window] = []  # distinct per-row windows (anchor, period, cuts)
         # the statutory duties (period, anchor) of the loaded policies, and which policies have each
@@ -328,7 +336,7 @@ class BulkEvaluator:
     def _new_group(self, key: bytes, i: int, dates: Mapping[str, np.ndarray], as_of_days: np.ndarray, index: Any) -> _Group:
         """The first row of a key never seen: the engine decides it; its trace gives the key's window."""
         ids = np.frombuffer(key, dtype=np.int32).tolist()
-        facts = {field: self._values[field][ids[j]] for j, field in enumerate(DISCRETE_FIELDS)}
+        facts = {field: self._values[field][ids[j]] for j, field in enumerate(self.fields)}
         decision = self._decide(facts, _row_dates(dates, i), _as_date(as_of_days[i]), index)
         window = _window_of(decision)
         spec = -1
@@ -358,7 +366,7 @@ class BulkEvaluator:
 
     # one row -> Decision
     def _decide(self, row: dict[str, Any], dates: dict[str, _dt.date], as_of: _dt.date, index: Any) -> Decision:
-        facts = {k: v for k, v in row.items() if not (k == "channel" and v is None)}
+        facts = {k: v for k, v in row.items() if v is not None}  # None: the default (or a mirrored field's)
         facts["dates"] = dates
         facts["as_of"] = as_of
         self.evaluations += 1
@@ -402,8 +410,8 @@ class BulkEvaluator:
         columns: dict[Any, Any] = {}
         for c in frame.columns:
             name = c[6:] if isinstance(c, str) and c.startswith("dates.") else c
-            if name in columns and name in _READ:  # which of the two would be read is anybody's guess
-                field = f"dates.{name}" if name in DATE_KEYS else str(name)
+            if name in columns and name in self._read:  # which of the two would be read is anybody's guess
+                field = f"dates.{name}" if name in self._date_keys else str(name)
                 raise InputError(field, [columns[name], c], "one column per field", "duplicate column")
             columns[name] = c
         for required in ("policy", "purpose"):
@@ -414,7 +422,7 @@ class BulkEvaluator:
         # discrete facts: codes per row, values normalised once per distinct value
         codes: dict[str, np.ndarray] = {}
         values: dict[str, list[Any]] = {}
-        for field, default in DISCRETE_FIELDS.items():
+        for field, default in self.fields.items():
             if field not in columns:  # a constant code: a read-only view, no memory per row
                 codes[field], values[field] = np.broadcast_to(np.int64(0), (n,)), [default]
                 continue
@@ -431,7 +439,7 @@ class BulkEvaluator:
             lookup = np.empty(len(uniques) + 1, dtype=np.int64)
             found: list[Any] = []
             for j, value in enumerate([*uniques, default]):  # the last entry is for empty cells (code -1)
-                value = _to_bool(value) if field in BOOL_FIELDS else (default if isinstance(value, str) and value == "" else value)
+                value = _to_bool(value) if field in self._bool_fields else (default if isinstance(value, str) and value == "" else value)
                 if isinstance(value, np.generic):
                     value = value.item()
                 k = (type(value), value)
@@ -441,9 +449,9 @@ class BulkEvaluator:
                 lookup[j] = canon[k]
             identity = len(found) == len(uniques) + 1 and not (raw_codes < 0).any()  # nothing merged, no empty cells
             codes[field], values[field] = (raw_codes if identity else lookup[raw_codes]), found
-        dates = {key: parse_date_column(key, frame[columns[key]]) for key in DATE_KEYS if key in columns}
+        dates = {key: parse_date_column(key, frame[columns[key]]) for key in self._date_keys if key in columns}
         present = {key: ~np.isnat(values) for key, values in dates.items()}
-        for earlier, later in DATE_ORDER:
+        for earlier, later in self._date_order:
             if earlier in dates and later in dates:
                 wrong = present[earlier] & present[later] & (dates[later] < dates[earlier])
                 if wrong.any():
@@ -474,7 +482,7 @@ class BulkEvaluator:
                 continue
             scheduled = when[event] == 1
             day = np.where(scheduled, dates[event], _NAT)
-            for date_key in DATE_KEYS:
+            for date_key in self._date_keys:
                 if date_key in present:
                     code = present[date_key].astype(np.int8) + (present[date_key] & (dates[date_key] <= day)).astype(np.int8)
                     on_the_event[(event, date_key)] = np.where(scheduled, code, 0).astype(np.int8)
@@ -482,10 +490,18 @@ class BulkEvaluator:
                 on_the_event[(event, f"{duty[0]} {duty[1]}")] = np.where(scheduled, code, 0).astype(np.int8)
 
         # 1. group rows by key: discrete facts + the date codes above (one int64 code per row)
-        varying = [f for f in DISCRETE_FIELDS if len(values[f]) > 1]
-        radix = [len(values[f]) for f in varying] + [3 for k in DATE_KEYS if k in present] + [3 for _ in duties] + [3 for _ in on_the_event]
+        varying = [f for f in self.fields if len(values[f]) > 1]
+        radix = (
+            [len(values[f]) for f in varying]
+            + [3 for k in self._date_keys if k in present]
+            + [3 for _ in duties]
+            + [3 for _ in on_the_event]
+        )
         columns_of_key = (
-            [codes[f] for f in varying] + [when[k] for k in DATE_KEYS if k in present] + list(duties.values()) + list(on_the_event.values())
+            [codes[f] for f in varying]
+            + [when[k] for k in self._date_keys if k in present]
+            + list(duties.values())
+            + list(on_the_event.values())
         )
         if not radix:
             inverse = np.zeros(n, dtype=np.int64)
@@ -503,15 +519,15 @@ class BulkEvaluator:
         groups = len(first)
 
         # the key of each group as numbers that mean the same in every table: value ids + date presence
-        global_ids = {f: np.array([self._value_id(f, v) for v in values[f]], dtype=np.int64) for f in DISCRETE_FIELDS}
+        global_ids = {f: np.array([self._value_id(f, v) for v in values[f]], dtype=np.int64) for f in self.fields}
         key_matrix = np.column_stack(
-            [global_ids[f][codes[f][first]] for f in DISCRETE_FIELDS]
-            + [when[k][first].astype(np.int64) if k in when else np.zeros(groups, dtype=np.int64) for k in DATE_KEYS]
+            [global_ids[f][codes[f][first]] for f in self.fields]
+            + [when[k][first].astype(np.int64) if k in when else np.zeros(groups, dtype=np.int64) for k in self._date_keys]
             + [duties[d][first].astype(np.int64) if d in duties else np.zeros(groups, dtype=np.int64) for d in self._duties]
             + [
                 on_the_event[(e, c)][first].astype(np.int64) if (e, c) in on_the_event else np.zeros(groups, dtype=np.int64)
                 for e in SCHEDULED_EVENTS
-                for c in (*DATE_KEYS, *(f"{d[0]} {d[1]}" for d in self._duties))
+                for c in (*self._date_keys, *(f"{d[0]} {d[1]}" for d in self._duties))
             ]
         )
         # keys as bytes: no container objects per group, so no garbage-collector passes over the heap
