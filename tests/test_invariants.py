@@ -298,3 +298,22 @@ def test_employee_marketing_check_catches_a_basis() -> None:
     inv.check_no_marketing_basis_for_employees(employee, _decision(employee))
     with pytest.raises(AssertionError, match="direct marketing to employee with lawful='yes'"):
         inv.check_no_marketing_basis_for_employees(employee, d)
+
+
+@given(activities("jetpak-dk", "contract", dispute=True))
+def test_invariants_hold_for_disputes_with_any_dates(activity: lawbasis.Activity) -> None:
+    inv.check_all(activity, ENGINE.evaluate(activity))
+
+
+def test_hold_check_catches_a_hold_after_legal_claims_until() -> None:
+    held = lawbasis.Activity(
+        policy="jetpak-dk", purpose="contract", dispute=True, dates={"contract_ended": "2022-06-30"}, as_of="2026-01-01"
+    )
+    d = _decision(held)
+    assert d.action_today == "hold" and d.retention.extended
+    released = held.replace(dates={"contract_ended": "2022-06-30", "legal_claims_until": "2025-12-31"})
+    r = _decision(released)
+    assert r.action_today == "anonymise" and not r.retention.extended
+    inv.check_hold_ends_with_legal_claims_until(released, r)
+    with pytest.raises(AssertionError, match="held on 2026-01-01 although legal_claims_until is 2025-12-31"):
+        inv.check_hold_ends_with_legal_claims_until(released, d)

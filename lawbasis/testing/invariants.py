@@ -41,6 +41,7 @@ __all__ = [
     "check_special_category_needs_art9_condition",
     "check_contract_basis_needs_the_party",
     "check_no_marketing_basis_for_employees",
+    "check_hold_ends_with_legal_claims_until",
     "check_decision_matches_facts",
     "check_direct_marketing_objection_stops",
     "check_erasure_request_stops",
@@ -416,6 +417,21 @@ def check_no_marketing_basis_for_employees(activity: Activity | Mapping[str, Any
         )
 
 
+def check_hold_ends_with_legal_claims_until(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
+    """Art. 17(3)(e): data are held only while a claim can still be brought; after ``legal_claims_until``
+    nothing is held and the claim keeps no processing going."""
+    a = _activity(activity)
+    until = a.dates.get("legal_claims_until")
+    if until is None or decision.as_of <= until:
+        return
+    assert decision.action_today != "hold" and not decision.retention.extended, (
+        f"{_where(a, decision)}: held on {decision.as_of} although legal_claims_until is {until}"
+    )
+    assert decision.objection.reason != "legal_claims", (
+        f"{_where(a, decision)}: the legal-claims limb of Art. 21(1) applied after legal_claims_until {until}"
+    )
+
+
 #: Every invariant, in the order :func:`check_all` runs them.
 INVARIANTS: tuple[Callable[[Activity | Mapping[str, Any], Decision], None], ...] = (
     check_decision_matches_facts,
@@ -439,6 +455,7 @@ INVARIANTS: tuple[Callable[[Activity | Mapping[str, Any], Decision], None], ...]
     check_special_category_needs_art9_condition,
     check_contract_basis_needs_the_party,
     check_no_marketing_basis_for_employees,
+    check_hold_ends_with_legal_claims_until,
 )
 
 
