@@ -29,7 +29,7 @@ def test_dk_override_is_a_violation_only_in_danish(rows):
 def test_se_customer_period_without_unit(rows):
     r = row(rows, "marketing", "finding retention_unit_missing")
     assert (r.a, r.b) == ("-", "warning")
-    assert r.when == ("customer_status!=prospect",)
+    assert r.when == ("data_subject!=prospect",)
     assert any("upp till 36 därefter" in c.quote for c in r.clauses_b)
 
 

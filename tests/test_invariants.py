@@ -221,3 +221,100 @@ def test_objection_check_catches_an_objection_that_stops_a_contract() -> None:
         inv.check_objection_consistent(a, attrs.evolve(d, trace=(*d.trace, wrong)))
     with pytest.raises(AssertionError, match=r"yet bases \['f'\] go on"):
         inv.check_objection_consistent(a, attrs.evolve(d, bases=(lawbasis.Basis("b", True), lawbasis.Basis("f", True))))
+
+
+# --- the law of the open vocabulary: soft opt-in, Art. 9(2), the data subject -------------------
+
+SOFT_OPT_IN = lawbasis.Activity(
+    policy="jackon-dk",
+    purpose="sales_contact",
+    channel="email",
+    address_from_sale=True,
+    similar_products=True,
+    opt_out_at_collection=True,
+    opt_out_in_messages=True,
+    as_of="2026-01-01",
+)
+
+
+@given(activities("jackon-dk", "sales_contact", address_from_sale=True, similar_products=True, opt_out_at_collection=True))
+def test_invariants_hold_near_the_soft_opt_in(activity: lawbasis.Activity) -> None:
+    inv.check_all(activity, ENGINE.evaluate(activity))
+
+
+@given(activities("jetpak-dk", special_category=True))
+def test_invariants_hold_for_special_category_with_any_condition(activity: lawbasis.Activity) -> None:
+    inv.check_all(activity, ENGINE.evaluate(activity))
+
+
+def test_soft_opt_in_check_catches_a_prospect_and_a_missing_condition() -> None:
+    d = _decision(SOFT_OPT_IN)
+    assert d.lawful == "yes" and d.basis_letters == ["f"]
+    inv.check_soft_opt_in_needs_every_condition(SOFT_OPT_IN, d)
+    with pytest.raises(AssertionError, match="soft opt-in applied to data_subject='prospect'"):
+        inv.check_soft_opt_in_needs_every_condition(SOFT_OPT_IN.replace(customer_status="prospect"), d)
+    with pytest.raises(AssertionError, match=r"although \['opt_out_in_messages'\] do not hold"):
+        inv.check_soft_opt_in_needs_every_condition(SOFT_OPT_IN.replace(opt_out_in_messages=False), d)
+    with pytest.raises(AssertionError, match="after an opt-out"):
+        inv.check_soft_opt_in_needs_every_condition(SOFT_OPT_IN.replace(objection="direct_marketing"), d)
+
+
+def test_art9_check_catches_special_category_without_any_condition() -> None:
+    a = lawbasis.Activity(
+        policy="jetpak-dk",
+        purpose="contract",
+        special_category=True,
+        art9_condition="vital_interests",
+        dates={"contract_ended": "2025-06-30"},
+        as_of="2026-01-01",
+    )
+    d = _decision(a)
+    assert d.lawful == "yes" and d.may_process is True
+    inv.check_special_category_needs_art9_condition(a, d)
+    with pytest.raises(AssertionError, match=r"without any Art. 9\(2\) condition, lawful='yes'"):
+        inv.check_special_category_needs_art9_condition(a.replace(art9_condition="none"), d)
+    without = a.replace(art9_condition="none")
+    refused = _decision(without)
+    assert refused.lawful == "no"
+    inv.check_special_category_needs_art9_condition(without, refused)
+    with pytest.raises(AssertionError, match="may_process=True"):
+        inv.check_special_category_needs_art9_condition(without, attrs.evolve(refused, may_process=True))
+
+
+def test_contract_party_check_catches_contract_basis_for_a_representative() -> None:
+    a = lawbasis.Activity(policy="jetpak-dk", purpose="contract", dates={"contract_ended": "2025-06-30"}, as_of="2026-01-01")
+    d = _decision(a)
+    assert d.basis_letters == ["b"]
+    representative = a.replace(data_subject="representative")
+    inv.check_contract_basis_needs_the_party(representative, _decision(representative))
+    with pytest.raises(AssertionError, match=r"\(b\) is a basis for a representative"):
+        inv.check_contract_basis_needs_the_party(representative, d)
+
+
+def test_employee_marketing_check_catches_a_basis() -> None:
+    a = lawbasis.Activity(policy="jetpak-dk", purpose="marketing", channel="post", as_of="2026-01-01")
+    d = _decision(a)
+    assert d.lawful == "yes"
+    employee = a.replace(data_subject="employee")
+    inv.check_no_marketing_basis_for_employees(employee, _decision(employee))
+    with pytest.raises(AssertionError, match="direct marketing to employee with lawful='yes'"):
+        inv.check_no_marketing_basis_for_employees(employee, d)
+
+
+@given(activities("jetpak-dk", "contract", dispute=True))
+def test_invariants_hold_for_disputes_with_any_dates(activity: lawbasis.Activity) -> None:
+    inv.check_all(activity, ENGINE.evaluate(activity))
+
+
+def test_hold_check_catches_a_hold_after_legal_claims_until() -> None:
+    held = lawbasis.Activity(
+        policy="jetpak-dk", purpose="contract", dispute=True, dates={"contract_ended": "2022-06-30"}, as_of="2026-01-01"
+    )
+    d = _decision(held)
+    assert d.action_today == "hold" and d.retention.extended
+    released = held.replace(dates={"contract_ended": "2022-06-30", "legal_claims_until": "2025-12-31"})
+    r = _decision(released)
+    assert r.action_today == "anonymise" and not r.retention.extended
+    inv.check_hold_ends_with_legal_claims_until(released, r)
+    with pytest.raises(AssertionError, match="held on 2026-01-01 although legal_claims_until is 2025-12-31"):
+        inv.check_hold_ends_with_legal_claims_until(released, d)

@@ -51,16 +51,24 @@ def test_marketing_bases_and_the_facts_behind_them(dk):
     # a withdrawal leaves post marketing on (f) going (SPEC 9.1)
     assert by_bases["f"] == (
         "channel=null|phone|post|web|social, objection=none, personalised=false, "
-        "corporate_event=none|acquired|split, erasure_requested=false",
+        "corporate_event=none|acquired|split, data_subject!=employee|job_applicant, erasure_requested=false",
     )
     # an erasure request to direct marketing is an Art. 21(2) objection, whatever the basis (9.3(c))
-    assert "channel=null|phone|post|web|social, personalised=false, erasure_requested=true" in by_bases["f (stopped)"]
-    assert "consent=given|explicit, personalised=true, erasure_requested=true" in by_bases["a (stopped)"]
+    assert (
+        "channel=null|phone|post|web|social, personalised=false, data_subject!=employee|job_applicant, erasure_requested=true"
+        in by_bases["f (stopped)"]
+    )
+    assert (
+        "consent=given|explicit, personalised=true, data_subject!=employee|job_applicant, erasure_requested=true" in by_bases["a (stopped)"]
+    )
+    # marketing to an employee or a job applicant has no basis from a customer policy
+    assert "data_subject=employee|job_applicant" in by_bases["none"]
     assert set(by_bases) == {"f", "f (stopped)", "a", "a (stopped)", "none"}
     assert {o.value["lawful"] for o in m.lawful} == {"yes", "no"}
-    assert "channel=null|phone|post|web|social, consent=none|withdrawn, personalised=false, special_category=false" in when(
-        m.lawful, "lawful", "yes"
-    )
+    assert (
+        "channel=null|phone|post|web|social, consent=none|withdrawn, personalised=false, data_subject!=employee|job_applicant, "
+        "special_category=false"
+    ) in when(m.lawful, "lawful", "yes")
     assert [(o.value["applies"], o.value["continues"]) for o in m.objection] == [("21(2)", False)]
     assert when(m.action_today, "action_today", "keep") == ("corporate_event=none|acquired|split, erasure_requested=false",)
 
@@ -70,8 +78,8 @@ def test_marketing_retention_windows(dk):
     windows = {(o.value["period"], o.value["from"], o.value["extended"]): o.when for o in m.retention}
     # a dispute holds nothing for marketing (SPEC 9.4): no window is extended
     assert windows == {
-        ("P36M", "contract_ended", False): ("customer_status!=prospect",),
-        ("P12M", "contact_collected", False): ("customer_status=prospect",),
+        ("P36M", "contract_ended", False): ("data_subject!=prospect",),
+        ("P12M", "contact_collected", False): ("data_subject=prospect",),
     }
     assert {o.value["until"] for o in m.retention} == {None}  # no dates given
     assert findings(m)["legal_claims_hold_possible"].when == ("dispute=true",)
@@ -107,13 +115,15 @@ def test_erasure_findings_show(dk):
     cf = findings(c)
     # (b) while the contract runs: no Art. 17(1) ground (9.3)
     assert cf["erasure_not_applicable"].when == (
-        "customer_status=customer, dispute=false, corporate_event=none|acquired|split, erasure_requested=true",
+        "dispute=false, corporate_event=none|acquired|split, data_subject=customer|employee|job_applicant|debtor|website_visitor|child|other, "
+        "erasure_requested=true",
     )
     assert cf["erasure_limited_by_legal_claims"].when == ("dispute=true, erasure_requested=true",)
     # the contract is over: erasure ends (b) and the window's end action applies today
-    assert "customer_status=prospect|former_customer, dispute=false, corporate_event=none|acquired|split, erasure_requested=true" in when(
-        c.action_today, "action_today", "anonymise"
-    )
+    assert (
+        "dispute=false, corporate_event=none|acquired|split, data_subject!=customer|employee|job_applicant|debtor|website_visitor|child|other, "
+        "erasure_requested=true"
+    ) in when(c.action_today, "action_today", "anonymise")
     b = findings(purpose(dk, "bookkeeping"))["erasure_limited_by_legal_obligation"]
     assert (b.value["severity"], b.when) == ("info", ("erasure_requested=true",))
     assert [o.value["bases"] for o in purpose(dk, "bookkeeping").bases] == ["c"]  # erasure never ends (c)
@@ -159,10 +169,12 @@ def test_dates_carried_only_where_the_facts_allow():
     assert r.fixed == {"dates": {"contract_ended": "2024-06-30", "consent_withdrawn": "2024-09-01", "objection_received": "2024-10-01"}}
     # consent is no part of the contract, so its withdrawal cuts nothing; nor does an objection (b) is
     # not reached by: the window ends 36 months after the contract whenever no dispute holds it
-    assert when(c.retention, "until", "2027-06-30")[0] == "dispute=false"
+    assert when(c.retention, "until", "2027-06-30")[0] == "dispute=false, data_subject!=representative"
     # a held window still shows where it would have ended
     assert {o.value["window_until"] for o in c.retention if o.value["extended"]} == {"2027-06-30"}
-    assert findings(c)["basis_after_contract_end"].when == ("dispute=false, corporate_event=none|acquired|split, erasure_requested=false",)
+    assert findings(c)["basis_after_contract_end"].when == (
+        "dispute=false, corporate_event=none|acquired|split, data_subject!=representative, erasure_requested=false",
+    )
 
 
 def test_bad_report_input_names_the_field():
@@ -198,10 +210,11 @@ def test_restructuring_varies_corporate_event_only_where_rules_test_it(dk):
 
 
 def test_grid_is_small(dk):
-    # class reduction: contract is 2*4*3*2*2*3*2*2 (the full product would be 3*9*4*3*2*2*2*5*2*2*2)
-    assert purpose(dk, "contract").evaluations == 1152
-    assert purpose(dk, "marketing").evaluations == 6912
-    assert dk.evaluations == 1152 + 6912 + 3072 + 1152
+    # class reduction: contract is 2*4*3*2*2*3*3*2 (data_subject: customer and the rest, prospect or
+    # former customer, representative); the soft opt-in, Art. 9(2) condition and recipient are held
+    assert purpose(dk, "contract").evaluations == 1728
+    assert purpose(dk, "marketing").evaluations == 9216
+    assert dk.evaluations == 1728 + 9216 + 3072 + 1152
 
 
 def test_renderings(dk):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lawbasis.analysis.report import describe, purpose_grid
+from lawbasis.analysis.report import REPORT_HELD, describe, purpose_grid
 from lawbasis.core.decision import Decision, TraceStep
 from lawbasis.core.errors import InputError
 
@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 
 #: Facts the diff holds at one value rather than varying. The Art. 9 and Art. 17 rules are law rules
 #: both versions share, and varying these two on jetpak-dk/jetpak-se gave the same rows at 5.3 times
-#: the evaluations; ``lawbasis report`` varies them.
-DIFF_FIXED_FACTS: dict[str, Any] = {"special_category": False, "erasure_requested": False}
+#: the evaluations; ``lawbasis report`` varies them. The facts the report itself holds (the soft opt-in
+#: conditions, the Art. 9(2) condition, the recipient) are held here too.
+DIFF_FIXED_FACTS: dict[str, Any] = {"special_category": False, "erasure_requested": False, **REPORT_HELD}
 
 #: The day every diff evaluation is asked on.
 DIFF_AS_OF = _dt.date(2025, 3, 1)

@@ -514,13 +514,19 @@ _KINDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "statutory": {"period": ANY, "from": _ANCHORS_SLOT},
     # a pending dispute holds the data past the window (Art. 17(3)(e))
     "hold": {"reason": ANY},
+    # claims concerning the data subject are time-barred once the period from the anchor has run (a
+    # limitation period of national law, or the legal_claims_until date itself); the clock computes
+    # its status like a statutory duty's
+    "limitation": {"period": ANY, "from": _ANCHORS_SLOT},
+    # the claim a hold keeps data for can no longer be brought: the hold ends (the calendar reads it)
+    "release": {"reason": ANY},
     # the window ends early on this date (Art. 17(1)(b), (c))
     "cut": {"date": _DATES_SLOT, "reason": ANY},
     # produced only by the calendar between strata: the status on as_of, the end shown (null while
     # held) and the end ignoring holds
     "window": {"status": ("open", "closed", "held", "unknown", "open_ended"), "until": ANY, "window_until": ANY},
-    # produced only by the calendar before the first stratum: whether a statutory retention duty
-    # (period and anchor of a ``statutory`` conclusion) still runs on as_of
+    # produced only by the calendar before the first stratum: whether a statutory retention duty or a
+    # limitation period (period and anchor of a ``statutory`` or ``limitation`` conclusion) still runs on as_of
     "duty": {"period": ANY, "from": _ANCHORS_SLOT, "status": ("running", "ended", "unknown")},
     "may_process": {"value": BOOL, "reason": ANY},
     # what to do with the data today: keep it, end it as the window says, or hold it for a dispute
@@ -551,6 +557,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "retention": ("period", "from", "action", "stated", "action_stated"),
     "statutory": ("period", "from"),
     "hold": ("reason",),
+    "limitation": ("period", "from"),
+    "release": ("reason",),
     "cut": ("date", "reason"),
     "window": ("status", "until", "window_until"),
     "duty": ("period", "from", "status"),
@@ -564,8 +572,10 @@ CALENDAR_KINDS = ("window",)
 #: Kinds the calendar asserts before the first stratum (they depend on the dates and as_of only);
 #: no rule may conclude them either.
 CLOCK_KINDS = ("duty",)
+#: Kinds whose (period, from) the clock turns into ``duty`` facts.
+CLOCKED_KINDS = ("statutory", "limitation")
 #: Kinds the calendar reads: all of them must be final before it runs.
-CALENDAR_INPUTS = ("retention", "hold", "cut")
+CALENDAR_INPUTS = ("retention", "hold", "release", "cut")
 
 #: Fact kinds whose identity for stratification includes one field's value, so that negating one
 #: flag does not force every other flag into a lower stratum.

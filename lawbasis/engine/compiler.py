@@ -35,7 +35,7 @@ from typing import Any
 import attrs
 
 from lawbasis.core.errors import RuleFileError
-from lawbasis.core.vocabulary import CALENDAR_INPUTS, CALENDAR_KINDS, CLOCK_KINDS, KEYED_KINDS, KINDS
+from lawbasis.core.vocabulary import CALENDAR_INPUTS, CALENDAR_KINDS, CLOCK_KINDS, CLOCKED_KINDS, KEYED_KINDS, KINDS
 from lawbasis.engine.conflicts import check_conflicts
 from lawbasis.engine.rulefile import Policy, Rule, RuleBase, to_fact_value
 
@@ -299,7 +299,7 @@ def compile_policy(base: RuleBase, policy_id: str, ruleset_name: str) -> Compile
     reads_until = any(p["fact"] in CALENDAR_KINDS and ("until" in p or "window_until" in p) for p in patterns)
     read_kinds = frozenset(p["fact"] for p in patterns)
     check_conflicts(policy, rules, base.vocabulary)
-    duties = sorted({(fields["period"], fields["from"]) for rule in rules for kind, fields in rule.then if kind == "statutory"})
+    duties = sorted({(fields["period"], fields["from"]) for rule in rules for kind, fields in rule.then if kind in CLOCKED_KINDS})
     tested = frozenset({"sid", "t", STRATUM}).union(*(_fields(c.spec["all"][0]["act"]) for c in compiled))
     result = CompiledPolicy(
         policy_id, ruleset_name, tuple(compiled), strata, calendar_stratum, reads_until, read_kinds, tuple(duties), tested

@@ -24,8 +24,8 @@ two rules (their variables renamed apart) are unsatisfiable together when:
   the ones that hold, its activity values allow all the activity can be;
 * **producers**: every rule that could produce a needed fact (the fact's variables passed into the
   producer's conclusion) has conditions unsatisfiable together with the rest, to a bounded depth.
-  The calendar produces ``window``: status ``held`` exactly when a ``hold`` fact exists, and only
-  when a ``retention`` fact does.
+  The calendar produces ``window``: status ``held`` exactly when a ``hold`` fact and no ``release``
+  fact exist, and only when a ``retention`` fact does.
 
 Everything else errs on the side of "not proved": a variable's values are bounded only by what the
 ruleset can produce for its field, and a proof cut off by ``MAX_DEPTH`` or ``MAX_STEPS`` rejects.
@@ -343,10 +343,14 @@ class _Analysis:
                 extra: dict[str, frozenset[str]] = {status: now & branch}
                 retention = self._needed("retention", {}, extra)
                 hold = self._needed("hold", {}, extra)
+                release = Pattern("release", ())
                 if hold_needed:
-                    yield _Conj((), frozenset({retention, hold}), frozenset(), tuple(sorted(extra.items())))
+                    yield _Conj((), frozenset({retention, hold}), frozenset({release}), tuple(sorted(extra.items())))
                 else:
                     yield _Conj((), frozenset({retention}), frozenset({Pattern("hold", ())}), tuple(sorted(extra.items())))
+                    yield _Conj(
+                        (), frozenset({retention, hold, self._needed("release", {}, extra)}), frozenset(), tuple(sorted(extra.items()))
+                    )
             return
         if positive.kind in _EXTERNAL:  # what the engine asserts depends on the dates: anything
             yield _Conj((), frozenset(), frozenset())

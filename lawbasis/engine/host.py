@@ -724,7 +724,8 @@ def _window_fact(
 ) -> dict[str, str] | None:
     """Calendar step between strata: turn the chosen window into an end date and a status."""
     retentions = [(v, r) for k, v, r in records if k == "retention"]
-    held = any(k == "hold" for k, _, _ in records)
+    # a release (the claim can no longer be brought) ends every hold: the window acts as without one
+    held = any(k == "hold" for k, _, _ in records) and not any(k == "release" for k, _, _ in records)
     if not retentions:  # no window; a hold still keeps the data (for the claim only)
         return {"status": "held", "until": "null", "window_until": "null"} if held else None
     distinct = {(v["period"], v["from"]) for v, _ in retentions}

@@ -24,7 +24,7 @@ import jsonschema  # type: ignore[import-untyped]
 from lawbasis.core.calendar import Period
 from lawbasis.core.errors import InputError, RuleFileError
 from lawbasis.core.safeyaml import MAX_RULE_FILE, MAX_TEXT_FILE, contained, load_yaml, read_bounded, short
-from lawbasis.core.vocabulary import BUILTIN, CALENDAR_KINDS, CLOCK_KINDS, REQUIRED, Vocabulary
+from lawbasis.core.vocabulary import BUILTIN, CALENDAR_KINDS, CLOCK_KINDS, CLOCKED_KINDS, REQUIRED, Vocabulary
 
 _ID = r"^[a-z0-9][a-z0-9_-]*$"
 #: The longest period a rule may state, in days counted generously (a year as 366 days, a month as
@@ -414,10 +414,10 @@ def _check_conclusions(
             raise RuleFileError(file, rule_id, f"cannot conclude unknown fact kind {kind!r} (kinds: {', '.join(kinds)})")
         if kind in CALENDAR_KINDS or kind in CLOCK_KINDS:
             raise RuleFileError(file, rule_id, f"{kind!r} facts are produced by the calendar, not by rules")
-        if kind == "statutory" and any(to_fact_value(fields.get(f)).startswith("$") for f in ("period", "from")):
-            # the calendar computes every statutory duty's status before the rules run (``duty``
-            # facts), so the duty must be known from the rule file itself
-            raise RuleFileError(file, rule_id, "statutory.period and statutory.from must be written out, not variables")
+        if kind in CLOCKED_KINDS and any(to_fact_value(fields.get(f)).startswith("$") for f in ("period", "from")):
+            # the calendar computes every statutory duty's and limitation period's status before the
+            # rules run (``duty`` facts), so the period must be known from the rule file itself
+            raise RuleFileError(file, rule_id, f"{kind}.period and {kind}.from must be written out, not variables")
         missing = [f for f in REQUIRED[kind] if f not in fields]
         if missing:
             raise RuleFileError(file, rule_id, f"conclusion {kind!r} lacks {', '.join(missing)}")

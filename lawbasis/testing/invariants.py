@@ -34,6 +34,11 @@ __all__ = [
     "check_bases_sorted_unique",
     "check_consent_basis_needs_consent",
     "check_consent_counts_where_offered",
+    "check_contract_basis_needs_the_party",
+    "check_hold_ends_with_legal_claims_until",
+    "check_no_marketing_basis_for_employees",
+    "check_soft_opt_in_needs_every_condition",
+    "check_special_category_needs_art9_condition",
     "check_decision_matches_facts",
     "check_direct_marketing_objection_stops",
     "check_erasure_request_stops",
@@ -361,6 +366,74 @@ def check_action_today(activity: Activity | Mapping[str, Any], decision: Decisio
     )
 
 
+_SOFT_OPT_IN_CONDITIONS = ("address_from_sale", "similar_products", "opt_out_at_collection", "opt_out_in_messages")
+
+
+def check_soft_opt_in_needs_every_condition(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
+    """Markedsføringsloven § 10, stk. 2; marknadsföringslagen 19 § second paragraph: the soft opt-in
+    holds only for a customer (never a prospect) whose address came from a sale, for the trader's own
+    similar products, with an opt-out at collection and in every message, by e-mail, SMS or MMS, and
+    only until the person opts out."""
+    a = _activity(activity)
+    if "soft_opt_in" not in _flags(decision):
+        return
+    facts = a.facts
+    consent, objection = _on_the_day(a, decision)
+    assert facts.get("data_subject") in ("customer", "former_customer"), (
+        f"{_where(a, decision)}: soft opt-in applied to data_subject={facts.get('data_subject')!r}"
+    )
+    missing = [c for c in _SOFT_OPT_IN_CONDITIONS if facts.get(c) is not True]
+    assert not missing, f"{_where(a, decision)}: soft opt-in applied although {missing} do not hold"
+    assert facts.get("channel") in ("email", "sms", "mms"), (
+        f"{_where(a, decision)}: soft opt-in applied to channel={facts.get('channel')!r}"
+    )
+    assert objection == "none" and consent != "withdrawn", (
+        f"{_where(a, decision)}: soft opt-in applied after an opt-out (objection={objection!r}, consent={consent!r})"
+    )
+
+
+def check_special_category_needs_art9_condition(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
+    """Art. 9(1), 9(2): special-category data with neither explicit consent nor any other Art. 9(2)
+    condition are never lawful, whatever the rules concluded on the way."""
+    a = _activity(activity)
+    if not a.special_category or a.consent == "explicit" or a.facts.get("art9_condition", "none") != "none":
+        return
+    assert decision.lawful != "yes", f"{_where(a, decision)}: special-category data without any Art. 9(2) condition, lawful='yes'"
+    assert decision.may_process is False, f"{_where(a, decision)}: special-category data without any Art. 9(2) condition, may_process=True"
+
+
+def check_contract_basis_needs_the_party(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
+    """Art. 6(1)(b): a contract "to which the data subject is party"; a representative is not the party."""
+    a = _activity(activity)
+    if a.facts.get("data_subject") == "representative":
+        assert "b" not in decision.basis_letters, f"{_where(a, decision)}: (b) is a basis for a representative: {decision.basis_letters}"
+
+
+def check_no_marketing_basis_for_employees(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
+    """Direct marketing to an employee or a job applicant has no basis from a policy written for customers."""
+    a = _activity(activity)
+    if a.facts.get("data_subject") in ("employee", "job_applicant") and "direct_marketing" in _flags(decision):
+        assert decision.lawful != "yes" and decision.may_process is False, (
+            f"{_where(a, decision)}: direct marketing to {a.facts.get('data_subject')} with lawful={decision.lawful!r}, "
+            f"may_process={decision.may_process}"
+        )
+
+
+def check_hold_ends_with_legal_claims_until(activity: Activity | Mapping[str, Any], decision: Decision) -> None:
+    """Art. 17(3)(e): data are held only while a claim can still be brought; after ``legal_claims_until``
+    nothing is held and the claim keeps no processing going."""
+    a = _activity(activity)
+    until = a.dates.get("legal_claims_until")
+    if until is None or decision.as_of <= until:
+        return
+    assert decision.action_today != "hold" and not decision.retention.extended, (
+        f"{_where(a, decision)}: held on {decision.as_of} although legal_claims_until is {until}"
+    )
+    assert decision.objection.reason != "legal_claims", (
+        f"{_where(a, decision)}: the legal-claims limb of Art. 21(1) applied after legal_claims_until {until}"
+    )
+
+
 #: Every invariant, in the order :func:`check_all` runs them.
 INVARIANTS: tuple[Callable[[Activity | Mapping[str, Any], Decision], None], ...] = (
     check_decision_matches_facts,
@@ -380,6 +453,11 @@ INVARIANTS: tuple[Callable[[Activity | Mapping[str, Any], Decision], None], ...]
     check_public_task_needs_law,
     check_held_data_are_stored_only,
     check_scheduled_event_not_yet_effective,
+    check_soft_opt_in_needs_every_condition,
+    check_special_category_needs_art9_condition,
+    check_contract_basis_needs_the_party,
+    check_no_marketing_basis_for_employees,
+    check_hold_ends_with_legal_claims_until,
 )
 
 
