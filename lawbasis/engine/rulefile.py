@@ -24,7 +24,7 @@ import jsonschema  # type: ignore[import-untyped]
 from lawbasis.core.calendar import Period
 from lawbasis.core.errors import InputError, RuleFileError
 from lawbasis.core.safeyaml import MAX_RULE_FILE, MAX_TEXT_FILE, contained, load_yaml, read_bounded, short
-from lawbasis.core.vocabulary import BUILTIN, CALENDAR_KINDS, CLOCK_KINDS, CLOCKED_KINDS, REQUIRED, Vocabulary
+from lawbasis.core.vocabulary import BUILTIN, CALENDAR_KINDS, CLOCK_KINDS, CLOCKED_KINDS, REQUIRED, Vocabulary, fact_value
 
 _ID = r"^[a-z0-9][a-z0-9_-]*$"
 #: The longest period a rule may state, in days counted generously (a year as 366 days, a month as
@@ -267,15 +267,8 @@ class RuleBase:
         return out
 
 
-def to_fact_value(value: object) -> str:
-    """The string form every value takes inside durable_rules."""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    return str(value)
+#: The string form every value takes inside durable_rules (one definition: :func:`lawbasis.core.vocabulary.fact_value`).
+to_fact_value = fact_value
 
 
 def _check_value(file: str, rule_id: str, where: str, allowed: tuple[str, ...] | None, value: str) -> None:

@@ -145,14 +145,7 @@ def per_call(engine: lawbasis.Engine) -> dict[str, Any]:
             "no_memo_ratio_to_floor": statistics.median(cold_ratios),
         }
     # jetpak-dk marketing against the plain-Python encoding (b)
-    activity = {
-        "policy": "jetpak-dk",
-        "purpose": "marketing",
-        "channel": "email",
-        "consent": "given",
-        "dates": {"contract_ended": "2025-06-30"},
-        "as_of": AS_OF.isoformat(),
-    }
+    activity = dict(JETPAK_MARKETING)
     d = engine.evaluate(activity)
     plain = plain_marketing(activity)
     assert (d.lawful, d.basis_letters, d.may_process, d.retention.until) == (
@@ -319,17 +312,21 @@ def random_traffic(n: int = int(os.environ.get("LAWBASIS_BENCH_RANDOM", "20000")
     return out
 
 
+#: jetpak-dk e-mail marketing with consent: the activity of the (b) comparison and the memo profile
+JETPAK_MARKETING = {
+    "policy": "jetpak-dk",
+    "purpose": "marketing",
+    "channel": "email",
+    "consent": "given",
+    "dates": {"contract_ended": "2025-06-30"},
+    "as_of": AS_OF.isoformat(),
+}
+
+
 def profile_evaluate(engine: lawbasis.Engine, n: int = 2000, varied: bool = False) -> list[dict[str, Any]]:
     """Where evaluate()'s time goes (cProfile shares). ``varied``: n activities of every policy and
     purpose with every fact drawn (as random traffic); otherwise jetpak-dk marketing n times."""
-    activity = {
-        "policy": "jetpak-dk",
-        "purpose": "marketing",
-        "channel": "email",
-        "consent": "given",
-        "dates": {"contract_ended": "2025-06-30"},
-        "as_of": AS_OF.isoformat(),
-    }
+    activity = dict(JETPAK_MARKETING)
     items = random_activities(engine, n, seed=13) if varied else [activity] * n
     for item in items[:100]:  # warm the code paths
         engine.evaluate(item)
@@ -369,14 +366,7 @@ def profile_evaluate(engine: lawbasis.Engine, n: int = 2000, varied: bool = Fals
 def rule_growth() -> list[dict[str, Any]]:
     """Per-call latency as rules that do not fire are added to every policy's ruleset (law file)."""
     out = []
-    activity = {
-        "policy": "jetpak-dk",
-        "purpose": "marketing",
-        "channel": "email",
-        "consent": "given",
-        "dates": {"contract_ended": "2025-06-30"},
-        "as_of": AS_OF.isoformat(),
-    }
+    activity = dict(JETPAK_MARKETING)
     for extra in (0, 40, 80, 110):  # the largest ruleset (jetpak-se, 137 rules) must stay within 255
         with tempfile.TemporaryDirectory() as tmp:
             rules = Path(tmp) / "rules"
