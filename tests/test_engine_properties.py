@@ -29,10 +29,26 @@ def effective(facts: dict[str, Any]) -> tuple[str, str]:
     return consent, objection
 
 
+#: The facts of the open vocabulary held at what a customer relationship means, so that these properties
+#: state the first-edition law: the data subject is the customer status, no Art. 9(2) condition beyond
+#: explicit consent, no soft opt-in, a consumer recipient. The law of those facts has properties of its own
+#: (lawbasis.invariants: soft opt-in, Art. 9(2), contract party, employees; tests/test_invariants.py).
+CLASSIC = {
+    "recipient": "consumer",
+    "address_from_sale": False,
+    "similar_products": False,
+    "opt_out_at_collection": False,
+    "opt_out_in_messages": False,
+    "art9_condition": "none",
+}
+
+
 def activities(purpose: str | None = None) -> st.SearchStrategy[dict[str, Any]]:
-    """A valid Jetpak activity in JSON form: the public strategy over both Jetpak policies."""
+    """A valid Jetpak activity in JSON form: the public strategy over both Jetpak policies, the open
+    vocabulary's facts held (``CLASSIC``)."""
     keys = ("contact_collected", *LATER_KEYS, "fiscal_year_end")
-    return st.one_of(*(activity_dicts(policy, purpose, sparse=False, date_keys=keys) for policy in POLICIES))
+    drawn = st.one_of(*(activity_dicts(policy, purpose, sparse=False, date_keys=keys) for policy in POLICIES))
+    return drawn.map(lambda f: {**f, **CLASSIC, "data_subject": f["customer_status"]})
 
 
 @scaled(0.8)
