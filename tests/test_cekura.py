@@ -312,6 +312,16 @@ def test_end_action_is_delete_and_reported_ambiguous(engine: lawbasis.Engine, pu
     assert any(c.quote == "Herefter vil vi slette eller anonymisere dine personoplysninger på sikker vis." for c in finding.cites)
 
 
+#: Dates that put every purpose's window in the past on the test's as_of.
+PAST_WINDOWS = {
+    "contract_ended": "2020-01-31",
+    "relationship_ended": "2020-01-31",
+    "fiscal_year_end": "2010-12-31",
+    "competition_ended": "2020-01-31",
+    "registered": "2020-01-31",
+}
+
+
 @pytest.mark.parametrize("purpose", sorted(STATIC))
 def test_dispute_holds_every_window_open_ended(engine: lawbasis.Engine, purpose: str) -> None:
     d = ev(
@@ -320,13 +330,7 @@ def test_dispute_holds_every_window_open_ended(engine: lawbasis.Engine, purpose:
         dispute=True,
         consent="given",
         customer_status="former_customer",
-        dates={
-            "contract_ended": "2020-01-31",
-            "relationship_ended": "2020-01-31",
-            "fiscal_year_end": "2010-12-31",
-            "competition_ended": "2020-01-31",
-            "registered": "2020-01-31",
-        },
+        dates=PAST_WINDOWS,
     )
     assert d.retention.until is None
     assert d.retention.extended is True
@@ -347,13 +351,7 @@ def test_dispute_holds_every_window_open_ended(engine: lawbasis.Engine, purpose:
         purpose,
         consent="given",
         customer_status="former_customer",
-        dates={
-            "contract_ended": "2020-01-31",
-            "relationship_ended": "2020-01-31",
-            "fiscal_year_end": "2010-12-31",
-            "competition_ended": "2020-01-31",
-            "registered": "2020-01-31",
-        },
+        dates=PAST_WINDOWS,
     )
     assert "extension_open_ended" not in calm.finding_codes
     assert calm.retention.extended is False and calm.retention.until is not None
