@@ -357,10 +357,15 @@ def _layout(records: list[dict[str, object]], layout: str) -> pd.DataFrame:
             if layout == "parquet-dates"
             else base
         )
+        if layout == "parquet-date32":  # datetime.date cells: Parquet's date32, as Dask and Spark write dates
+            source = base.assign(**{k: pd.to_datetime(base[k], format="ISO8601").dt.date for k in dates})
         buffer = io.BytesIO()
         source.to_parquet(buffer, index=False)
         buffer.seek(0)
-        return pd.read_parquet(buffer)
+        # dask.dataframe.read_parquet and dtype_backend="pyarrow" give every column an ArrowDtype
+        return pd.read_parquet(buffer, **({"dtype_backend": "pyarrow"} if layout.endswith(("-arrow", "date32")) else {}))
+    if layout == "arrow-dtypes":  # DataFrame.convert_dtypes(dtype_backend="pyarrow"): timestamps, strings, booleans
+        return base.assign(**{k: pd.to_datetime(base[k], format="ISO8601") for k in dates}).convert_dtypes(dtype_backend="pyarrow")
     raise AssertionError(layout)
 
 
@@ -376,13 +381,17 @@ LAYOUTS = (
     "csv-pyarrow",
     "parquet",
     "parquet-dates",
+    "parquet-dates-arrow",
+    "parquet-date32",
+    "arrow-dtypes",
 )
 
 
 @given(st.lists(activity_objects(as_of=st.just(dt.date(2026, 11, 22))), min_size=1, max_size=10), st.sampled_from(LAYOUTS))
 def test_every_table_shape_equals_evaluate_row_by_row(activities, layout):
     """A table drawn with lawbasis.strategies, in each dtype layout a user's pandas gives (str, object,
-    string[pyarrow], category, datetime64 units, read back from CSV with both engines and from Parquet):
+    string[pyarrow], category, datetime64 units, read back from CSV with both engines and from Parquet, and
+    with Arrow-backed dtypes as Dask and dtype_backend="pyarrow" give them):
     every decision column equals evaluate() row by row."""
     as_of = dt.date(2026, 11, 22)
     records = []
@@ -490,3 +499,34 @@ def test_a_combination_has_one_key_whether_or_not_its_table_schedules_events():
     both = bulk.evaluate_frame(pd.DataFrame([row, withdrawing]), "2026-01-01")
     assert (bulk.evaluations, bulk.known_keys()) == (2, 2)  # only the withdrawing row ran the engine
     pd.testing.assert_frame_equal(both.iloc[:1], first)
+
+
+def test_arrow_backed_date_columns_parse_like_numpy_ones():
+    """date32[pyarrow] and timestamp[pyarrow] columns (Dask's read_parquet, dtype_backend="pyarrow") give the
+    same days as datetime64 ones; a time zone or a time of day is refused as with numpy datetimes."""
+    import pyarrow as pa
+
+    from lawbasis.tables.frame import parse_date_column
+
+    days = [dt.date(2020, 1, 31), None, dt.date(2024, 2, 29)]
+    want = np.array(["2020-01-31", "NaT", "2024-02-29"], dtype="datetime64[D]")
+    for kind in (pa.date32(), pa.date64(), pa.timestamp("us"), pa.timestamp("ns"), pa.timestamp("s")):
+        column = pd.Series(days, dtype=pd.ArrowDtype(kind))
+        got = parse_date_column("contract_ended", column)
+        assert got.dtype == want.dtype and got.astype(str).tolist() == want.astype(str).tolist(), kind
+    with pytest.raises(lawbasis.InputError, match="a datetime is not a date"):
+        parse_date_column("contract_ended", pd.Series(days, dtype=pd.ArrowDtype(pa.timestamp("us", tz="UTC"))))
+    noon = pd.Series([dt.datetime(2020, 1, 31, 12)], dtype=pd.ArrowDtype(pa.timestamp("us")))
+    with pytest.raises(lawbasis.InputError, match=r"a datetime is not a date \(row 0\)"):
+        parse_date_column("contract_ended", noon)
+    table = pd.DataFrame(
+        {"policy": ["jetpak-dk"], "purpose": ["contract"], "contract_ended": [dt.date(2019, 6, 30)], "dispute": [False]}
+    ).convert_dtypes(dtype_backend="pyarrow")
+    table["contract_ended"] = table["contract_ended"].astype(pd.ArrowDtype(pa.date32()))
+    decided = evaluate_frame(table, as_of="2026-11-22")
+    single = lawbasis.evaluate(
+        {"policy": "jetpak-dk", "purpose": "contract", "dates": {"contract_ended": "2019-06-30"}, "as_of": "2026-11-22"}
+    )
+    assert single.retention.until == dt.date(2022, 6, 30) and single.action_today == "anonymise"
+    assert decided["retention_until"].tolist() == [pd.Timestamp("2022-06-30")]
+    assert decided["action_today"].tolist() == ["anonymise"]

@@ -145,8 +145,14 @@ def anchor_dates(anchor: str, dates: Mapping[str, np.ndarray]) -> np.ndarray | N
 
 
 def parse_date_column(name: str, column: pd.Series) -> np.ndarray:
-    """A column of ISO dates (strings, ``date`` or ``datetime64``) as datetime64[D]; empty cells are NaT."""
-    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+    """A column of ISO dates (strings, ``date`` or ``datetime64``, numpy- or Arrow-backed) as datetime64[D];
+    empty cells are NaT."""
+    if isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_timestamp(column.dtype.pyarrow_dtype):
+        # read_parquet(dtype_backend="pyarrow"), Dask: the same instants as numpy datetimes
+        if column.dtype.pyarrow_dtype.tz is not None:
+            raise InputError(f"dates.{name}", str(column.dtype), "an ISO date YYYY-MM-DD", "a datetime is not a date")
+        column = column.astype(f"datetime64[{column.dtype.pyarrow_dtype.unit}]")
+    if pd.api.types.is_datetime64_any_dtype(column.dtype) and not isinstance(column.dtype, pd.ArrowDtype):
         return _from_datetimes(name, column)
     if isinstance(column.dtype, pd.CategoricalDtype):
         # each category parsed once, at the first row that holds it (so an error names that row)
@@ -218,7 +224,7 @@ def _from_arrow(column: pd.Series) -> np.ndarray | None:
                 return None
         else:
             return None
-        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type) or pa.types.is_date64(array.type):
             array = pc.cast(array, pa.date32())
         elif not (pa.types.is_date32(array.type) or pa.types.is_null(array.type)):
             return None  # datetimes, numbers, mixed types
