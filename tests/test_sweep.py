@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lawbasis.bulk import DECISION_COLUMNS, evaluate_frame, sweep_dask
+from lawbasis.bulk import DECISION_COLUMNS, BulkEvaluator, evaluate_frame, sweep_dask
 from lawbasis.cli import main
 from lawbasis.core.activity import DATE_KEYS
 
@@ -128,9 +128,18 @@ def test_dask_two_workers_equal_evaluate_on_every_policy():
         distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", scheduler_port=0) as cluster,
         distributed.Client(cluster) as client,
     ):
+        from lawbasis.tables.distributed import _cold_cluster, _known_keys
+
+        assert _cold_cluster(None, None)  # fresh workers: the default (share=None) shares
         got = sweep_dask(dd.from_pandas(frame, npartitions=6), as_of="2026-11-22").compute()
         workers = client.run(lambda: __import__("os").getpid())
+        known = client.run(_known_keys, None, None)
+        assert not _cold_cluster(None, None)  # every worker has decided: a second sweep does not look first
+        again = sweep_dask(dd.from_pandas(frame, npartitions=6), as_of="2026-11-22").compute()
     assert len(set(workers.values())) == 2
+    # what the look found was given to both workers: each knows most combinations of the table
+    assert min(known.values()) >= 0.5 * BulkEvaluator(lawbasis.Engine()).unknown_rows(frame, "2026-11-22").shape[0] > 0
+    pd.testing.assert_frame_equal(again.sort_index(), expected)
     pd.testing.assert_frame_equal(got.sort_index(), expected)
     for index, row in frame.iterrows():
         facts = {k: v for k, v in row.items() if not (isinstance(v, float) and pd.isna(v)) and v is not None}
@@ -289,7 +298,6 @@ def test_imported_knowledge_decides_a_table_without_the_engine():
     import pickle
 
     import lawbasis
-    from lawbasis.bulk import BulkEvaluator
 
     frame = _mixed_table(400, seed=21)
     teacher = BulkEvaluator(lawbasis.Engine())
@@ -316,3 +324,76 @@ def test_dask_sweep_with_and_without_sharing_equal_one_process(tmp_path):
     for share in (True, False):
         got = sweep_dask(dd.from_pandas(frame, npartitions=5), as_of="2026-11-22", share=share).compute(scheduler="threads")
         pd.testing.assert_frame_equal(got.sort_index(), expected)
+
+
+def test_unknown_rows_are_what_the_engine_would_decide_and_nothing_is_kept():
+    """unknown_rows gives one row per combination the evaluator has not seen (evaluate_frame then runs the
+    engine once for each), runs no engine, keeps nothing, and refuses a table evaluate_frame refuses before
+    deciding (a bad date) with the same error."""
+    import lawbasis
+
+    frame = _mixed_table(400, seed=31)
+    bulk = BulkEvaluator(lawbasis.Engine())
+    rows = bulk.unknown_rows(frame, "2026-11-22")
+    assert bulk.evaluations == 0 and bulk.known_keys() == 0
+    assert 0 < len(rows) < len(frame) and rows.index.isin(frame.index).all() and rows.index.is_unique
+    pd.testing.assert_frame_equal(bulk.unknown_rows(frame, "2026-11-22"), rows)  # nothing was kept
+    bulk.evaluate_frame(rows, "2026-11-22")
+    assert bulk.known_keys() == len(rows)
+    assert bulk.unknown_rows(frame, "2026-11-22").empty
+    runs = bulk.evaluations
+    bulk.evaluate_frame(frame, "2026-11-22")
+    assert bulk.known_keys() == len(rows)  # every combination of the table was among those rows
+    assert bulk.evaluations - runs <= 0.05 * runs  # a combination seen with another window status aside
+    bad = frame.head(3).assign(contract_ended=["2020-01-31", "2021-02-30", None])
+    with pytest.raises(lawbasis.InputError, match="contract_ended") as found:
+        bulk.unknown_rows(bad, "2026-11-22")
+    with pytest.raises(lawbasis.InputError) as again:
+        bulk.evaluate_frame(bad, "2026-11-22")
+    assert str(found.value) == str(again.value)
+
+
+def test_sweep_file_decides_in_batches_of_at_most_its_batch_size(tmp_path, monkeypatch):
+    """sweep_file holds batches of min(chunksize, _BATCH) rows: the progress callback sees each, and the
+    output is the same as one chunk's."""
+    from lawbasis.tables import files
+
+    frame = _mixed_table(60, seed=41)
+    source = tmp_path / "table.csv"
+    frame.to_csv(source, index=False)
+    whole = tmp_path / "whole.csv"
+    files.sweep_file(source, whole, "2026-11-22", chunksize=1000)
+    monkeypatch.setattr(files, "_BATCH", 7)
+    seen: list[int] = []
+    parts = tmp_path / "parts.csv"
+    counts = files.sweep_file(source, parts, "2026-11-22", chunksize=1000, progress=seen.append)
+    assert seen == [7] * 8 + [4] and sum(counts.values()) == 60
+    assert parts.read_bytes() == whole.read_bytes()
+    seen.clear()
+    files.sweep_file(source, parts, "2026-11-22", chunksize=5, progress=seen.append)  # a smaller chunksize wins
+    assert seen == [5] * 12
+
+
+def test_cli_sweep_hands_arrow_memory_back(tmp_path):
+    """`lawbasis sweep` (a process of its own) takes Arrow's buffers from jemalloc returning freed memory at
+    once, where pyarrow has jemalloc; a program that imports lawbasis keeps its own pool."""
+    import subprocess
+    import sys
+
+    table = tmp_path / "t.csv"
+    _mixed_table(20, seed=3).to_csv(table, index=False)
+    code = (
+        "import pyarrow as pa, sys; from lawbasis.cli import main; import lawbasis.bulk; before = pa.default_memory_pool().backend_name; "
+        f"main(['sweep', {str(table)!r}, '--as-of', '2026-11-22', '-o', {str(tmp_path / 'o.csv')!r}, '--progress', 'never']); "
+        "print(before, pa.default_memory_pool().backend_name)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = done.stdout.split()
+    import pyarrow as pa
+
+    try:
+        pa.jemalloc_memory_pool()
+    except (NotImplementedError, pa.ArrowNotImplementedError):
+        assert after == before
+    else:
+        assert after == "jemalloc"

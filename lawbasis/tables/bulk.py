@@ -76,27 +76,36 @@ On a real cluster::
 
     client = Client("tcp://scheduler:8786")           # workers started with: dask worker tcp://scheduler:8786
     table = dd.read_parquet("s3://bucket/activities/")  # one row per activity, columns as above
-    decisions = sweep_dask(table, as_of="2026-11-22")   # lazy: one map_partitions, no shuffle
+    decisions = sweep_dask(table, as_of="2026-11-22")   # lazy, no shuffle
     decisions.to_parquet("s3://bucket/decisions/")      # each worker writes its own partitions
 
 Start workers with one thread each (``--nthreads 1``) and as many processes as cores
 (``--nworkers``): the engine runs under a per-process lock, so threads do not add throughput.
 
-Give the worker processes :data:`WORKER_ENVIRONMENT` (``MALLOC_MMAP_THRESHOLD_=33554432``). Dask
-starts workers with ``MALLOC_TRIM_THRESHOLD_`` set, and setting any glibc malloc threshold turns
-off glibc's dynamic mmap threshold: every array above 128 KiB then comes from a fresh ``mmap`` and
-is paid for in page faults. Measured on this project's 2-core machine, that made a sweep 1.8x slower
-per row in every worker (and the engine's first runs 3x slower). Set it in the Dask configuration
-of the machine that starts the workers (the nanny applies it before it spawns them)::
+Give the worker processes :data:`WORKER_ENVIRONMENT` (``MALLOC_MMAP_THRESHOLD_`` and
+``MALLOC_TRIM_THRESHOLD_``, both 32 MiB). Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``:
+memory freed at the top of the heap goes back to the system at once and is faulted in again by the
+next allocation, and setting any glibc malloc threshold also turns off glibc's dynamic mmap threshold
+(every array above 128 KiB then comes from a fresh ``mmap``). Measured on this project's 2-core
+machine: the trim threshold made each engine run of a cold worker 2-3x slower (eight shares of a
+cold sweep: 0.9 s each, 0.3 s with the trim threshold raised), the mmap threshold a warm sweep 1.8x
+slower per row. And :data:`WORKER_CONFIG` turns off the workers' statistical profiler, which samples
+the stack of the running task every 10 ms under the GIL (warm sweeps 5-8% faster without it). Set both
+in the Dask configuration of the machine that starts the workers (the nanny applies the environment
+before it spawns them, and passes its configuration on)::
 
     # ~/.config/dask/lawbasis.yaml
     distributed:
       nanny:
         pre-spawn-environ:
           MALLOC_MMAP_THRESHOLD_: 33554432
+          MALLOC_TRIM_THRESHOLD_: 33554432
+      worker:
+        profile:
+          enabled: false
 
 or in the environment of ``dask worker`` itself. 32 MiB is the ceiling glibc's own dynamic threshold
-would reach; the trim threshold Dask sets still hands memory freed at the top of the heap back to the system.
+would reach.
 Partitions of 100,000 to 1,000,000 rows keep per-partition overhead (one ``evaluate`` per new
 combination, then cached) negligible.
 """
@@ -108,6 +117,7 @@ from lawbasis.tables.files import check_output, count_rows, read_chunks, sweep_f
 from lawbasis.tables.frame import (
     ACTIONS_TODAY,
     DECISION_COLUMNS,
+    WORKER_CONFIG,
     WORKER_ENVIRONMENT,
     BulkEvaluator,
     add_period,
@@ -120,6 +130,7 @@ from lawbasis.tables.frame import (
 __all__ = [
     "ACTIONS_TODAY",
     "DECISION_COLUMNS",
+    "WORKER_CONFIG",
     "WORKER_ENVIRONMENT",
     "BulkEvaluator",
     "add_period",

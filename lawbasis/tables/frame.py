@@ -39,8 +39,10 @@ BOOL_FIELDS = tuple(k for k, v in DISCRETE_FIELDS.items() if isinstance(v, bool)
 DECISION_COLUMNS = tuple(c for c in CONCLUSIONS if c != "objection_reason")
 #: The values of ``action_today``: the vocabulary of the rules' ``today`` conclusion.
 ACTIONS_TODAY: tuple[str, ...] = KINDS["today"]["action"] or ()
-#: Environment for Dask worker processes (see "Running on a cluster" above).
-WORKER_ENVIRONMENT: Mapping[str, str] = {"MALLOC_MMAP_THRESHOLD_": "33554432"}
+#: Environment for Dask worker processes (see "Running on a cluster" in :mod:`lawbasis.bulk`).
+WORKER_ENVIRONMENT: Mapping[str, str] = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "33554432"}
+#: Dask configuration for the worker processes (see "Running on a cluster" in :mod:`lawbasis.bulk`).
+WORKER_CONFIG: Mapping[str, Any] = {"distributed.worker.profile.enabled": False}
 
 # a group's window status: None when no retention fact (no window), else the engine's statuses
 _STATUSES: tuple[str | None, ...] = (None, *(KINDS["window"]["status"] or ()))
@@ -584,6 +586,31 @@ class BulkEvaluator:
                 self._forget(sizes, groups)
                 raise
 
+    def unknown_rows(self, frame: pd.DataFrame, as_of: str | _dt.date | None = None) -> pd.DataFrame:
+        """The rows of ``frame``, one per combination, whose combination this evaluator has not seen:
+        the rows :meth:`evaluate_frame` would send through the engine (a combination seen before with
+        another window status aside). The engine does not run and nothing is kept. A table
+        :meth:`evaluate_frame` refuses before deciding (a bad date, an unhashable cell) raises the same
+        error; a value only the engine refuses (``consent: maybe``) is in a row given here, and refused
+        when that row is decided."""
+        with self._lock:
+            sizes = {field: len(found) for field, found in self._values.items()}
+            groups = len(self._groups)
+            try:
+                columns = _column_names(frame, self._read, self._date_keys)
+                if len(frame) == 0:
+                    return frame.iloc[:0]
+                table = _Codes(frame.index)
+                _discrete_codes(frame, columns, table, self.fields, self._bool_fields)
+                _read_dates(frame, columns, as_of, table, self._date_keys, self._date_order)
+                self._derived_codes(table)
+                _, first = self._group_rows(table)
+                known = self._groups
+                rows = [int(i) for i, key in zip(first.tolist(), self._keys(table, first), strict=True) if key not in known]
+                return frame.iloc[rows]
+            finally:
+                self._forget(sizes, groups)
+
     def _forget(self, sizes: Mapping[str, int], groups: int) -> None:
         """Undo the numbering of a rejected table: values past ``sizes`` and keys past ``groups``."""
         # the keys hold the forgotten numbers, which the next table may give to other values; the
@@ -718,6 +745,15 @@ class BulkEvaluator:
     def _group_ids(self, table: _Codes, first: np.ndarray) -> np.ndarray:
         """The evaluator's number of each group's key (value ids + date codes: the same in every table);
         the engine decides the first row of a key never seen."""
+        keys = self._keys(table, first)
+        found = self._groups
+        ids = [found.get(key, -1) for key in keys]
+        for j in [j for j, g in enumerate(ids) if g < 0]:  # the groups of one table have distinct keys
+            ids[j] = self._new_group(keys[j], int(first[j]), table)
+        return np.array(ids, dtype=np.int64)
+
+    def _keys(self, table: _Codes, first: np.ndarray) -> list[bytes]:
+        """Each group's key as bytes (value ids + date codes of its first row: the same in every table)."""
         groups = len(first)
         zeros = np.zeros(groups, dtype=np.int64)
         global_ids = {f: np.array([self._value_id(f, v) for v in table.values[f]], dtype=np.int64) for f in self.fields}
@@ -729,12 +765,7 @@ class BulkEvaluator:
         )
         # keys as bytes: no container objects per group, so no garbage-collector passes over the heap
         as_bytes = np.ascontiguousarray(key_matrix.astype(np.int32)).view(np.dtype((np.void, 4 * key_matrix.shape[1])))
-        keys = cast(list[bytes], as_bytes.reshape(-1).tolist())
-        found = self._groups
-        ids = [found.get(key, -1) for key in keys]
-        for j in [j for j, g in enumerate(ids) if g < 0]:  # the groups of one table have distinct keys
-            ids[j] = self._new_group(keys[j], int(first[j]), table)
-        return np.array(ids, dtype=np.int64)
+        return cast(list[bytes], as_bytes.reshape(-1).tolist())
 
     def _new_group(self, key: bytes, i: int, table: _Codes) -> int:
         """The first row of a key never seen: the engine decides it; its window is the key's window."""

@@ -54,21 +54,37 @@ def make_table(n: int, seed: int = 0, engine: lawbasis.Engine | None = None) -> 
     return table
 
 
-def bench_partition(i: int, n: int, run: str = "") -> pd.DataFrame:  # run: only makes each sweep's keys its own
-    part = make_table(n, seed=100 + i)
-    part.index = pd.RangeIndex(i * n, (i + 1) * n)
-    return part
+def write_parts(where: str, parts: int, size: int) -> list[str]:
+    """The Dask bench's table: ``parts`` Parquet files of ``size`` rows (customer id first, dates as date32),
+    as a user's partitioned export has them."""
+    paths = []
+    for i in range(parts):
+        part = make_table(size, seed=100 + i)
+        part.insert(0, "customer_id", np.arange(i * size, (i + 1) * size))
+        for column in part.columns:
+            if str(part[column].dtype).startswith("datetime"):
+                part[column] = part[column].dt.date
+        paths.append(f"{where}/part-{i:03d}.parquet")
+        part.to_parquet(paths[-1], index=False)
+    return paths
 
 
 def count_actions(decided: pd.DataFrame) -> pd.Series:
     return decided["action_today"].value_counts()
 
 
-def pool_work(args: tuple[int, int, int]) -> int:
-    """Generate and decide ``count`` partitions in this process (the machine-ceiling measurement)."""
-    from lawbasis.bulk import evaluator
+def one_process(paths: list[str], share: bool | None = False) -> pd.Series:
+    """The Dask sweep of ``paths`` in this process alone (the synchronous scheduler): the same reads, dtypes
+    and functions as on the cluster, with no parallelism. Returns the rows per action."""
+    import dask.dataframe as dd
 
-    first, size, count = args
-    for i in range(first, first + count):
-        evaluator(None).evaluate_frame(bench_partition(i, size), AS_OF)
-    return count
+    from lawbasis.bulk import sweep_dask
+
+    table = dd.read_parquet(paths)
+    counted = sweep_dask(table, AS_OF, share=share).map_partitions(count_actions, meta=pd.Series(dtype="int64"))
+    return counted.compute(scheduler="sync").groupby(level=0).sum()
+
+
+def pool_work(paths: list[str]) -> int:
+    """Decide ``paths`` in this process (the machine-ceiling measurement: plain processes, no Dask cluster)."""
+    return int(one_process(paths).sum())
