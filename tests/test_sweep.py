@@ -128,18 +128,23 @@ def test_dask_two_workers_equal_evaluate_on_every_policy():
         distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", scheduler_port=0) as cluster,
         distributed.Client(cluster) as client,
     ):
-        from lawbasis.tables.distributed import _cold_cluster, _known_keys
+        from lawbasis.tables.distributed import _cold_cluster
 
         assert _cold_cluster(None, None)  # fresh workers: the default (share=None) shares
+        # the same 200 combinations in each of 6 partitions: without sharing each worker would run all of them
+        repeated = pd.concat([frame.iloc[:200]] * 6, ignore_index=True)
+        first = sweep_dask(dd.from_pandas(repeated, npartitions=6), as_of="2026-11-22").compute()
+        runs = client.run(lambda: __import__("lawbasis.bulk").bulk.evaluator(None).evaluations)
+        assert not _cold_cluster(None, None)  # every worker has decided: a later sweep does not look first
         got = sweep_dask(dd.from_pandas(frame, npartitions=6), as_of="2026-11-22").compute()
         workers = client.run(lambda: __import__("os").getpid())
-        known = client.run(_known_keys, None, None)
-        assert not _cold_cluster(None, None)  # every worker has decided: a second sweep does not look first
-        again = sweep_dask(dd.from_pandas(frame, npartitions=6), as_of="2026-11-22").compute()
     assert len(set(workers.values())) == 2
-    # what the look found was given to both workers: each knows most combinations of the table
-    assert min(known.values()) >= 0.5 * BulkEvaluator(lawbasis.Engine()).unknown_rows(frame, "2026-11-22").shape[0] > 0
-    pd.testing.assert_frame_equal(again.sort_index(), expected)
+    pd.testing.assert_frame_equal(first.sort_index(), evaluate_frame(repeated, as_of="2026-11-22"))
+    # what the shares learned was given to the partitions' tasks: each combination went through the engine
+    # once in the cluster, as in one process (without sharing: about twice, once per worker)
+    alone = BulkEvaluator(lawbasis.Engine())
+    alone.evaluate_frame(repeated, "2026-11-22")
+    assert sum(runs.values()) <= 1.05 * alone.evaluations
     pd.testing.assert_frame_equal(got.sort_index(), expected)
     for index, row in frame.iterrows():
         facts = {k: v for k, v in row.items() if not (isinstance(v, float) and pd.isna(v)) and v is not None}

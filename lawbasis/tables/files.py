@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from lawbasis.core.errors import InputError
-from lawbasis.tables.frame import _BOOL_COLUMNS, ACTIONS_TODAY, DECISION_COLUMNS, BulkEvaluator, evaluator
+from lawbasis.tables.frame import _BOOL_COLUMNS, ACTIONS_TODAY, DECISION_COLUMNS, AnswerRows, BulkEvaluator, evaluator
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -218,27 +218,53 @@ def evaluator_frame(table: pa.Table, start: int = 0, bulk: BulkEvaluator | None 
 
 
 def decision_arrays(decided: pd.DataFrame, *, plain: bool) -> list[pa.Array]:
-    """The decision columns as Arrow arrays (see "Output columns and types").
+    """The decision columns of a decided frame as Arrow arrays (see "Output columns and types").
 
     Text columns hold a few distinct values, so each is encoded once per distinct value; ``plain``
     turns them into ordinary strings (Parquet), else they stay dictionary-encoded (CSV writes the text).
     """
+    until = decided["retention_until"].to_numpy().astype("datetime64[D]")
+    columns: dict[str, Any] = {}
+    for name in DECISION_COLUMNS:
+        if name in _BOOL_COLUMNS:
+            columns[name] = decided[name].to_numpy().astype(bool)
+        elif name != "retention_until":
+            codes, uniques = pd.factorize(decided[name].to_numpy(), use_na_sentinel=True)
+            columns[name] = (codes, np.asarray(uniques, dtype=object))
+    return _arrays(columns, until, plain)
+
+
+def answer_arrays(rows: AnswerRows, *, plain: bool) -> list[pa.Array]:
+    """The decision columns of :meth:`BulkEvaluator.answer_rows`' numbers as Arrow arrays, as
+    :func:`decision_arrays` gives them: the text columns dictionary-encoded on the answer numbers
+    themselves (no pass over text per row)."""
+    columns: dict[str, Any] = {}
+    for name in DECISION_COLUMNS:
+        if name in _BOOL_COLUMNS:
+            columns[name] = rows.per_answer[name][rows.answers]
+        elif name != "retention_until":
+            columns[name] = (rows.answers, rows.per_answer[name])
+    return _arrays(columns, rows.until.astype("datetime64[D]"), plain)
+
+
+def _arrays(columns: dict[str, Any], until: np.ndarray, plain: bool) -> list[pa.Array]:
+    """Arrow arrays of the decision columns: booleans as given, text as (codes, values per code), where a
+    code below 0 or a value None is empty (and in CSV an empty string too: "no bases stopped" and "no
+    value" are both an empty cell, as pandas wrote them)."""
     import pyarrow as pa
 
     out: list[pa.Array] = []
     for name in DECISION_COLUMNS:
-        values = decided[name].to_numpy()
         if name == "retention_until":
-            days = values.astype("datetime64[D]")
-            out.append(pa.array(days.view(np.int64).astype(np.int32), type=pa.date32(), mask=np.isnat(days)))
+            out.append(pa.array(until.view(np.int64).astype(np.int32), type=pa.date32(), mask=np.isnat(until)))
         elif name in _BOOL_COLUMNS:
-            out.append(pa.array(values.astype(bool)))
+            out.append(pa.array(columns[name]))
         else:
-            codes, uniques = pd.factorize(values, use_na_sentinel=True)
-            if not plain:  # "no bases stopped" and "no value" are both an empty cell in CSV, as pandas wrote them
-                codes[np.isin(codes, np.flatnonzero(np.asarray(uniques, dtype=object) == ""))] = -1
-            indices = pa.array(codes.astype(np.int32), mask=codes < 0)
-            array = pa.DictionaryArray.from_arrays(indices, pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
+            codes, values = columns[name]
+            empty = np.array([v is None or (not plain and v == "") for v in values.tolist()] + [True], dtype=bool)
+            indices = pa.array(codes.astype(np.int32), mask=empty[codes])  # code -1: the last entry, empty
+            dictionary = pa.array(["" if e else v for v, e in zip(values.tolist(), empty, strict=False)], type=pa.string())
+            array = pa.DictionaryArray.from_arrays(indices, dictionary)
             out.append(array.cast(pa.string()) if plain else array)
     return out
 
@@ -397,12 +423,13 @@ def sweep_file(
             schema = None
             start = 0
             for chunk in chunks:
-                decided = bulk.evaluate_frame(evaluator_frame(chunk, start, bulk), as_of)
+                decided = bulk.answer_rows(evaluator_frame(chunk, start, bulk), as_of)
                 start += chunk.num_rows
                 columns = _kept(chunk.column_names, keep)
-                for action, number in decided["action_today"].value_counts().items():
-                    counts[str(action)] += int(number)
-                arrays = [chunk.column(c) for c in columns] + decision_arrays(decided, plain=parquet)
+                per_action = np.bincount(decided.answers, minlength=len(decided.per_answer["action_today"]))
+                for action, number in zip(decided.per_answer["action_today"].tolist(), per_action.tolist(), strict=True):
+                    counts[str(action)] += number
+                arrays = [chunk.column(c) for c in columns] + answer_arrays(decided, plain=parquet)
                 if schema is None:
                     schema = _schema(chunk.schema, columns, parquet)
                 sink.put(_table(arrays, schema))
@@ -526,6 +553,7 @@ def to_output(decided: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = [
+    "answer_arrays",
     "check_output",
     "count_rows",
     "decision_arrays",

@@ -7,7 +7,7 @@ import datetime as _dt
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -493,6 +493,16 @@ def _anchored_end(
     return end
 
 
+class AnswerRows(NamedTuple):
+    """A table's decisions as numbers (:meth:`BulkEvaluator.answer_rows`): ``answers[i]`` is row i's answer
+    number, ``until[i]`` its window end (``datetime64[D]``, NaT when unknown), and ``per_answer[column]``
+    holds each decision column's value per answer number (``retention_until`` aside)."""
+
+    answers: np.ndarray
+    until: np.ndarray
+    per_answer: dict[str, np.ndarray]
+
+
 class BulkEvaluator:
     """Decides tables with one engine, caching the answer of every combination it has seen.
 
@@ -626,10 +636,31 @@ class BulkEvaluator:
                 del ids[(type(value), value)]
             del found[size:]
 
+    def answer_rows(self, frame: pd.DataFrame, as_of: str | _dt.date | None = None) -> AnswerRows:
+        """What :meth:`evaluate_frame` computes before it builds the columns: each row's answer number,
+        each row's window end, and every column's value per answer number (a file sweep builds Arrow
+        columns from these without a pandas frame). The same errors, and the same "nothing left behind"."""
+        with self._lock:
+            sizes = {field: len(found) for field, found in self._values.items()}
+            groups = len(self._groups)
+            try:
+                answer_ids, until = self._rows(frame, as_of)
+                return AnswerRows(answer_ids, until, dict(self._columns_per_answer()))
+            except BaseException:
+                self._forget(sizes, groups)
+                raise
+
     def _evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> pd.DataFrame:
-        columns = _column_names(frame, self._read, self._date_keys)
+        answer_ids, until = self._rows(frame, as_of)
         if len(frame) == 0:
             return _meta().set_axis(frame.index)
+        return self._output(answer_ids, until, frame.index)
+
+    def _rows(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's answer number and window end (the steps of :meth:`evaluate_frame` but the columns)."""
+        columns = _column_names(frame, self._read, self._date_keys)
+        if len(frame) == 0:
+            return np.zeros(0, dtype=np.int64), np.full(0, _NAT)
         table = _Codes(frame.index)
         _discrete_codes(frame, columns, table, self.fields, self._bool_fields)
         _read_dates(frame, columns, as_of, table, self._date_keys, self._date_order)
@@ -641,9 +672,7 @@ class BulkEvaluator:
         until, status = self._ends(table, ids, inverse)
         self._check_held(table, ids, inverse)
         # 3. each row's answer: its group's answer for its status (the engine decides a pair never seen)
-        answer_ids = self._answers_of(table, ids, inverse, status)
-        # 4. the columns
-        return self._output(answer_ids, until, frame.index)
+        return self._answers_of(table, ids, inverse, status), until
 
     # --- steps of _evaluate_frame -----------------------------------------------------------------
 
