@@ -18,6 +18,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 import lawbasis
 from lawbasis import Activity, Engine, EngineError, RuleFileError
@@ -643,3 +644,56 @@ def test_evaluation_time_disagreement_names_rules_and_files() -> None:
     with pytest.raises(EngineError) as info:
         assemble(activity, _dt.date(2026, 1, 1), records, [])
     assert str(info.value).endswith("(x/no (two.yaml), x/yes (one.yaml))")
+
+
+def test_libyaml_path_reads_every_shipped_yaml_file_as_the_pure_python_path_does(monkeypatch) -> None:
+    """The quick path (libyaml's parser and composer, bounds checked on its events) gives the same data as the
+    pure-Python bounded composer for every YAML file the project ships, and is the path a valid file takes."""
+    from lawbasis.core import safeyaml
+
+    if safeyaml._CLoader is None:
+        pytest.skip("PyYAML built without libyaml: only the pure-Python path exists")
+    root = Path(__file__).resolve().parent.parent
+    files = [p for d in ("rules", "tests", "examples", "docs") for p in sorted((root / d).rglob("*.yaml")) if "_build" not in p.parts]
+    assert len(files) > 20
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        slow = safeyaml._BoundedLoader(text)
+        try:
+            expected = slow.get_single_data()
+        except yaml.YAMLError:
+            continue  # a file kept to show an error (tests/fixtures): the error path is the slow one
+        finally:
+            slow.dispose()
+        safeyaml._within_bounds(text)
+        assert safeyaml._QuickLoader(text).get_single_data() == expected, path
+    # a valid file does not reach the pure-Python composer; an invalid one does, and is named by it
+    monkeypatch.setattr(safeyaml, "_BoundedLoader", None)
+    assert safeyaml.load_yaml("a: [1, 2]\nb: {c: d}\n", "ok.yaml") == {"a": [1, 2], "b": {"c": "d"}}
+    with pytest.raises(TypeError):  # the slow path was asked for (here: replaced by None)
+        safeyaml.load_yaml("a: [1, 2\n", "bad.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "bound"),
+    [
+        ("a: " + "[" * 150 + "]" * 150 + "\n", "nested deeper than"),
+        ("x: &a [1, 2]\n" + "".join(f"k{i}: *a\n" for i in range(150)), "more than 100 aliases"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcd", "bcde", strict=True)
+            ),
+            "more than 50000 nodes",
+        ),
+    ],
+)
+def test_libyaml_path_refuses_what_crosses_a_bound(text: str, bound: str) -> None:
+    """The events check stops the quick path at each bound, and the error is the pure-Python composer's."""
+    from lawbasis.core import safeyaml
+
+    if safeyaml._CLoader is not None:
+        with pytest.raises(safeyaml._Refused):
+            safeyaml._within_bounds(text)
+    with pytest.raises(RuleFileError, match=bound):
+        safeyaml.load_yaml(text, "bomb.yaml")

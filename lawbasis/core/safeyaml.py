@@ -9,8 +9,9 @@ directory points at). So:
   no symlink leading out), must be a regular file (checked on the open descriptor, which is opened
   non-blocking so a FIFO cannot hang the open) and is read up to a size limit, never further;
 * bytes must be UTF-8; the error names the line of the first bad byte;
-* YAML is composed by ``yaml.SafeLoader``'s pure-Python composer with bounds on nesting depth, on
-  aliases and on the node count an alias would expand to, then constructed with string keys only
+* YAML is composed with bounds on nesting depth, on aliases and on the node count an alias would
+  expand to (checked on libyaml's events before libyaml composes, or by ``yaml.SafeLoader``'s
+  pure-Python composer, which also names every problem), then constructed with string keys only
   and no duplicate key (PyYAML keeps the last duplicate silently; YAML 1.1 reads ``yes:`` as True);
 * a YAML error shows at most the offending line, cut to ``MAX_SNIPPET`` characters.
 """
@@ -24,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+from yaml.events import AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from lawbasis.core.errors import RuleFileError
@@ -95,7 +96,39 @@ def read_bounded(path: Path, limit: int, file: str, what: str) -> str:
         raise RuleFileError(file, None, f"{what} is not UTF-8: byte 0x{data[exc.start]:02x} at line {line}") from None
 
 
-class _BoundedLoader(yaml.SafeLoader):
+class _StrictMappings:
+    """String keys only, no duplicate key (shared by both loaders)."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # Checked before SafeConstructor flattens merge keys ("<<"), so that a key a mapping
+        # overrides after merging another is not taken for a duplicate, as YAML specifies.
+        if isinstance(node, MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, _ in node.value:
+                line = key_node.start_mark.line + 1
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                    shown = key_node.value if isinstance(key_node, ScalarNode) else f"a {key_node.id}"
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"key {short(shown)} is not a string (quote it: YAML 1.1 reads 123, yes, no, "
+                        "on, off, null as numbers, booleans or null)",
+                        key_node.start_mark,
+                    )
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"duplicate key {short(key_node.value)} (first at line {seen[key_node.value]})",
+                        key_node.start_mark,
+                    )
+                seen[key_node.value] = line
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc,no-any-return]
+
+
+class _BoundedLoader(_StrictMappings, yaml.SafeLoader):
     """SafeLoader composing with bounds on depth, aliases and expanded size; strict mappings."""
 
     def __init__(self, stream: str) -> None:
@@ -139,34 +172,6 @@ class _BoundedLoader(yaml.SafeLoader):
         if self._nodes > MAX_NODES:
             raise yaml.composer.ComposerError(None, None, f"more than {MAX_NODES} nodes once aliases are expanded", mark)
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
-        # Checked before SafeConstructor flattens merge keys ("<<"), so that a key a mapping
-        # overrides after merging another is not taken for a duplicate, as YAML specifies.
-        if isinstance(node, MappingNode):
-            seen: dict[str, int] = {}
-            for key_node, _ in node.value:
-                line = key_node.start_mark.line + 1
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-                    shown = key_node.value if isinstance(key_node, ScalarNode) else f"a {key_node.id}"
-                    raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"key {short(shown)} is not a string (quote it: YAML 1.1 reads 123, yes, no, "
-                        "on, off, null as numbers, booleans or null)",
-                        key_node.start_mark,
-                    )
-                if key_node.value in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"duplicate key {short(key_node.value)} (first at line {seen[key_node.value]})",
-                        key_node.start_mark,
-                    )
-                seen[key_node.value] = line
-        return super().construct_mapping(node, deep=deep)
-
 
 def _snippet(exc: yaml.YAMLError, text: str) -> str:
     """The error's own words and position, and at most the offending line (shortened)."""
@@ -186,8 +191,77 @@ def _snippet(exc: yaml.YAMLError, text: str) -> str:
     return head + where + (f": {line}" if line else "")
 
 
+_CLoader: Any = getattr(yaml, "CSafeLoader", None)  # libyaml, where PyYAML was built with it
+
+
+class _Refused(Exception):
+    """The quick path's bounds were crossed: the pure-Python path says where and why."""
+
+
+def _within_bounds(text: str) -> None:
+    """The document's events (libyaml's parser keeps its own stack: no recursion), checked against the
+    bounds the pure-Python composer applies: depth, aliases, nodes with every alias expanded."""
+    open_: list[list[Any]] = []  # per open collection: [nodes it stands for, anchor]
+    weights: dict[str, int] = {}  # anchor -> nodes it stands for
+    aliases = nodes = 0
+    for event in yaml.parse(text, Loader=_CLoader):
+        kind = type(event)
+        anchor: str | None = getattr(event, "anchor", None)
+        if kind is ScalarEvent:
+            weight = 1
+            if anchor is not None:
+                weights[anchor] = 1
+        elif kind is AliasEvent:
+            aliases += 1
+            weight = weights.get(anchor or "", 1)
+            if aliases > MAX_ALIASES:
+                raise _Refused
+        elif kind is SequenceStartEvent or kind is MappingStartEvent:
+            open_.append([1, anchor])
+            nodes += 1
+            if len(open_) > MAX_DEPTH or nodes > MAX_NODES:
+                raise _Refused
+            continue
+        elif kind is SequenceEndEvent or kind is MappingEndEvent:
+            weight, closed = open_.pop()
+            if closed is not None:
+                weights[closed] = weight
+            if open_:
+                open_[-1][0] += weight
+            continue
+        else:  # stream and document events
+            continue
+        nodes += weight
+        if nodes > MAX_NODES:
+            raise _Refused
+        if open_:
+            open_[-1][0] += weight
+
+
+if _CLoader is not None:
+
+    class _QuickLoader(_StrictMappings, _CLoader):  # type: ignore[misc,valid-type]
+        """libyaml's parser and composer, SafeConstructor with strict mappings."""
+
+
 def load_yaml(text: str, file: str) -> Any:
-    """One YAML document of a rule file, built with the bounds above."""
+    """One YAML document of a rule file, built with the bounds above.
+
+    With libyaml, a document is first parsed in C for its events, checked against the bounds, and
+    composed in C (ten times faster than PyYAML's pure-Python parser, which made up most of building
+    an engine); a document that crosses a bound or is not valid YAML is read again by the pure-Python
+    composer, which stops at the bound and names the problem as it always did.
+    """
+    if _CLoader is not None:
+        try:
+            _within_bounds(text)
+            quick = _QuickLoader(text)
+            try:
+                return quick.get_single_data()
+            finally:
+                quick.dispose()
+        except (yaml.YAMLError, _Refused, RecursionError):
+            pass  # below, the pure-Python composer names the problem
     loader = _BoundedLoader(text)
     try:
         return loader.get_single_data()
