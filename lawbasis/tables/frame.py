@@ -305,7 +305,7 @@ class _Window:
 class _Codes:
     """One table's facts as small integer codes per row: what its rows' keys are made of."""
 
-    __slots__ = ("codes", "values", "dates", "as_of", "when", "duties", "event", "event_table", "index")
+    __slots__ = ("codes", "values", "dates", "as_of", "when", "duties", "event", "event_table", "index", "duty_rows")
 
     def __init__(self, index: pd.Index) -> None:
         self.index = index
@@ -319,6 +319,7 @@ class _Codes:
         # numbered per table (0: none); event_table gives each number's codes in the evaluator's column order
         self.event = np.empty(0, dtype=np.int64)
         self.event_table = np.empty((1, 0), dtype=np.int64)
+        self.duty_rows: dict[tuple[str, str], np.ndarray | None] | None = None  # BulkEvaluator._duty_rows, once per table
 
 
 def _fixed(decision: Decision) -> tuple[Any, ...]:
@@ -729,12 +730,15 @@ class BulkEvaluator:
 
     def _duty_rows(self, table: _Codes) -> dict[tuple[str, str], np.ndarray | None]:
         """The statutory duties of the table's policies, each with the rows whose policy has it (None: every row)."""
+        if table.duty_rows is not None:
+            return table.duty_rows
         out: dict[tuple[str, str], np.ndarray | None] = {}
         policies, codes = table.values["policy"], table.codes["policy"]
         for duty, owners in self._duties.items():
             mine = np.array([p in owners for p in policies], dtype=bool)
             if mine.any():
                 out[duty] = None if mine.all() else mine[codes]
+        table.duty_rows = out
         return out
 
     def _duty_codes(self, table: _Codes) -> dict[tuple[str, str], np.ndarray]:
