@@ -263,6 +263,27 @@ def dask_sweep(rows: int = DASK_ROWS) -> dict[str, Any]:
     }
 
 
+def dask_larger(rows: int = 3 * DASK_ROWS) -> dict[str, Any]:
+    """The same comparison on a table three times as large (warm and cold, sharing as by default): Dask's
+    own work per sweep (scheduler, client, per-task bookkeeping) is about fixed, so its share shrinks."""
+    from lawbasis.bulk import WORKER_ENVIRONMENT
+
+    with tempfile.TemporaryDirectory(prefix="lawbasis-bench-dask-") as tmp:
+        paths = write_parts(tmp, 8, rows // 8)
+        single = _single(paths)
+        shared, counts, _runs = _dask_runs(paths, dict(WORKER_ENVIRONMENT), share=None)
+    assert counts.to_dict() == single["counts"]
+    return {
+        "rows": rows,
+        "single_process_s": single["warm_s"],
+        "single_process_cold_s": single["cold_s"],
+        "dask_two_workers_s": shared[1],
+        "dask_two_workers_cold_s": shared[0],
+        "speedup": single["warm_s"] / shared[1],
+        "speedup_cold": single["cold_s"] / shared[0],
+    }
+
+
 def dask_in_fresh_process() -> dict[str, Any]:
     """The Dask figures from a process of their own: a process that holds large tables makes the client
     and scheduler threads compete with a large heap (measured: 1.9 s instead of 1.1 s for one sweep)."""
@@ -344,6 +365,20 @@ def rows_table(r: dict[str, Any]) -> list[tuple[str, str, float | None, float | 
                 None,
             )
         )
+        big = dk.get("larger")
+        if big:
+            out.append(
+                (
+                    f"  same at {big['rows']:,} rows: warm / cold speedup",
+                    f"{big['dask_two_workers_s']:.2f}/{big['dask_two_workers_cold_s']:.2f} s",
+                    big["speedup"],
+                    None,
+                    None,
+                )
+            )
+            out.append(
+                ("    (cold speedup at that size)", f"{big['single_process_cold_s']:.2f} s one process", big["speedup_cold"], None, None)
+            )
         ce = dk["machine_ceiling"]
         out.append(("  machine ceiling: same work in 2 plain processes vs 1", f"{ce['two_processes_s']:.2f} s", ce["speedup"], None, None))
         out.append(("  Dask warm speedup as a share of the ceiling", f"{dk['efficiency'] * 100:.0f} %", None, None, None))
@@ -355,6 +390,7 @@ def main() -> int:
     results: dict[str, Any] = {}
     if "dask" in what:
         results["dask"] = dask_sweep()
+        results["dask"]["larger"] = dask_larger()
         if what == ["dask"]:  # the figures for run.py's dask_in_fresh_process
             print(json.dumps(results["dask"]))
             return 0
