@@ -169,14 +169,17 @@ t = time.perf_counter()
 from tables import one_process
 import lawbasis.bulk
 paths = json.loads(sys.argv[1])
-times = []
+times, cpu = [], []
 for _ in range(3):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     counts = one_process(paths)
     times.append(time.perf_counter() - t)
+    cpu.append(time.process_time() - c)
     if len(times) == 1:
         runs = lawbasis.bulk.evaluator(None).evaluations
-print(json.dumps({{"cold_s": times[0], "warm_s": min(times[1:]), "runs": runs, "counts": {{str(k): int(v) for k, v in counts.items()}}}}))
+warm = 1 + min(range(2), key=lambda i: times[1 + i])
+print(json.dumps({{"cold_s": times[0], "warm_s": times[warm], "warm_cpu_s": cpu[warm], "runs": runs,
+                  "counts": {{str(k): int(v) for k, v in counts.items()}}}}))
 """
 
 
@@ -188,8 +191,23 @@ def _single(paths: list[str]) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def _tree_cpu() -> float:
+    """CPU seconds used so far by this process (scheduler and client) and its children (nannies' workers)."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.Error:  # a child that has just exited
+            continue
+    return total
+
+
 def _dask_runs(paths: list[str], environ: dict[str, str], share: bool | None) -> tuple[list[float], pd.Series, int]:
-    """Sweeps on a fresh 2-worker LocalCluster whose workers start with ``environ``: [cold, best warm]."""
+    """Sweeps on a fresh 2-worker LocalCluster whose workers start with ``environ``: [cold, best warm, CPU
+    seconds of the best warm run in scheduler, client and workers together]."""
     import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
@@ -208,19 +226,21 @@ def _dask_runs(paths: list[str], environ: dict[str, str], share: bool | None) ->
             Client(cluster) as client,
         ):
             client.run(lambda: __import__("lawbasis.tables.bulk"))  # the import is not the sweep's (one process imports too)
-            times = []
+            times, cpu = [], []
             for attempt in range(3):  # the first is cold; the figure is the best of the two warm runs
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), _tree_cpu()
                 table = dd.read_parquet(paths)
                 lazy = sweep_dask(table, AS_OF, share=share).map_partitions(count_actions, meta=pd.Series(dtype="int64"))
                 counts = lazy.compute()
                 times.append(time.perf_counter() - t0)
+                cpu.append(_tree_cpu() - c0)
                 if attempt == 0:
                     runs = sum(client.run(lambda: __import__("lawbasis.bulk").bulk.evaluator(None).evaluations).values())
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    return [times[0], min(times[1:])], counts.groupby(level=0).sum(), runs
+    warm = 1 + min(range(2), key=lambda i: times[1 + i])
+    return [times[0], times[warm], cpu[warm]], counts.groupby(level=0).sum(), runs
 
 
 def dask_sweep(rows: int = DASK_ROWS) -> dict[str, Any]:
@@ -248,6 +268,8 @@ def dask_sweep(rows: int = DASK_ROWS) -> dict[str, Any]:
         "single_process_engine_runs": single["runs"],
         "dask_two_workers_cold_s": shared[0],
         "dask_two_workers_s": shared[1],
+        "dask_two_workers_cpu_s": shared[2],
+        "single_process_cpu_s": single["warm_cpu_s"],
         "dask_engine_runs_cold": shared_runs,
         "speedup": single["warm_s"] / shared[1],
         "speedup_cold": single["cold_s"] / shared[0],
@@ -361,6 +383,24 @@ def rows_table(r: dict[str, Any]) -> list[tuple[str, str, float | None, float | 
                 "  without sharing: cold speedup, engine runs",
                 f"{dk['no_sharing_cold_s']:.2f} s, {dk['no_sharing_engine_runs_cold']}",
                 dk["speedup_cold_no_sharing"],
+                None,
+                None,
+            )
+        )
+        out.append(
+            (
+                "  CPU of the warm sweep: Dask (workers, scheduler, client) / one process",
+                f"{dk['dask_two_workers_cpu_s']:.2f}/{dk['single_process_cpu_s']:.2f} s",
+                dk["dask_two_workers_cpu_s"] / dk["single_process_cpu_s"],
+                None,
+                None,
+            )
+        )
+        out.append(
+            (
+                "  speedup that CPU allows on 2 cores (2 x one process's CPU / Dask's)",
+                "",
+                2 * dk["single_process_cpu_s"] / dk["dask_two_workers_cpu_s"],
                 None,
                 None,
             )
