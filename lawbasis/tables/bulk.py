@@ -86,11 +86,11 @@ Give the worker processes :data:`WORKER_ENVIRONMENT` (``MALLOC_MMAP_THRESHOLD_``
 ``MALLOC_TRIM_THRESHOLD_``, both 32 MiB). Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``:
 memory freed at the top of the heap goes back to the system at once and is faulted in again by the
 next allocation, and setting any glibc malloc threshold also turns off glibc's dynamic mmap threshold
-(every array above 128 KiB then comes from a fresh ``mmap``). Measured on this project's 2-core
-machine: the trim threshold made each engine run of a cold worker 2-3x slower (eight shares of a
-cold sweep: 0.9 s each, 0.3 s with the trim threshold raised), the mmap threshold a warm sweep 1.8x
-slower per row. And :data:`WORKER_CONFIG` turns off the workers' statistical profiler, which samples
-the stack of the running task every 10 ms under the GIL (warm sweeps 5-8% faster without it). Set both
+(every array above 128 KiB then comes from a fresh ``mmap``). Timed by hand on this project's 2-core
+machine, the trim threshold made each engine run of a cold worker several times slower, and the
+mmap threshold a warm sweep markedly slower per row. And :data:`WORKER_CONFIG` turns off the
+workers' statistical profiler, which samples the stack of the running task every 10 ms under the
+GIL (warm sweeps a little faster without it). Set both
 in the Dask configuration of the machine that starts the workers (the nanny applies the environment
 before it spawns them, and passes its configuration on)::
 
