@@ -46,6 +46,17 @@ def engine() -> lawbasis.Engine:
     return lawbasis.default_engine()
 
 
+#: Jetpak DK e-mail marketing with consent, a year after the contract ended: the reference activity of the
+#: CLI, abuse and rule-file tests (shared, so never changed in place: build variants with ``{**MARKETING_EMAIL, ...}``).
+MARKETING_EMAIL: dict[str, object] = {
+    "policy": "jetpak-dk",
+    "purpose": "marketing",
+    "channel": "email",
+    "consent": "given",
+    "dates": {"contract_ended": "2025-06-30"},
+    "as_of": "2026-01-01",
+}
+
 #: The rule files a copy of the Jetpak policies needs (law files included).
 JETPAK_FILES = ("gdpr.yaml", "dk.yaml", "se.yaml", "jetpak-dk.yaml", "jetpak-se.yaml")
 

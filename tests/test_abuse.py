@@ -18,17 +18,10 @@ from hypothesis import strategies as st
 import lawbasis
 from lawbasis.core.activity import DATE_KEYS
 from lawbasis.strategies import activity_dicts, invalid_activity_cases
-from tests.conftest import scaled
+from tests.conftest import MARKETING_EMAIL, scaled
 
 ENGINE = lawbasis.default_engine()
-REFERENCE = {
-    "policy": "jetpak-dk",
-    "purpose": "marketing",
-    "channel": "email",
-    "consent": "given",
-    "dates": {"contract_ended": "2025-06-30"},
-    "as_of": "2026-01-01",
-}
+REFERENCE = MARKETING_EMAIL
 EXPECTED = ENGINE.evaluate(REFERENCE).to_dict()
 
 

@@ -12,15 +12,8 @@ import pytest
 
 import lawbasis
 from lawbasis.cli import app as cli
+from tests.conftest import MARKETING_EMAIL
 
-MARKETING_EMAIL = {
-    "policy": "jetpak-dk",
-    "purpose": "marketing",
-    "channel": "email",
-    "consent": "given",
-    "dates": {"contract_ended": "2025-06-30"},
-    "as_of": "2026-01-01",
-}
 PROSPECT_NO_CONSENT = {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "email", "consent": "none"}
 CONSENT_QUOTE = "Samtykke ved markedsføring af vores produkter og tjenester via e-mail, SMS, MMS og andre automatiske systemer."
 

@@ -12,16 +12,10 @@ import pytest
 
 import lawbasis
 from lawbasis import Engine, RuleFileError
+from tests.conftest import MARKETING_EMAIL
 
 ACTIVITIES: list[dict[str, Any]] = [
-    {
-        "policy": "jetpak-dk",
-        "purpose": "marketing",
-        "channel": "email",
-        "consent": "given",
-        "dates": {"contract_ended": "2025-06-30"},
-        "as_of": "2026-01-01",
-    },
+    MARKETING_EMAIL,
     {"policy": "jetpak-dk", "purpose": "marketing", "customer_status": "prospect", "channel": "email", "as_of": "2026-01-01"},
     {"policy": "jetpak-dk", "purpose": "contract", "dates": {"contract_ended": "2025-06-30"}, "as_of": "2026-01-01"},
     {"policy": "jetpak-dk", "purpose": "contract", "dispute": True, "objection": "general", "as_of": "2026-01-01"},

@@ -324,6 +324,9 @@ def test_imported_knowledge_decides_a_table_without_the_engine():
 def test_dask_sweep_with_and_without_sharing_equal_one_process(tmp_path):
     """The threaded scheduler (one process, several threads): sharing changes no answer."""
     dd = pytest.importorskip("dask.dataframe")
+    from lawbasis.tables.distributed import _cold_cluster
+
+    assert not _cold_cluster(None, None)  # no distributed client: one process, nothing to share by default
     frame = _mixed_table(600, seed=13)
     expected = evaluate_frame(frame, as_of="2026-11-22")
     for share in (True, False):

@@ -247,8 +247,8 @@ if _CLoader is not None:
 def load_yaml(text: str, file: str) -> Any:
     """One YAML document of a rule file, built with the bounds above.
 
-    With libyaml, a document is first parsed in C for its events, checked against the bounds, and
-    composed in C (ten times faster than PyYAML's pure-Python parser, which made up most of building
+    With libyaml, a document is first parsed in C for its events and checked against the bounds (before
+    libyaml's composer, which recurses: a document nested too deep must not reach it), then composed in C (ten times faster than PyYAML's pure-Python parser, which made up most of building
     an engine); a document that crosses a bound or is not valid YAML is read again by the pure-Python
     composer, which stops at the bound and names the problem as it always did.
     """

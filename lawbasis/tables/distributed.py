@@ -35,7 +35,7 @@ import pandas as pd
 
 from lawbasis.core.errors import LawbasisError
 from lawbasis.core.vocabulary import BUILTIN
-from lawbasis.tables.frame import _evaluators, _meta, _to_date, discrete_fields, evaluator
+from lawbasis.tables.frame import _evaluators, _meta, _to_date, columns_read, discrete_fields, evaluator, field_of
 
 # partitions step 1 looks at: enough to meet the common combinations of a table whose partitions are
 # alike, few enough that reading them twice costs little
@@ -76,7 +76,7 @@ def _look(
 
 def _read(frame: pd.DataFrame, columns: frozenset[str]) -> list[Any]:
     """The columns of ``frame`` the rules read (a date key also as ``dates.KEY``)."""
-    return [c for c in frame.columns if (c[6:] if isinstance(c, str) and c.startswith("dates.") else c) in columns]
+    return [c for c in frame.columns if field_of(c) in columns]
 
 
 def _spread(looks: list[pd.DataFrame], shares: int, discrete: frozenset[str]) -> list[pd.DataFrame]:
@@ -86,7 +86,7 @@ def _spread(looks: list[pd.DataFrame], shares: int, discrete: frozenset[str]) ->
     if not found:
         return [pd.DataFrame()] * shares
     rows = pd.concat(found)
-    fields = [c for c in rows.columns if (c[6:] if isinstance(c, str) and c.startswith("dates.") else c) in discrete]
+    fields = [c for c in rows.columns if field_of(c) in discrete]
     try:
         part = pd.util.hash_pandas_object(rows[fields], index=False).to_numpy() % shares if fields else np.zeros(len(rows), dtype=int)
     except (TypeError, ValueError):  # unhashable cells: step 3 reports them
@@ -138,8 +138,7 @@ def _columns(rules_dir: str | None, layers: tuple[str, ...] | None) -> tuple[fro
     """The columns the rules read and the discrete ones among them: from the built-in vocabulary, or (a
     rule directory or layers, whose ``facts:`` add fields) from this process's evaluator of them."""
     if rules_dir is None and layers is None:
-        fields = discrete_fields(BUILTIN)
-        return frozenset([*fields, *BUILTIN.date_keys, "as_of"]), frozenset(fields)
+        return columns_read(BUILTIN), frozenset(discrete_fields(BUILTIN))
     bulk = evaluator(rules_dir, layers)
     return bulk.columns_read, frozenset(bulk.fields)
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from lawbasis.core.errors import InputError
-from lawbasis.tables.frame import _BOOL_COLUMNS, ACTIONS_TODAY, DECISION_COLUMNS, AnswerRows, BulkEvaluator, evaluator
+from lawbasis.tables.frame import _BOOL_COLUMNS, ACTIONS_TODAY, DECISION_COLUMNS, AnswerRows, BulkEvaluator, evaluator, field_of
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -199,7 +199,7 @@ def evaluator_frame(table: pa.Table, start: int = 0, bulk: BulkEvaluator | None 
     arrays: list[Any] = []
     names: list[str] = []
     for name, column in zip(table.column_names, table.columns, strict=True):
-        bare = name[6:] if name.startswith("dates.") else name
+        bare = field_of(name)
         if bare not in read:
             continue
         kind = column.type
@@ -216,53 +216,27 @@ def evaluator_frame(table: pa.Table, start: int = 0, bulk: BulkEvaluator | None 
     return frame
 
 
-def decision_arrays(decided: pd.DataFrame, *, plain: bool) -> list[pa.Array]:
-    """The decision columns of a decided frame as Arrow arrays (see "Output columns and types").
-
-    Text columns hold a few distinct values, so each is encoded once per distinct value; ``plain``
-    turns them into ordinary strings (Parquet), else they stay dictionary-encoded (CSV writes the text).
-    """
-    until = decided["retention_until"].to_numpy().astype("datetime64[D]")
-    columns: dict[str, Any] = {}
-    for name in DECISION_COLUMNS:
-        if name in _BOOL_COLUMNS:
-            columns[name] = decided[name].to_numpy().astype(bool)
-        elif name != "retention_until":
-            codes, uniques = pd.factorize(decided[name].to_numpy(), use_na_sentinel=True)
-            columns[name] = (codes, np.asarray(uniques, dtype=object))
-    return _arrays(columns, until, plain)
-
-
 def answer_arrays(rows: AnswerRows, *, plain: bool) -> list[pa.Array]:
-    """The decision columns of :meth:`BulkEvaluator.answer_rows`' numbers as Arrow arrays, as
-    :func:`decision_arrays` gives them: the text columns dictionary-encoded on the answer numbers
-    themselves (no pass over text per row)."""
-    columns: dict[str, Any] = {}
-    for name in DECISION_COLUMNS:
-        if name in _BOOL_COLUMNS:
-            columns[name] = rows.per_answer[name][rows.answers]
-        elif name != "retention_until":
-            columns[name] = (rows.answers, rows.per_answer[name])
-    return _arrays(columns, rows.until.astype("datetime64[D]"), plain)
-
-
-def _arrays(columns: dict[str, Any], until: np.ndarray, plain: bool) -> list[pa.Array]:
-    """Arrow arrays of the decision columns: booleans as given, text as (codes, values per code), where a
-    code below 0 or a value None is empty (and in CSV an empty string too: "no bases stopped" and "no
-    value" are both an empty cell, as pandas wrote them)."""
+    """The decision columns of :meth:`BulkEvaluator.answer_rows`' numbers as Arrow arrays (see "Output
+    columns and types"): each text column a dictionary array whose indices are the answer numbers and
+    whose dictionary is the column's value per answer (no pass over text per row); ``plain`` turns them
+    into ordinary strings (Parquet), else they stay dictionary-encoded (CSV writes the text). None is
+    empty, and in CSV an empty string too ("no bases stopped" and "no value" are both an empty cell, as
+    pandas wrote them)."""
     import pyarrow as pa
 
     out: list[pa.Array] = []
     for name in DECISION_COLUMNS:
         if name == "retention_until":
+            until = rows.until.astype("datetime64[D]")
             out.append(pa.array(until.view(np.int64).astype(np.int32), type=pa.date32(), mask=np.isnat(until)))
         elif name in _BOOL_COLUMNS:
-            out.append(pa.array(columns[name]))
+            out.append(pa.array(rows.per_answer[name][rows.answers]))
         else:
-            codes, values = columns[name]
-            empty = np.array([v is None or (not plain and v == "") for v in values.tolist()] + [True], dtype=bool)
-            indices = pa.array(codes.astype(np.int32), mask=empty[codes])  # code -1: the last entry, empty
-            dictionary = pa.array(["" if e else v for v, e in zip(values.tolist(), empty, strict=False)], type=pa.string())
+            values = rows.per_answer[name].tolist()
+            empty = np.array([v is None or (not plain and v == "") for v in values], dtype=bool)
+            indices = pa.array(rows.answers.astype(np.int32), mask=empty[rows.answers])
+            dictionary = pa.array(["" if e else v for v, e in zip(values, empty, strict=True)], type=pa.string())
             array = pa.DictionaryArray.from_arrays(indices, dictionary)
             out.append(array.cast(pa.string()) if plain else array)
     return out
@@ -555,7 +529,6 @@ __all__ = [
     "answer_arrays",
     "check_output",
     "count_rows",
-    "decision_arrays",
     "evaluator_frame",
     "read_chunks",
     "read_tables",

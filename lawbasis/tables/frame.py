@@ -3,6 +3,7 @@ documentation for how rows are grouped and why every answer is ``evaluate()``'s)
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
@@ -334,6 +335,16 @@ def _code_of_day(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
     return code
 
 
+def field_of(column: Any) -> Any:
+    """The field a column holds: its name, less a ``dates.`` prefix (a date key may be given either way)."""
+    return column[6:] if isinstance(column, str) and column.startswith("dates.") else column
+
+
+def columns_read(vocabulary: Vocabulary = BUILTIN) -> frozenset[str]:
+    """The fields a table's columns are read for: the discrete fields, the date keys and ``as_of``."""
+    return frozenset([*discrete_fields(vocabulary), *vocabulary.date_keys, "as_of"])
+
+
 def _column_names(frame: pd.DataFrame, read: frozenset[str], date_keys: Sequence[str]) -> dict[Any, Any]:
     """Field name -> the frame's column for it (bare or ``dates.``-prefixed); refuses duplicates of the columns
     ``read`` and a missing key field."""
@@ -341,7 +352,7 @@ def _column_names(frame: pd.DataFrame, read: frozenset[str], date_keys: Sequence
         raise InputError("frame", frame, "a pandas DataFrame, one activity per row", f"wrong type {type(frame).__name__}")
     columns: dict[Any, Any] = {}
     for c in frame.columns:
-        name = c[6:] if isinstance(c, str) and c.startswith("dates.") else c
+        name = field_of(c)
         if name in columns and name in read:  # which of the two would be read is anybody's guess
             field = f"dates.{name}" if name in date_keys else str(name)
             raise InputError(field, [columns[name], c], "one column per field", "duplicate column")
@@ -522,7 +533,7 @@ class BulkEvaluator:
         self._bool_fields = frozenset(f.name for f in vocabulary.fields.values() if f.type == "bool")
         self._date_keys = vocabulary.date_keys
         self._date_order = vocabulary.date_order
-        self._read = frozenset([*self.fields, *self._date_keys, "as_of"])  # the columns evaluate_frame reads
+        self._read = columns_read(vocabulary)  # the columns evaluate_frame reads
 
         self._lock = threading.RLock()
         # every value seen in a discrete field of an accepted table gets a number for good, so a key
@@ -588,14 +599,19 @@ class BulkEvaluator:
         A table that is rejected leaves nothing behind: the values it numbered and the keys it
         added are forgotten, so bad tables cannot grow the evaluator.
         """
-        with self._lock:
-            sizes = {field: len(found) for field, found in self._values.items()}
-            groups = len(self._groups)
-            try:
-                return self._evaluate_frame(frame, as_of)
-            except BaseException:
-                self._forget(sizes, groups)
-                raise
+        with self._numbering(keep=True):
+            answer_ids, until = self._rows(frame, as_of)
+            if len(frame) == 0:
+                return _meta().set_axis(frame.index)
+            return self._output(answer_ids, until, frame.index)
+
+    def answer_rows(self, frame: pd.DataFrame, as_of: str | _dt.date | None = None) -> AnswerRows:
+        """What :meth:`evaluate_frame` computes before it builds the columns: each row's answer number,
+        each row's window end, and every column's value per answer number (a file sweep builds Arrow
+        columns from these without a pandas frame). The same errors, and the same "nothing left behind"."""
+        with self._numbering(keep=True):
+            answer_ids, until = self._rows(frame, as_of)
+            return AnswerRows(answer_ids, until, dict(self._columns_per_answer()))
 
     def unknown_rows(self, frame: pd.DataFrame, as_of: str | _dt.date | None = None) -> pd.DataFrame:
         """The rows of ``frame``, one per combination, whose combination this evaluator has not seen:
@@ -604,22 +620,28 @@ class BulkEvaluator:
         :meth:`evaluate_frame` refuses before deciding (a bad date, an unhashable cell) raises the same
         error; a value only the engine refuses (``consent: maybe``) is in a row given here, and refused
         when that row is decided."""
+        with self._numbering(keep=False):
+            table = self._coded(frame, as_of)
+            if table is None:
+                return frame.iloc[:0]
+            _, first = self._group_rows(table)
+            known = self._groups
+            rows = [int(i) for i, key in zip(first.tolist(), self._keys(table, first), strict=True) if key not in known]
+            return frame.iloc[rows]
+
+    @contextlib.contextmanager
+    def _numbering(self, *, keep: bool) -> Iterator[None]:
+        """Under the lock: the values and keys numbered inside are forgotten if it raises, and also when it
+        returns unless ``keep``."""
         with self._lock:
             sizes = {field: len(found) for field, found in self._values.items()}
             groups = len(self._groups)
             try:
-                columns = _column_names(frame, self._read, self._date_keys)
-                if len(frame) == 0:
-                    return frame.iloc[:0]
-                table = _Codes(frame.index)
-                _discrete_codes(frame, columns, table, self.fields, self._bool_fields)
-                _read_dates(frame, columns, as_of, table, self._date_keys, self._date_order)
-                self._derived_codes(table)
-                _, first = self._group_rows(table)
-                known = self._groups
-                rows = [int(i) for i, key in zip(first.tolist(), self._keys(table, first), strict=True) if key not in known]
-                return frame.iloc[rows]
-            finally:
+                yield
+            except BaseException:
+                self._forget(sizes, groups)
+                raise
+            if not keep:
                 self._forget(sizes, groups)
 
     def _forget(self, sizes: Mapping[str, int], groups: int) -> None:
@@ -637,35 +659,22 @@ class BulkEvaluator:
                 del ids[(type(value), value)]
             del found[size:]
 
-    def answer_rows(self, frame: pd.DataFrame, as_of: str | _dt.date | None = None) -> AnswerRows:
-        """What :meth:`evaluate_frame` computes before it builds the columns: each row's answer number,
-        each row's window end, and every column's value per answer number (a file sweep builds Arrow
-        columns from these without a pandas frame). The same errors, and the same "nothing left behind"."""
-        with self._lock:
-            sizes = {field: len(found) for field, found in self._values.items()}
-            groups = len(self._groups)
-            try:
-                answer_ids, until = self._rows(frame, as_of)
-                return AnswerRows(answer_ids, until, dict(self._columns_per_answer()))
-            except BaseException:
-                self._forget(sizes, groups)
-                raise
-
-    def _evaluate_frame(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> pd.DataFrame:
-        answer_ids, until = self._rows(frame, as_of)
-        if len(frame) == 0:
-            return _meta().set_axis(frame.index)
-        return self._output(answer_ids, until, frame.index)
-
-    def _rows(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> tuple[np.ndarray, np.ndarray]:
-        """Each row's answer number and window end (the steps of :meth:`evaluate_frame` but the columns)."""
+    def _coded(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> _Codes | None:
+        """The frame's facts as codes per row (None for a frame without rows, once its columns are checked)."""
         columns = _column_names(frame, self._read, self._date_keys)
         if len(frame) == 0:
-            return np.zeros(0, dtype=np.int64), np.full(0, _NAT)
+            return None
         table = _Codes(frame.index)
         _discrete_codes(frame, columns, table, self.fields, self._bool_fields)
         _read_dates(frame, columns, as_of, table, self._date_keys, self._date_order)
         self._derived_codes(table)
+        return table
+
+    def _rows(self, frame: pd.DataFrame, as_of: str | _dt.date | None) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's answer number and window end (the steps of :meth:`evaluate_frame` but the columns)."""
+        table = self._coded(frame, as_of)
+        if table is None:
+            return np.zeros(0, dtype=np.int64), np.full(0, _NAT)
         # 1. group rows by key: discrete facts + the date codes (one int64 code per row)
         inverse, first = self._group_rows(table)
         ids = self._group_ids(table, first)
@@ -675,7 +684,7 @@ class BulkEvaluator:
         # 3. each row's answer: its group's answer for its status (the engine decides a pair never seen)
         return self._answers_of(table, ids, inverse, status), until
 
-    # --- steps of _evaluate_frame -----------------------------------------------------------------
+    # --- steps of _rows ---------------------------------------------------------------------
 
     def _derived_codes(self, table: _Codes) -> None:
         """What the engine derives from the dates before the rules run: each statutory duty's status on
